@@ -1,0 +1,12 @@
+import { PGlite } from '@electric-sql/pglite';
+import fs from 'node:fs';
+const l = new PGlite();
+await l.exec('create table x (a int); insert into x values (1);');
+const d = await l.dumpDataDir('none');
+const buf = Buffer.from(await d.arrayBuffer());
+console.log(buf.length);
+await l.close();
+const l2 = new PGlite(undefined, { loadDataDir: new Blob([buf]) });
+console.log(await l2.query('select * from x').catch(e=>e.message));
+const l3 = new PGlite({ loadDataDir: new Blob([buf]) });
+console.log(await l3.query('select * from x').catch(e=>e.message));

@@ -1,0 +1,27 @@
+/** An operator's balance adjustment: a ledger entry with a reason (negative to debit). */
+import { getAccount } from '../db/accounts.ts';
+import { type LedgerEntry, moveCash } from '../db/ledger.ts';
+import { err, ok, type Result } from '../domain/errors.ts';
+import type { Deps } from './deps.ts';
+
+export async function adjustBalance(
+  deps: Deps,
+  cmd: { accountId: string; amountCents: number; reason: string; operator: string },
+): Promise<Result<LedgerEntry>> {
+  if (cmd.amountCents === 0)
+    return err('invalid_request', 'amount_usd must not be zero', { param: 'amount_usd' });
+  const at = await deps.clock.now();
+  return deps.db.tx(async (q) => {
+    const account = await getAccount(q, cmd.accountId, { forUpdate: true });
+    if (!account) return err('not_found', `No such account: ${cmd.accountId}`, { param: 'id' });
+    const entry = await moveCash(q, {
+      id: deps.ids.next('txn'),
+      accountId: account.id,
+      amount: cmd.amountCents,
+      cause: 'adjustment',
+      memo: `${cmd.reason} (by ${cmd.operator})`,
+      at,
+    });
+    return ok(entry);
+  });
+}

@@ -1,0 +1,59 @@
+/**
+ * POST /v1/orders/quote: the envelope an order would get, its payment split and the checks that
+ * would fail, without taking money or stock.
+ */
+import { getAccount } from '../db/accounts.ts';
+import { err, ok, type Result } from '../domain/errors.ts';
+import type { Order } from '../domain/order.ts';
+import { splitPayment } from '../domain/payment-split.ts';
+import type { Deps } from './deps.ts';
+import { orderGate } from './place-order.ts';
+import { type OrderInput, priceOrder } from './price-order.ts';
+
+export interface QuoteCheck {
+  code: string;
+  message: string;
+}
+
+export interface Quote {
+  order: Order;
+  payment: { fromBalance: number; fromCard: number; arrearsCovered: number };
+  checks: QuoteCheck[];
+}
+
+export async function quoteOrder(
+  deps: Deps,
+  cmd: { accountId: string; input: OrderInput },
+): Promise<Result<Quote>> {
+  const now = await deps.clock.now();
+  const account = await getAccount(deps.db, cmd.accountId);
+  if (!account) return err('not_found', 'no such account');
+  const priced = await priceOrder(deps.db, deps.ids, account.id, cmd.input, now);
+  if (!priced.ok) return priced;
+  const order = {
+    ...priced.value,
+    status: 'pending_payment' as const,
+    paymentStatus: 'pending_payment' as const,
+    paid: 0,
+  };
+  order.lines = order.lines.map((l) => ({ ...l, status: 'pending_payment' as const, paid: 0 }));
+  const checks: QuoteCheck[] = [];
+  const gate = orderGate(account, order.product);
+  if (!gate.ok) checks.push({ code: gate.error.code, message: gate.error.message });
+  const split = splitPayment({ payable: order.payable, balance: account.balanceCents });
+  if (split.fromCard > 0 && !account.defaultPaymentMethodId) {
+    checks.push({
+      code: 'insufficient_balance',
+      message: 'The balance does not cover this order and there is no default payment method',
+    });
+  }
+  return ok({
+    order,
+    payment: {
+      fromBalance: split.fromBalance,
+      fromCard: split.fromCard,
+      arrearsCovered: split.arrearsCovered,
+    },
+    checks,
+  });
+}

@@ -1,0 +1,172 @@
+/** Accounts, API keys, admin tokens and KYC submissions. */
+import type { Sql } from './client.ts';
+
+export type KycStatus = 'not_submitted' | 'pending' | 'approved' | 'rejected';
+
+export interface Account {
+  id: string;
+  email: string;
+  name: string;
+  balanceCents: number;
+  kycStatus: KycStatus;
+  status: 'active' | 'suspended';
+  defaultPaymentMethodId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const COLS = `id, email, name, balance_cents, kyc_status, status, default_payment_method_id, created_at, updated_at`;
+
+function mapAccount(r: Record<string, unknown>): Account {
+  return {
+    id: r.id as string,
+    email: r.email as string,
+    name: r.name as string,
+    balanceCents: r.balance_cents as number,
+    kycStatus: r.kyc_status as KycStatus,
+    status: r.status as Account['status'],
+    defaultPaymentMethodId: (r.default_payment_method_id as string | null) ?? null,
+    createdAt: r.created_at as Date,
+    updatedAt: r.updated_at as Date,
+  };
+}
+
+/** Inserts an account; returns null when the email is taken. */
+export async function insertAccount(
+  q: Sql,
+  a: { id: string; email: string; name: string; passwordHash: string | null; at: Date },
+): Promise<Account | null> {
+  const rows = await q.query(
+    `INSERT INTO accounts (id, email, name, password_hash, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT ((lower(email))) DO NOTHING RETURNING ${COLS}`,
+    [a.id, a.email, a.name, a.passwordHash, a.at],
+  );
+  return rows[0] ? mapAccount(rows[0]) : null;
+}
+
+export async function getAccount(
+  q: Sql,
+  id: string,
+  opts: { forUpdate?: boolean } = {},
+): Promise<Account | null> {
+  const rows = await q.query(
+    `SELECT ${COLS} FROM accounts WHERE id = $1${opts.forUpdate ? ' FOR UPDATE' : ''}`,
+    [id],
+  );
+  return rows[0] ? mapAccount(rows[0]) : null;
+}
+
+export async function getAccountByEmail(
+  q: Sql,
+  email: string,
+): Promise<(Account & { passwordHash: string | null }) | null> {
+  const rows = await q.query(`SELECT ${COLS}, password_hash FROM accounts WHERE lower(email) = lower($1)`, [
+    email,
+  ]);
+  return rows[0] ? { ...mapAccount(rows[0]), passwordHash: rows[0].password_hash as string | null } : null;
+}
+
+export async function listAccounts(
+  q: Sql,
+  page: { limit: number; startingAfter?: string },
+): Promise<Account[]> {
+  const rows = await q.query(
+    `SELECT ${COLS} FROM accounts
+     WHERE ($1::text IS NULL OR (created_at, id) < (SELECT created_at, id FROM accounts WHERE id = $1))
+     ORDER BY created_at DESC, id DESC LIMIT $2`,
+    [page.startingAfter ?? null, page.limit],
+  );
+  return rows.map(mapAccount);
+}
+
+export async function setKycStatus(q: Sql, accountId: string, status: KycStatus, at: Date): Promise<void> {
+  await q.query('UPDATE accounts SET kyc_status = $2, updated_at = $3 WHERE id = $1', [
+    accountId,
+    status,
+    at,
+  ]);
+}
+
+export async function setDefaultPaymentMethod(q: Sql, accountId: string, pmId: string | null, at: Date) {
+  await q.query('UPDATE accounts SET default_payment_method_id = $2, updated_at = $3 WHERE id = $1', [
+    accountId,
+    pmId,
+    at,
+  ]);
+}
+
+export async function insertKycSubmission(
+  q: Sql,
+  s: {
+    id: string;
+    accountId: string;
+    legalName: string;
+    country: string;
+    documentReference: string;
+    at: Date;
+  },
+): Promise<void> {
+  await q.query(
+    `INSERT INTO kyc_submissions (id, account_id, legal_name, country, document_reference, status, submitted_at)
+     VALUES ($1, $2, $3, $4, $5, 'pending', $6)`,
+    [s.id, s.accountId, s.legalName, s.country, s.documentReference, s.at],
+  );
+}
+
+export async function decideLatestKycSubmission(
+  q: Sql,
+  accountId: string,
+  decision: 'approved' | 'rejected',
+  reason: string | null,
+  at: Date,
+): Promise<void> {
+  await q.query(
+    `UPDATE kyc_submissions SET status = $2, reason = $3, decided_at = $4
+     WHERE id = (SELECT id FROM kyc_submissions WHERE account_id = $1 ORDER BY submitted_at DESC, id DESC LIMIT 1)`,
+    [accountId, decision, reason, at],
+  );
+}
+
+// ---- API keys and admin tokens (stored as sha256 hashes only) ----
+
+export async function insertApiKey(
+  q: Sql,
+  k: { id: string; accountId: string; name: string | null; keyHash: string; keyPrefix: string; at: Date },
+): Promise<void> {
+  await q.query(
+    `INSERT INTO api_keys (id, account_id, name, key_hash, key_prefix, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+    [k.id, k.accountId, k.name, k.keyHash, k.keyPrefix, k.at],
+  );
+}
+
+/** The account behind a live API key, or null. */
+export async function findAccountIdByKeyHash(
+  q: Sql,
+  keyHash: string,
+): Promise<{ accountId: string; keyId: string } | null> {
+  const rows = await q.query<{ account_id: string; id: string }>(
+    `SELECT k.account_id, k.id FROM api_keys k WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
+    [keyHash],
+  );
+  return rows[0] ? { accountId: rows[0].account_id, keyId: rows[0].id } : null;
+}
+
+export async function findAdminTokenByHash(q: Sql, tokenHash: string): Promise<{ id: string } | null> {
+  const rows = await q.query<{ id: string }>(
+    'SELECT id FROM admin_tokens WHERE token_hash = $1 AND revoked_at IS NULL',
+    [tokenHash],
+  );
+  return rows[0] ?? null;
+}
+
+export async function insertAdminToken(
+  q: Sql,
+  t: { id: string; name: string | null; tokenHash: string; at: Date },
+) {
+  await q.query('INSERT INTO admin_tokens (id, name, token_hash, created_at) VALUES ($1, $2, $3, $4)', [
+    t.id,
+    t.name,
+    t.tokenHash,
+    t.at,
+  ]);
+}

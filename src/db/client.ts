@@ -1,0 +1,99 @@
+/**
+ * One database interface over embedded PGlite and PostgreSQL (node-postgres). Everything above
+ * this layer sees `Sql` (a query function) and `Db` (plus transactions); both engines return
+ * int8 as a JS number (checked safe), timestamptz as Date, numeric as string, jsonb parsed.
+ */
+import fs from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+
+export interface Sql {
+  query<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<T[]>;
+}
+
+export interface Db extends Sql {
+  readonly engine: 'pglite' | 'postgres';
+  /** Runs `fn` in one transaction (READ COMMITTED); a throw rolls it back. */
+  tx<T>(fn: (q: Sql) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+function int8(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new Error(`int8 value ${value} exceeds the safe integer range`);
+  return n;
+}
+
+/** Embedded PGlite in `dataDir` (in memory when unset), optionally loaded from a data-dir dump. */
+export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<Db> {
+  if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
+  const lite = new PGlite({
+    ...(dataDir ? { dataDir } : {}),
+    parsers: { 20: int8 },
+    ...(loadDataDir ? { loadDataDir } : {}),
+  });
+  await lite.waitReady;
+  return pgliteDb(lite);
+}
+
+export function pgliteDb(lite: PGlite): Db {
+  const wrap = (runner: Pick<PGlite, 'query'>): Sql => ({
+    async query<T>(text: string, params?: readonly unknown[]) {
+      const r = await runner.query<T>(text, params as unknown[] | undefined);
+      return r.rows;
+    },
+  });
+  return {
+    engine: 'pglite',
+    ...wrap(lite),
+    tx: (fn) => lite.transaction((t) => fn(wrap(t))),
+    close: () => lite.close(),
+  };
+}
+
+export async function openPostgres(url: string, max = 10): Promise<Db> {
+  const types = {
+    getTypeParser(oid: number, format?: string) {
+      if (oid === 20) return int8;
+      return pg.types.getTypeParser(oid, format as 'text');
+    },
+  };
+  const pool = new pg.Pool({ connectionString: url, max, types: types as never });
+  pool.on('error', () => {
+    /* an idle client died; the pool replaces it */
+  });
+  const wrap = (runner: pg.Pool | pg.PoolClient): Sql => ({
+    async query<T>(text: string, params?: readonly unknown[]) {
+      const r = await runner.query(text, params as unknown[] | undefined);
+      return r.rows as T[];
+    },
+  });
+  await pool.query('select 1');
+  return {
+    engine: 'postgres',
+    ...wrap(pool),
+    async tx(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const out = await fn(wrap(client));
+        await client.query('COMMIT');
+        return out;
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw e;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+export async function openDb(opts: {
+  databaseUrl?: string;
+  dataDir?: string;
+  poolSize?: number;
+}): Promise<Db> {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize) : openPglite(opts.dataDir);
+}

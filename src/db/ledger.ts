@@ -1,0 +1,184 @@
+/**
+ * The ledger: append-only entries for every change of a cash balance, a voucher or a traffic
+ * pool, each written in one statement together with the cached balance it moves, so the cache
+ * always equals the sum of the entries.
+ */
+import type { Sql } from './client.ts';
+
+export type LedgerCause =
+  | 'order'
+  | 'refund'
+  | 'top_up'
+  | 'card_payment'
+  | 'usage'
+  | 'usage_charge'
+  | 'adjustment'
+  | 'voucher_issued'
+  | 'voucher_restored';
+
+export interface LedgerEntry {
+  id: string;
+  accountId: string;
+  asset: string;
+  amount: number;
+  balanceAfter: number;
+  cause: LedgerCause;
+  orderId: string | null;
+  paymentId: string | null;
+  memo: string | null;
+  createdAt: Date;
+}
+
+interface Move {
+  id: string;
+  accountId: string;
+  amount: number;
+  cause: LedgerCause;
+  orderId?: string | null;
+  paymentId?: string | null;
+  memo?: string | null;
+  at: Date;
+}
+
+const INSERT_ENTRY = `INSERT INTO ledger_entries
+  (id, account_id, asset, amount, balance_after, cause, order_id, payment_id, memo, created_at)
+  SELECT $1, $2, $3, $4::int8, m.after, $5, $6, $7, $8, $9 FROM moved m
+  RETURNING id, account_id, asset, amount, balance_after, cause, order_id, payment_id, memo, created_at`;
+
+function params(m: Move, asset: string) {
+  return [
+    m.id,
+    m.accountId,
+    asset,
+    m.amount,
+    m.cause,
+    m.orderId ?? null,
+    m.paymentId ?? null,
+    m.memo ?? null,
+    m.at,
+  ];
+}
+
+export function mapLedgerEntry(r: Record<string, unknown>): LedgerEntry {
+  return {
+    id: r.id as string,
+    accountId: r.account_id as string,
+    asset: r.asset as string,
+    amount: r.amount as number,
+    balanceAfter: r.balance_after as number,
+    cause: r.cause as LedgerCause,
+    orderId: (r.order_id as string | null) ?? null,
+    paymentId: (r.payment_id as string | null) ?? null,
+    memo: (r.memo as string | null) ?? null,
+    createdAt: r.created_at as Date,
+  };
+}
+
+/** Moves the account's cash balance by `amount` cents (signed). */
+export async function moveCash(q: Sql, m: Move): Promise<LedgerEntry> {
+  const rows = await q.query(
+    `WITH moved AS (
+       UPDATE accounts SET balance_cents = balance_cents + $4::int8, updated_at = $9
+       WHERE id = $2 RETURNING balance_cents AS after)
+     ${INSERT_ENTRY}`,
+    params(m, 'cash'),
+  );
+  if (!rows[0]) throw new Error(`account ${m.accountId} not found for a cash move`);
+  return mapLedgerEntry(rows[0]);
+}
+
+/**
+ * Debits cash only if the balance stays ≥ `floor` (0 for prepaid spending). Returns null when
+ * the balance is too low: the conditional update is what stops concurrent orders overspending.
+ */
+export async function debitCashIfCovered(q: Sql, m: Move, floor = 0): Promise<LedgerEntry | null> {
+  const rows = await q.query(
+    `WITH moved AS (
+       UPDATE accounts SET balance_cents = balance_cents + $4::int8, updated_at = $9
+       WHERE id = $2 AND balance_cents + $4::int8 >= $10::int8 RETURNING balance_cents AS after)
+     ${INSERT_ENTRY}`,
+    [...params(m, 'cash'), floor],
+  );
+  return rows[0] ? mapLedgerEntry(rows[0]) : null;
+}
+
+/** Moves a traffic pool by `amount` bytes: positive on purchase, negative on usage. */
+export async function movePool(q: Sql, m: Move & { product: string }): Promise<LedgerEntry> {
+  const rows = await q.query(
+    `WITH moved AS (
+       INSERT INTO traffic_pools AS p (account_id, product, remaining_bytes, purchased_bytes, used_bytes)
+       VALUES ($2, $10, $4::int8, GREATEST($4::int8, 0), GREATEST(-$4::int8, 0))
+       ON CONFLICT (account_id, product) DO UPDATE SET
+         remaining_bytes = p.remaining_bytes + $4::int8,
+         purchased_bytes = p.purchased_bytes + GREATEST($4::int8, 0),
+         used_bytes = p.used_bytes + GREATEST(-$4::int8, 0)
+       RETURNING remaining_bytes AS after)
+     ${INSERT_ENTRY}`,
+    [...params(m, `pool:${m.product}`), m.product],
+  );
+  return mapLedgerEntry(rows[0]!);
+}
+
+/** Moves a voucher's remaining value by `amount` cents (negative when used). */
+export async function moveVoucher(q: Sql, m: Move & { voucherId: string }): Promise<LedgerEntry | null> {
+  const rows = await q.query(
+    `WITH moved AS (
+       UPDATE vouchers SET remaining_cents = remaining_cents + $4::int8
+       WHERE id = $10 AND account_id = $2 AND remaining_cents + $4::int8 >= 0 AND remaining_cents + $4::int8 <= amount_cents
+       RETURNING remaining_cents AS after)
+     ${INSERT_ENTRY}`,
+    [...params(m, `voucher:${m.voucherId}`), m.voucherId],
+  );
+  return rows[0] ? mapLedgerEntry(rows[0]) : null;
+}
+
+/** Records a voucher's issue as its first entry (the voucher row itself is inserted with it). */
+export async function recordVoucherIssued(q: Sql, m: Move & { voucherId: string }): Promise<LedgerEntry> {
+  const rows = await q.query(
+    `WITH moved AS (SELECT remaining_cents AS after FROM vouchers WHERE id = $10)
+     ${INSERT_ENTRY}`,
+    [...params(m, `voucher:${m.voucherId}`), m.voucherId],
+  );
+  return mapLedgerEntry(rows[0]!);
+}
+
+export async function listCashEntries(
+  q: Sql,
+  accountId: string,
+  page: { limit: number; startingAfter?: string },
+): Promise<LedgerEntry[]> {
+  const rows = await q.query(
+    `SELECT id, account_id, asset, amount, balance_after, cause, order_id, payment_id, memo, created_at
+     FROM ledger_entries
+     WHERE account_id = $1 AND asset = 'cash'
+       AND ($2::text IS NULL OR seq < (SELECT seq FROM ledger_entries WHERE id = $2 AND account_id = $1))
+     ORDER BY seq DESC LIMIT $3`,
+    [accountId, page.startingAfter ?? null, page.limit],
+  );
+  return rows.map(mapLedgerEntry);
+}
+
+/** For audits and tests: every cached balance compared with the sum of its ledger entries. */
+export async function ledgerMismatches(
+  q: Sql,
+): Promise<{ asset: string; owner: string; cached: number; ledger: number }[]> {
+  return q
+    .query(
+      `SELECT 'cash' AS asset, a.id AS owner, a.balance_cents AS cached,
+            COALESCE((SELECT sum(amount) FROM ledger_entries l WHERE l.account_id = a.id AND l.asset = 'cash'), 0)::int8 AS ledger
+       FROM accounts a
+     UNION ALL
+     SELECT 'pool:' || p.product, p.account_id, p.remaining_bytes,
+            COALESCE((SELECT sum(amount) FROM ledger_entries l WHERE l.account_id = p.account_id AND l.asset = 'pool:' || p.product), 0)::int8
+       FROM traffic_pools p
+     UNION ALL
+     SELECT 'voucher', v.id, v.remaining_cents,
+            COALESCE((SELECT sum(amount) FROM ledger_entries l WHERE l.asset = 'voucher:' || v.id), 0)::int8
+       FROM vouchers v`,
+    )
+    .then((rows) =>
+      (rows as { asset: string; owner: string; cached: number; ledger: number }[]).filter(
+        (r) => r.cached !== r.ledger,
+      ),
+    );
+}

@@ -1,0 +1,216 @@
+/** Orders, their line items and their events. */
+
+import type { LineItem, Order, OrderEvent } from '../domain/order.ts';
+import type { FulfilmentStatus, OrderType, PaymentStatus } from '../domain/order-states.ts';
+import type { Sql } from './client.ts';
+
+const ORDER_COLS = `o.id, o.account_id, o.product, o.type, o.status, o.payment_status, o.payment_mode,
+  o.original_cents, o.discount_cents, o.voucher_cents, o.payable_cents, o.paid_cents, o.refunded_cents,
+  o.details, o.unpaid_cancel_at, o.created_at, o.updated_at`;
+
+const LINE_COLS = `id, order_id, position, product, config, previous_config, payment_mode, duration, instance_id,
+  status, quantity, unit_price4, original_cents, discount_cents, voucher_cents, payable_cents, paid_cents,
+  starts_at, ends_at`;
+
+function mapLine(r: Record<string, unknown>): LineItem {
+  return {
+    id: r.id as string,
+    product: r.product as string,
+    config: r.config as Record<string, unknown>,
+    previousConfig: (r.previous_config as Record<string, unknown> | null) ?? null,
+    paymentMode: r.payment_mode as LineItem['paymentMode'],
+    duration: (r.duration as string | null) ?? null,
+    instanceId: (r.instance_id as string | null) ?? null,
+    status: r.status as LineItem['status'],
+    quantity: r.quantity as number,
+    unitPrice4: r.unit_price4 as number,
+    original: r.original_cents as number,
+    discount: r.discount_cents as number,
+    voucher: r.voucher_cents as number,
+    payable: r.payable_cents as number,
+    paid: r.paid_cents as number,
+    startsAt: (r.starts_at as Date | null) ?? null,
+    endsAt: (r.ends_at as Date | null) ?? null,
+  };
+}
+
+function mapOrder(r: Record<string, unknown>, lines: LineItem[]): Order {
+  return {
+    id: r.id as string,
+    accountId: r.account_id as string,
+    product: r.product as string,
+    type: r.type as OrderType,
+    status: r.status as FulfilmentStatus,
+    paymentStatus: r.payment_status as PaymentStatus,
+    paymentMode: r.payment_mode as Order['paymentMode'],
+    original: r.original_cents as number,
+    discount: r.discount_cents as number,
+    voucher: r.voucher_cents as number,
+    payable: r.payable_cents as number,
+    paid: r.paid_cents as number,
+    refunded: r.refunded_cents as number,
+    details: r.details as Record<string, unknown>,
+    lines,
+    unpaidCancelAt: (r.unpaid_cancel_at as Date | null) ?? null,
+    createdAt: r.created_at as Date,
+    updatedAt: r.updated_at as Date,
+  };
+}
+
+/**
+ * Inserts an order with its line items and its first events, in one statement (a data-modifying
+ * CTE): one round trip on the hot path.
+ */
+export async function insertOrder(q: Sql, o: Order, cause: string): Promise<void> {
+  const lines = o.lines.map((l, i) => ({
+    id: l.id,
+    position: i + 1,
+    product: l.product,
+    config: l.config,
+    previous_config: l.previousConfig,
+    payment_mode: l.paymentMode,
+    duration: l.duration,
+    instance_id: l.instanceId,
+    status: l.status,
+    quantity: l.quantity,
+    unit_price4: l.unitPrice4,
+    original_cents: l.original,
+    discount_cents: l.discount,
+    voucher_cents: l.voucher,
+    payable_cents: l.payable,
+    paid_cents: l.paid,
+    starts_at: l.startsAt?.toISOString() ?? null,
+    ends_at: l.endsAt?.toISOString() ?? null,
+  }));
+  await q.query(
+    `WITH ord AS (
+       INSERT INTO orders (id, account_id, product, type, status, payment_status, payment_mode,
+         original_cents, discount_cents, voucher_cents, payable_cents, paid_cents, details, unpaid_cancel_at,
+         created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)
+       RETURNING id),
+     lines AS (
+       INSERT INTO order_line_items (id, order_id, position, product, config, previous_config, payment_mode,
+         duration, instance_id, status, quantity, unit_price4, original_cents, discount_cents, voucher_cents,
+         payable_cents, paid_cents, starts_at, ends_at)
+       SELECT l.id, (SELECT id FROM ord), l.position, l.product, l.config, l.previous_config, l.payment_mode,
+         l.duration, l.instance_id, l.status, l.quantity, l.unit_price4, l.original_cents, l.discount_cents,
+         l.voucher_cents, l.payable_cents, l.paid_cents, l.starts_at, l.ends_at
+       FROM jsonb_to_recordset($16::jsonb) AS l(id text, position int, product text, config jsonb,
+         previous_config jsonb, payment_mode text, duration text, instance_id text, status text, quantity int,
+         unit_price4 bigint, original_cents bigint, discount_cents bigint, voucher_cents bigint,
+         payable_cents bigint, paid_cents bigint, starts_at timestamptz, ends_at timestamptz)
+       RETURNING 1)
+     INSERT INTO order_events (order_id, at, field, from_state, to_state, cause)
+     SELECT (SELECT id FROM ord), $15, e.field, NULL, e.to_state, $17
+     FROM (VALUES ('status', $5), ('payment_status', $6)) AS e(field, to_state)
+     WHERE (SELECT count(*) FROM lines) >= 0`,
+    [
+      o.id,
+      o.accountId,
+      o.product,
+      o.type,
+      o.status,
+      o.paymentStatus,
+      o.paymentMode,
+      o.original,
+      o.discount,
+      o.voucher,
+      o.payable,
+      o.paid,
+      JSON.stringify(o.details),
+      o.unpaidCancelAt,
+      o.createdAt,
+      JSON.stringify(lines),
+      cause,
+    ],
+  );
+}
+
+/** An order of the account (or of any account when accountId is null), with its line items. */
+export async function getOrder(q: Sql, id: string, accountId: string | null): Promise<Order | null> {
+  const rows = await q.query(
+    `SELECT ${ORDER_COLS} FROM orders o WHERE o.id = $1 AND ($2::text IS NULL OR o.account_id = $2)`,
+    [id, accountId],
+  );
+  if (!rows[0]) return null;
+  const lines = await q.query(
+    `SELECT ${LINE_COLS} FROM order_line_items WHERE order_id = $1 ORDER BY position`,
+    [id],
+  );
+  return mapOrder(rows[0], lines.map(mapLine));
+}
+
+export async function listOrderEvents(q: Sql, orderId: string): Promise<OrderEvent[]> {
+  const rows = await q.query<{
+    at: Date;
+    field: OrderEvent['field'];
+    from_state: string | null;
+    to_state: string;
+    cause: string;
+  }>('SELECT at, field, from_state, to_state, cause FROM order_events WHERE order_id = $1 ORDER BY id', [
+    orderId,
+  ]);
+  return rows.map((r) => ({ at: r.at, field: r.field, from: r.from_state, to: r.to_state, cause: r.cause }));
+}
+
+export interface OrderFilter {
+  accountId: string | null;
+  id?: string;
+  createdFrom?: Date;
+  createdTo?: Date;
+  product?: string;
+  type?: string;
+  status?: string;
+  paymentStatus?: string;
+  limit: number;
+  startingAfter?: string;
+}
+
+/**
+ * A page of orders, newest first, every filter combined. The cursor is the (created_at, id) of
+ * the `starting_after` order, looked up within the same account, so a foreign id yields nothing.
+ */
+export async function listOrders(q: Sql, f: OrderFilter): Promise<Order[]> {
+  const rows = await q.query(
+    `SELECT ${ORDER_COLS} FROM orders o
+     WHERE ($1::text IS NULL OR o.account_id = $1)
+       AND ($2::text IS NULL OR o.id = $2)
+       AND ($3::timestamptz IS NULL OR o.created_at >= $3)
+       AND ($4::timestamptz IS NULL OR o.created_at < $4)
+       AND ($5::text IS NULL OR o.product = $5)
+       AND ($6::text IS NULL OR o.type = $6)
+       AND ($7::text IS NULL OR o.status = $7)
+       AND ($8::text IS NULL OR o.payment_status = $8)
+       AND ($9::text IS NULL OR (o.created_at, o.id) < (
+             SELECT c.created_at, c.id FROM orders c
+             WHERE c.id = $9 AND ($1::text IS NULL OR c.account_id = $1)))
+     ORDER BY o.created_at DESC, o.id DESC
+     LIMIT $10`,
+    [
+      f.accountId,
+      f.id ?? null,
+      f.createdFrom ?? null,
+      f.createdTo ?? null,
+      f.product ?? null,
+      f.type ?? null,
+      f.status ?? null,
+      f.paymentStatus ?? null,
+      f.startingAfter ?? null,
+      f.limit,
+    ],
+  );
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id as string);
+  const lines = await q.query(
+    `SELECT ${LINE_COLS} FROM order_line_items WHERE order_id = ANY($1::text[]) ORDER BY order_id, position`,
+    [ids],
+  );
+  const byOrder = new Map<string, LineItem[]>();
+  for (const l of lines) {
+    const list = byOrder.get(l.order_id as string) ?? [];
+    list.push(mapLine(l));
+    byOrder.set(l.order_id as string, list);
+  }
+  return rows.map((r) => mapOrder(r, byOrder.get(r.id as string) ?? []));
+}

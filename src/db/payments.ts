@@ -1,0 +1,189 @@
+/** Payment methods (brand, last 4, expiry and the gateway's token only) and card payments. */
+import type { Sql } from './client.ts';
+
+export interface PaymentMethod {
+  id: string;
+  accountId: string;
+  gateway: string;
+  gatewayRef: string;
+  brand: string;
+  last4: string;
+  expMonth: number;
+  expYear: number;
+  createdAt: Date;
+}
+
+const PM_COLS = 'id, account_id, gateway, gateway_ref, brand, last4, exp_month, exp_year, created_at';
+
+function mapPm(r: Record<string, unknown>): PaymentMethod {
+  return {
+    id: r.id as string,
+    accountId: r.account_id as string,
+    gateway: r.gateway as string,
+    gatewayRef: r.gateway_ref as string,
+    brand: r.brand as string,
+    last4: r.last4 as string,
+    expMonth: r.exp_month as number,
+    expYear: r.exp_year as number,
+    createdAt: r.created_at as Date,
+  };
+}
+
+export async function insertPaymentMethod(q: Sql, pm: PaymentMethod): Promise<void> {
+  await q.query(`INSERT INTO payment_methods (${PM_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+    pm.id,
+    pm.accountId,
+    pm.gateway,
+    pm.gatewayRef,
+    pm.brand,
+    pm.last4,
+    pm.expMonth,
+    pm.expYear,
+    pm.createdAt,
+  ]);
+}
+
+export async function getPaymentMethod(q: Sql, id: string, accountId: string): Promise<PaymentMethod | null> {
+  const rows = await q.query(
+    `SELECT ${PM_COLS} FROM payment_methods WHERE id = $1 AND account_id = $2 AND detached_at IS NULL`,
+    [id, accountId],
+  );
+  return rows[0] ? mapPm(rows[0]) : null;
+}
+
+export async function listPaymentMethods(q: Sql, accountId: string): Promise<PaymentMethod[]> {
+  const rows = await q.query(
+    `SELECT ${PM_COLS} FROM payment_methods WHERE account_id = $1 AND detached_at IS NULL
+     ORDER BY created_at DESC, id DESC`,
+    [accountId],
+  );
+  return rows.map(mapPm);
+}
+
+export async function detachPaymentMethod(q: Sql, id: string, accountId: string, at: Date): Promise<boolean> {
+  const rows = await q.query(
+    `UPDATE payment_methods SET detached_at = $3 WHERE id = $1 AND account_id = $2 AND detached_at IS NULL
+     RETURNING id`,
+    [id, accountId, at],
+  );
+  return rows.length === 1;
+}
+
+// ---- card payments ----
+
+export type PaymentStatusRow = 'processing' | 'succeeded' | 'failed' | 'voided';
+
+export interface Payment {
+  id: string;
+  accountId: string;
+  purpose: 'order' | 'top_up';
+  orderId: string | null;
+  paymentMethodId: string;
+  gateway: string;
+  amountCents: number;
+  status: PaymentStatusRow;
+  gatewayChargeId: string | null;
+  failureCode: string | null;
+  failureMessage: string | null;
+  draft: unknown;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const PAY_COLS = `id, account_id, purpose, order_id, payment_method_id, gateway, amount_cents, status,
+  gateway_charge_id, failure_code, failure_message, draft, created_at, updated_at`;
+
+function mapPayment(r: Record<string, unknown>): Payment {
+  return {
+    id: r.id as string,
+    accountId: r.account_id as string,
+    purpose: r.purpose as Payment['purpose'],
+    orderId: (r.order_id as string | null) ?? null,
+    paymentMethodId: r.payment_method_id as string,
+    gateway: r.gateway as string,
+    amountCents: r.amount_cents as number,
+    status: r.status as PaymentStatusRow,
+    gatewayChargeId: (r.gateway_charge_id as string | null) ?? null,
+    failureCode: (r.failure_code as string | null) ?? null,
+    failureMessage: (r.failure_message as string | null) ?? null,
+    draft: r.draft,
+    createdAt: r.created_at as Date,
+    updatedAt: r.updated_at as Date,
+  };
+}
+
+/** Records the intent to charge, before the gateway is called. */
+export async function insertPaymentIntent(
+  q: Sql,
+  p: Pick<
+    Payment,
+    | 'id'
+    | 'accountId'
+    | 'purpose'
+    | 'orderId'
+    | 'paymentMethodId'
+    | 'gateway'
+    | 'amountCents'
+    | 'draft'
+    | 'createdAt'
+  >,
+): Promise<void> {
+  await q.query(
+    `INSERT INTO payments (id, account_id, purpose, order_id, payment_method_id, gateway, amount_cents, status,
+       draft, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 'processing', $8, $9, $9)`,
+    [
+      p.id,
+      p.accountId,
+      p.purpose,
+      p.orderId,
+      p.paymentMethodId,
+      p.gateway,
+      p.amountCents,
+      JSON.stringify(p.draft),
+      p.createdAt,
+    ],
+  );
+}
+
+/** Locks a payment still 'processing' (the settle step and recovery race for it); null if settled. */
+export async function lockProcessingPayment(q: Sql, id: string): Promise<Payment | null> {
+  const rows = await q.query(
+    `SELECT ${PAY_COLS} FROM payments WHERE id = $1 AND status = 'processing' FOR UPDATE`,
+    [id],
+  );
+  return rows[0] ? mapPayment(rows[0]) : null;
+}
+
+export async function finishPayment(
+  q: Sql,
+  id: string,
+  f: {
+    status: Exclude<PaymentStatusRow, 'processing'>;
+    chargeId?: string | null;
+    failureCode?: string | null;
+    failureMessage?: string | null;
+    at: Date;
+  },
+): Promise<void> {
+  await q.query(
+    `UPDATE payments SET status = $2, gateway_charge_id = COALESCE($3, gateway_charge_id), failure_code = $4,
+       failure_message = $5, updated_at = $6 WHERE id = $1`,
+    [id, f.status, f.chargeId ?? null, f.failureCode ?? null, f.failureMessage ?? null, f.at],
+  );
+}
+
+/** Payments left 'processing' since before `before`: a process died between charge and settle. */
+export async function listStaleProcessingPayments(q: Sql, before: Date, limit: number): Promise<Payment[]> {
+  const rows = await q.query(
+    `SELECT ${PAY_COLS} FROM payments WHERE status = 'processing' AND created_at < $1
+     ORDER BY created_at LIMIT $2`,
+    [before, limit],
+  );
+  return rows.map(mapPayment);
+}
+
+export async function getPayment(q: Sql, id: string): Promise<Payment | null> {
+  const rows = await q.query(`SELECT ${PAY_COLS} FROM payments WHERE id = $1`, [id]);
+  return rows[0] ? mapPayment(rows[0]) : null;
+}

@@ -1,0 +1,45 @@
+/** The price book: operators edit it, orders copy the prices they were sold at. */
+import type { Sql } from './client.ts';
+
+export interface PriceRow {
+  product: string;
+  code: string;
+  unit: string;
+  minQuantity: number;
+  unitPrice4: number;
+  updatedAt: Date;
+}
+
+function mapPrice(r: Record<string, unknown>): PriceRow {
+  return {
+    product: r.product as string,
+    code: r.code as string,
+    unit: r.unit as string,
+    minQuantity: r.min_quantity as number,
+    unitPrice4: r.unit_price4 as number,
+    updatedAt: r.updated_at as Date,
+  };
+}
+
+export async function listPrices(q: Sql, product?: string): Promise<PriceRow[]> {
+  const rows = await q.query(
+    `SELECT product, code, unit, min_quantity, unit_price4, updated_at FROM price_book
+     WHERE ($1::text IS NULL OR product = $1) ORDER BY product, min_quantity, code`,
+    [product ?? null],
+  );
+  return rows.map(mapPrice);
+}
+
+export async function upsertPrice(
+  q: Sql,
+  p: { product: string; code: string; unit: string; minQuantity: number; unitPrice4: number; at: Date },
+): Promise<PriceRow> {
+  const rows = await q.query(
+    `INSERT INTO price_book (product, code, unit, min_quantity, unit_price4, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (product, code) DO UPDATE SET unit = $3, min_quantity = $4, unit_price4 = $5, updated_at = $6
+     RETURNING product, code, unit, min_quantity, unit_price4, updated_at`,
+    [p.product, p.code, p.unit, p.minQuantity, p.unitPrice4, p.at],
+  );
+  return mapPrice(rows[0]!);
+}

@@ -1,0 +1,111 @@
+/**
+ * The Fastify app: error envelope, request ids, JSON logs, OpenAPI from the route schemas, auth
+ * per API (customer /v1, operator /admin/v1), rate limits, idempotency, health and metrics.
+ */
+import { randomBytes } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Deps } from '../app/deps.ts';
+import { findOrder } from '../app/query-orders.ts';
+import { adminAuth, customerAuth } from './auth.ts';
+import { errorHandler, notFoundHandler } from './errors.ts';
+import { registerIdempotency } from './idempotency.ts';
+import { stringify } from './json.ts';
+import { type Metrics, registerMetrics } from './metrics.ts';
+import { presentOrder } from './present.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { customerRoutes } from './routes/customer.ts';
+import { orderRoutes } from './routes/orders.ts';
+
+export interface AppOptions {
+  logger?: boolean | object;
+  metrics?: Metrics;
+}
+
+export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    genReqId: () => `req_${randomBytes(10).toString('hex')}`,
+    requestIdHeader: false,
+    bodyLimit: 2 * 1024 * 1024,
+    ajv: undefined,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  // response schemas document the API; the money-aware serializer writes the bodies
+  app.setSerializerCompiler(() => (data) => stringify(data));
+  app.setReplySerializer((data) => stringify(data));
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  app.addHook('onSend', async (req, reply, payload) => {
+    reply.header('Request-Id', req.id);
+    return payload;
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'orderdesk API',
+        version: '1.0.0',
+        description: 'Orders and billing for proxy and cloud products',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  const metrics = registerMetrics(app, opts.metrics);
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_req, res) => {
+    try {
+      await deps.db.query('SELECT 1');
+      return { status: 'ready' };
+    } catch {
+      return res.code(503).send({ status: 'unavailable' });
+    }
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_req, res) =>
+    res
+      .type(metrics.contentType)
+      .serializer((p: unknown) => p as string)
+      .send(await metrics.render()),
+  );
+
+  // customer API
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', customerAuth(deps));
+    await scope.register(rateLimit, {
+      hook: 'preHandler',
+      global: true,
+      timeWindow: 1000,
+      max: (req: FastifyRequest) =>
+        req.method === 'GET' ? deps.config.rateLimit.readsPerSecond : deps.config.rateLimit.writesPerSecond,
+      keyGenerator: (req: FastifyRequest) => `${req.accountId}:${req.method === 'GET' ? 'r' : 'w'}`,
+    });
+    registerIdempotency(scope, deps, (req) => req.accountId, {
+      order: async (d, scopeId, id) => {
+        const r = await findOrder(d, scopeId, id);
+        return r.ok ? presentOrder(r.value.order) : null;
+      },
+    });
+    orderRoutes(scope, deps);
+    customerRoutes(scope, deps);
+  });
+
+  // operator API
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', adminAuth(deps));
+    registerIdempotency(scope, deps, () => 'admin');
+    adminRoutes(scope, deps);
+  });
+
+  return app;
+}

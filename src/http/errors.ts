@@ -1,0 +1,77 @@
+/**
+ * The one error envelope: HTTP status plus {"error": {code, message, param?, request_id}}.
+ * Domain errors map through errorStatus; schema and parser errors become 400 invalid_request;
+ * anything else is a bug and a 500 (logged with its request id).
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import {
+  type DomainError,
+  DomainFailure,
+  type ErrorCode,
+  errorStatus,
+  type Result,
+} from '../domain/errors.ts';
+
+export function sendError(reply: FastifyReply, e: DomainError, headers: Record<string, string> = {}) {
+  const body: Record<string, unknown> = { code: e.code, message: e.message };
+  if (e.param) body.param = e.param;
+  if (e.detail) Object.assign(body, e.detail);
+  body.request_id = reply.request.id;
+  for (const [k, v] of Object.entries(headers)) reply.header(k, v);
+  return reply.code(errorStatus[e.code]).send({ error: body });
+}
+
+export function fail(reply: FastifyReply, code: ErrorCode, message: string, param?: string) {
+  return sendError(reply, { code, message, ...(param ? { param } : {}) });
+}
+
+/** Sends a use-case's result: the presented value, or the error envelope. */
+export function reply<T>(res: FastifyReply, r: Result<T>, present: (v: T) => unknown, status = 200) {
+  if (!r.ok) return sendError(res, r.error);
+  return res.code(status).send(present(r.value));
+}
+
+function paramOf(path: readonly PropertyKey[] | undefined): string | undefined {
+  if (!path || path.length === 0) return undefined;
+  return path.map(String).join('.');
+}
+
+export function errorHandler(error: FastifyError, req: FastifyRequest, res: FastifyReply) {
+  if (error instanceof DomainFailure) return sendError(res, error.error);
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const first = error.validation[0];
+    const issue = first?.params?.issue as { path?: PropertyKey[]; message?: string } | undefined;
+    const where = error.validationContext === 'body' ? '' : `${error.validationContext} `;
+    const param = paramOf(issue?.path);
+    return sendError(res, {
+      code: 'invalid_request',
+      message: `Invalid ${where}${param ? `parameter ${param}` : 'request'}: ${issue?.message ?? first?.message ?? 'does not match the schema'}`,
+      ...(param ? { param } : {}),
+    });
+  }
+  const status = error.statusCode ?? 500;
+  if (status === 429) {
+    return sendError(res, {
+      code: 'rate_limited',
+      message: 'Too many requests; retry after the time in Retry-After',
+    });
+  }
+  if (status >= 400 && status < 500) {
+    // malformed JSON, wrong content type, body too large, bad URL encoding...
+    const body = { code: 'invalid_request', message: error.message, request_id: req.id };
+    return res.code(status).send({ error: body });
+  }
+  req.log.error({ err: error }, 'unhandled error');
+  return res.code(500).send({
+    error: {
+      code: 'api_error',
+      message: 'An internal error occurred; it has been logged',
+      request_id: req.id,
+    },
+  });
+}
+
+export function notFoundHandler(req: FastifyRequest, res: FastifyReply) {
+  return fail(res, 'not_found', `No route ${req.method} ${req.url.split('?')[0]}`);
+}

@@ -1,0 +1,122 @@
+/**
+ * Idempotency-Key on every POST and DELETE (SPEC §1), scoped to the account (or to the admin
+ * API). The key lives in the database, so it holds across processes:
+ *  - first request: claims the key, runs, stores its status and body (400s and 5xx are not kept);
+ *  - same key, same body, finished: the stored response with Idempotent-Replayed: true;
+ *  - same key, different body: 422 idempotency_key_reused;
+ *  - same key while the first still runs: 409 request_in_progress;
+ *  - a request that died (lease ran out): the next one takes over; if the dead one had already
+ *    created its resource, that resource is returned instead of doing the work twice.
+ */
+
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Deps, IdempotencyLink } from '../app/deps.ts';
+import { claimKey, completeKey, readKey, releaseKey, takeOverKey } from '../db/idempotency.ts';
+import { fail } from './errors.ts';
+import { stringify } from './json.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    idem?: IdempotencyLink;
+  }
+}
+
+export const RETENTION_MS = 24 * 3600 * 1000;
+export const LEASE_MS = 120 * 1000;
+
+/** Renders a resource created under a key by a request that died before it could answer. */
+export type ResourceRenderer = (deps: Deps, scope: string, id: string) => Promise<unknown | null>;
+
+function requestHash(req: FastifyRequest): string {
+  const path = req.url.split('?')[0];
+  return createHash('sha256')
+    .update(`${req.method} ${path}\n${stringify(req.body ?? null)}`)
+    .digest('hex');
+}
+
+export function registerIdempotency(
+  app: FastifyInstance,
+  deps: Deps,
+  scopeOf: (req: FastifyRequest) => string,
+  renderers: Record<string, ResourceRenderer> = {},
+) {
+  app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
+    if (req.method !== 'POST' && req.method !== 'DELETE') return;
+    const raw = req.headers['idempotency-key'];
+    if (raw === undefined) return;
+    if (typeof raw !== 'string' || raw.length < 1 || raw.length > 255) {
+      return fail(reply, 'invalid_request', 'Idempotency-Key must be 1 to 255 characters', 'Idempotency-Key');
+    }
+    const scope = scopeOf(req);
+    const hash = requestHash(req);
+    const wall = Date.now();
+    const claim = () =>
+      claimKey(deps.db, {
+        scope,
+        key: raw,
+        requestHash: hash,
+        now: new Date(wall),
+        leaseUntil: new Date(wall + LEASE_MS),
+        expiredBefore: new Date(wall - RETENTION_MS),
+      });
+    if (await claim()) {
+      req.idem = { scope, key: raw };
+      return;
+    }
+    const row = await readKey(deps.db, scope, raw);
+    if (!row) {
+      if (await claim()) {
+        req.idem = { scope, key: raw };
+        return;
+      }
+      return fail(reply, 'request_in_progress', 'A request with this Idempotency-Key is in progress');
+    }
+    if (row.requestHash !== hash) {
+      return fail(
+        reply,
+        'idempotency_key_reused',
+        'This Idempotency-Key was used with a different request; use a new key for a new request',
+        'Idempotency-Key',
+      );
+    }
+    if (row.state === 'done') {
+      return reply
+        .code(row.statusCode ?? 200)
+        .header('Idempotent-Replayed', 'true')
+        .type('application/json; charset=utf-8')
+        .serializer((p: unknown) => p as string)
+        .send(row.responseBody);
+    }
+    if (row.lockedUntil.getTime() > wall) {
+      return fail(
+        reply,
+        'request_in_progress',
+        'A request with this Idempotency-Key is in progress; retry later',
+      );
+    }
+    if (!(await takeOverKey(deps.db, scope, raw, row.lockedUntil, new Date(wall + LEASE_MS)))) {
+      return fail(
+        reply,
+        'request_in_progress',
+        'A request with this Idempotency-Key is in progress; retry later',
+      );
+    }
+    req.idem = { scope, key: raw };
+    const render = row.resourceType && row.resourceId ? renderers[row.resourceType] : undefined;
+    if (render && row.resourceId) {
+      const body = await render(deps, scope, row.resourceId);
+      if (body !== null) return reply.code(200).send(body);
+    }
+  });
+
+  app.addHook('onSend', async (req, reply, payload) => {
+    const idem = req.idem;
+    if (!idem) return payload;
+    req.idem = undefined;
+    const status = reply.statusCode;
+    if (status >= 500 || status === 400) await releaseKey(deps.db, idem.scope, idem.key);
+    else await completeKey(deps.db, idem.scope, idem.key, status, String(payload));
+    return payload;
+  });
+}

@@ -1,0 +1,85 @@
+/** The operator API (SPEC §11): fixed routes operators script against. */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { adjustBalance } from '../../app/adjust-balance.ts';
+import { createAccount } from '../../app/create-account.ts';
+import { createApiKey } from '../../app/create-api-key.ts';
+import type { Deps } from '../../app/deps.ts';
+import { getAccount } from '../../db/accounts.ts';
+import { err, ok } from '../../domain/errors.ts';
+import { MoneyError, parseUsd } from '../../domain/money.ts';
+import { fail, reply } from '../errors.ts';
+import { presentAccount, presentLedgerEntry } from '../present.ts';
+import { idParam, usdAmount } from '../schemas.ts';
+
+const createAccountBody = z.strictObject({
+  email: z.string().min(3).max(320),
+  name: z.string().min(1).max(200),
+  password: z.string().min(1).max(200).optional(),
+});
+
+export function adminRoutes(app: FastifyInstance, deps: Deps) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.post(
+    '/admin/v1/accounts',
+    { schema: { tags: ['admin'], summary: 'Create an account', body: createAccountBody } },
+    async (req, res) => reply(res, await createAccount(deps, req.body), (a) => presentAccount(a)),
+  );
+  r.get(
+    '/admin/v1/accounts/:id',
+    { schema: { tags: ['admin'], summary: 'Look up an account', params: idParam } },
+    async (req, res) => {
+      const a = await getAccount(deps.db, req.params.id);
+      return reply(res, a ? ok(a) : err('not_found', `No such account: ${req.params.id}`), (x) =>
+        presentAccount(x),
+      );
+    },
+  );
+  r.post(
+    '/admin/v1/accounts/:id/api-keys',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Create an API key (shown once)',
+        params: idParam,
+        body: z.strictObject({ name: z.string().max(200).optional() }).optional(),
+      },
+    },
+    async (req, res) =>
+      reply(res, await createApiKey(deps, req.params.id, req.body?.name ?? null), (k) => ({
+        id: k.id,
+        object: 'api_key',
+        name: k.name,
+        key: k.key,
+        created_at: k.createdAt.toISOString(),
+      })),
+  );
+  r.post(
+    '/admin/v1/accounts/:id/balance-adjustments',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Adjust a balance (negative to debit), recorded as a ledger entry',
+        params: idParam,
+        body: z.strictObject({ amount_usd: usdAmount, reason: z.string().min(1).max(500) }),
+      },
+    },
+    async (req, res) => {
+      let amountCents: number;
+      try {
+        amountCents = parseUsd(req.body.amount_usd);
+      } catch (e) {
+        if (e instanceof MoneyError) return fail(res, 'invalid_request', e.message, 'amount_usd');
+        throw e;
+      }
+      const result = await adjustBalance(deps, {
+        accountId: req.params.id,
+        amountCents,
+        reason: req.body.reason,
+        operator: req.adminId,
+      });
+      return reply(res, result, presentLedgerEntry);
+    },
+  );
+}

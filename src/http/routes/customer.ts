@@ -1,0 +1,37 @@
+/** The customer's own account and its cash ledger. */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Deps } from '../../app/deps.ts';
+import { getAccount } from '../../db/accounts.ts';
+import { listCashEntries } from '../../db/ledger.ts';
+import { page, presentAccount, presentLedgerEntry } from '../present.ts';
+import { listQuery } from '../schemas.ts';
+
+export function customerRoutes(app: FastifyInstance, deps: Deps) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get(
+    '/v1/account',
+    { schema: { tags: ['account'], summary: 'Your account: balance, arrears, KYC' } },
+    async (req) => {
+      const account = await getAccount(deps.db, req.accountId);
+      return presentAccount(account!);
+    },
+  );
+  r.get(
+    '/v1/billing/transactions',
+    {
+      schema: {
+        tags: ['billing'],
+        summary: 'Cash balance ledger entries, newest first',
+        querystring: listQuery,
+      },
+    },
+    async (req) => {
+      const rows = await listCashEntries(deps.db, req.accountId, {
+        limit: req.query.limit + 1,
+        ...(req.query.starting_after ? { startingAfter: req.query.starting_after } : {}),
+      });
+      return page(rows, req.query.limit, presentLedgerEntry);
+    },
+  );
+}
