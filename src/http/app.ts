@@ -17,8 +17,15 @@ import { stringify } from './json.ts';
 import { type Metrics, registerMetrics } from './metrics.ts';
 import { presentOrder } from './present.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { adminKycVoucherRoutes } from './routes/admin-kyc-vouchers.ts';
+import { adminUsageRoutes } from './routes/admin-usage.ts';
+import { billingRoutes } from './routes/billing.ts';
 import { customerRoutes } from './routes/customer.ts';
+import { kycRoutes } from './routes/kyc.ts';
 import { orderRoutes } from './routes/orders.ts';
+import { paymentMethodRoutes } from './routes/payment-methods.ts';
+import { subuserRoutes } from './routes/subusers.ts';
+import { voucherRoutes } from './routes/vouchers.ts';
 
 export interface AppOptions {
   logger?: boolean | object;
@@ -98,6 +105,11 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     });
     orderRoutes(scope, deps);
     customerRoutes(scope, deps);
+    paymentMethodRoutes(scope, deps);
+    billingRoutes(scope, deps);
+    subuserRoutes(scope, deps);
+    kycRoutes(scope, deps);
+    voucherRoutes(scope, deps);
   });
 
   // operator API
@@ -105,6 +117,8 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     scope.addHook('onRequest', adminAuth(deps));
     registerIdempotency(scope, deps, () => 'admin');
     adminRoutes(scope, deps);
+    adminKycVoucherRoutes(scope, deps);
+    adminUsageRoutes(scope, deps);
   });
 
   return app;

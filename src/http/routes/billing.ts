@@ -1,0 +1,5 @@
+/** (being written) */
+import type { FastifyInstance } from 'fastify';
+import type { Deps } from '../../app/deps.ts';
+
+export function billingRoutes(_app: FastifyInstance, _deps: Deps) {}
