@@ -11,7 +11,6 @@ import {
   priceBandwidth,
 } from '../domain/bandwidth-pricing.ts';
 import { err, ok, type Result } from '../domain/errors.ts';
-import { formatPrice4 } from '../domain/money.ts';
 import { type Order, orderTotals } from '../domain/order.ts';
 import type { Ids } from '../ids.ts';
 
@@ -57,7 +56,7 @@ export async function priceOrder(
   const quote = priceBandwidth(input, await loadBandwidthPrices(q, input.product));
   if (!quote.ok) return quote;
   const p = quote.value;
-  const config = { gb: p.gb, plan: p.plan, price_per_gb: formatPrice4(p.unitPrice) };
+  const config = { gb: p.gb, plan: p.plan, price_per_gb: p.unitPrice };
   const line = {
     id: ids.next('oli'),
     product: input.product,

@@ -28,13 +28,16 @@ import { subuserRoutes } from './routes/subusers.ts';
 import { voucherRoutes } from './routes/vouchers.ts';
 
 export interface AppOptions {
+  /** Fastify logger options (tests) */
   logger?: boolean | object;
+  /** a ready pino logger (the server) */
+  loggerInstance?: import('fastify').FastifyBaseLogger;
   metrics?: Metrics;
 }
 
 export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? false,
+    ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
     genReqId: () => `req_${randomBytes(10).toString('hex')}`,
     requestIdHeader: false,
     bodyLimit: 2 * 1024 * 1024,

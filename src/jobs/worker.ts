@@ -1,0 +1,95 @@
+/**
+ * The worker: claims due jobs (FOR UPDATE SKIP LOCKED, so any number of processes share the
+ * work and none runs a job twice), runs their handlers, retries failures with exponential
+ * backoff. Periodic jobs re-enqueue themselves under a dedupe key, so exactly one is pending.
+ */
+import type { Deps } from '../app/deps.ts';
+import { claimDueJobs, completeJob, enqueueJob, failJob, type Job } from '../db/jobs.ts';
+
+export type JobHandler = (deps: Deps, job: Job) => Promise<void>;
+
+export interface JobKind {
+  handler: JobHandler;
+  /** periodic jobs: seconds between runs */
+  everySeconds?: number;
+}
+
+const LEASE_SECONDS = 300;
+
+export function backoffSeconds(attempt: number): number {
+  return Math.min(3600, 5 * 2 ** Math.max(0, attempt - 1));
+}
+
+/** Makes sure each periodic job has its next run pending. */
+export async function schedulePeriodic(deps: Deps, kinds: Record<string, JobKind>): Promise<void> {
+  const now = await deps.clock.now();
+  for (const [kind, k] of Object.entries(kinds)) {
+    if (!k.everySeconds) continue;
+    await enqueueJob(deps.db, { kind, runAt: now, dedupeKey: `periodic:${kind}`, now });
+  }
+}
+
+/** Runs every job due now; returns how many ran. */
+export async function runDueJobs(deps: Deps, kinds: Record<string, JobKind>, limit = 50): Promise<number> {
+  const now = await deps.clock.now();
+  const jobs = await deps.db.tx((q) =>
+    claimDueJobs(q, now, new Date(now.getTime() + LEASE_SECONDS * 1000), limit),
+  );
+  for (const job of jobs) {
+    const kind = kinds[job.kind];
+    const at = await deps.clock.now();
+    try {
+      if (!kind) throw new Error(`no handler for job kind ${job.kind}`);
+      await kind.handler(deps, job);
+      await completeJob(deps.db, job.id, at);
+      if (kind.everySeconds) {
+        await enqueueJob(deps.db, {
+          kind: job.kind,
+          runAt: new Date(at.getTime() + kind.everySeconds * 1000),
+          dedupeKey: `periodic:${job.kind}`,
+          now: at,
+        });
+      }
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      deps.log.error({ jobId: job.id, kind: job.kind, attempt: job.attempts, err: message }, 'job failed');
+      await failJob(deps.db, job, message, new Date(at.getTime() + backoffSeconds(job.attempts) * 1000), at);
+    }
+  }
+  return jobs.length;
+}
+
+/** Runs due jobs until none is left (the test clock's advance uses this). */
+export async function drainDueJobs(deps: Deps, kinds: Record<string, JobKind>): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < 1000; i++) {
+    const n = await runDueJobs(deps, kinds);
+    total += n;
+    if (n === 0) break;
+  }
+  return total;
+}
+
+/** Polls for due jobs until stopped. */
+export function startWorker(
+  deps: Deps,
+  kinds: Record<string, JobKind>,
+  intervalMs = 1000,
+): { stop(): Promise<void> } {
+  let stopped = false;
+  let running: Promise<unknown> = Promise.resolve();
+  const tick = async () => {
+    if (stopped) return;
+    running = runDueJobs(deps, kinds).catch((e) => deps.log.error({ err: String(e) }, 'worker tick failed'));
+    await running;
+    if (!stopped) timer = setTimeout(tick, intervalMs);
+  };
+  let timer = setTimeout(tick, 0);
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
