@@ -81,9 +81,11 @@ export async function failJob(q: Sql, job: Job, error: string, retryAt: Date, at
   }
 }
 
-export async function nextDueAt(q: Sql): Promise<Date | null> {
-  const rows = await q.query<{ run_at: Date }>(
-    'SELECT min(run_at) AS run_at FROM jobs WHERE done_at IS NULL AND failed_at IS NULL',
+/** When the next one-off (non-periodic) job is due. */
+export async function nextOneOffDueAt(q: Sql): Promise<Date | null> {
+  const rows = await q.query<{ run_at: Date | null }>(
+    `SELECT min(run_at) AS run_at FROM jobs
+     WHERE done_at IS NULL AND failed_at IS NULL AND (dedupe_key IS NULL OR dedupe_key NOT LIKE 'periodic:%')`,
   );
   return rows[0]?.run_at ?? null;
 }

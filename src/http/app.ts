@@ -17,6 +17,7 @@ import { stringify } from './json.ts';
 import { type Metrics, registerMetrics } from './metrics.ts';
 import { presentOrder } from './present.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { adminClockRoutes } from './routes/admin-clock.ts';
 import { adminKycVoucherRoutes } from './routes/admin-kyc-vouchers.ts';
 import { adminUsageRoutes } from './routes/admin-usage.ts';
 import { billingRoutes } from './routes/billing.ts';
@@ -120,6 +121,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     scope.addHook('onRequest', adminAuth(deps));
     registerIdempotency(scope, deps, () => 'admin');
     adminRoutes(scope, deps);
+    adminClockRoutes(scope, deps);
     adminKycVoucherRoutes(scope, deps);
     adminUsageRoutes(scope, deps);
   });

@@ -1,0 +1,52 @@
+/**
+ * POST /admin/v1/clock/advance (test clock mode only): moves the shared clock and runs every job
+ * that became due before answering, so delays, expiry and settlement can be tried in seconds.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Deps } from '../../app/deps.ts';
+import type { TestClock } from '../../clock.ts';
+import { advanceAndRun } from '../../jobs/advance-clock.ts';
+import { fail } from '../errors.ts';
+
+function isTestClock(c: Deps['clock']): c is TestClock {
+  return c.frozen && typeof (c as TestClock).advance === 'function';
+}
+
+export function adminClockRoutes(app: FastifyInstance, deps: Deps) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get('/admin/v1/clock', { schema: { tags: ['admin'], summary: 'The current time' } }, async () => ({
+    object: 'clock',
+    now: (await deps.clock.now()).toISOString(),
+    frozen: deps.clock.frozen,
+  }));
+  r.post(
+    '/admin/v1/clock/advance',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Move the test clock forward and run the jobs that became due',
+        body: z.strictObject({
+          seconds: z
+            .number()
+            .int()
+            .min(1)
+            .max(10 * 366 * 24 * 3600),
+        }),
+      },
+    },
+    async (req, res) => {
+      const clock = deps.clock;
+      if (!isTestClock(clock)) {
+        return fail(
+          res,
+          'invalid_state',
+          'The test clock is off; start the server with ORDERDESK_TEST_CLOCK=1',
+        );
+      }
+      const result = await advanceAndRun(deps, clock, req.body.seconds);
+      return { object: 'clock', now: result.now.toISOString(), frozen: true, jobs_run: result.jobsRun };
+    },
+  );
+}
