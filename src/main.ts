@@ -11,6 +11,7 @@ import { randomToken } from './app/secrets.ts';
 import { databaseTestClock, systemClock } from './clock.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { openDb } from './db/client.ts';
+import { lockDataDir } from './db/data-dir-lock.ts';
 import { migrate } from './db/migrate.ts';
 import { loadDemo } from './demo.ts';
 import { sandboxGateway } from './gateways/sandbox-gateway.ts';
@@ -35,6 +36,8 @@ export async function start(env: Record<string, string | undefined> = process.en
   const log = pino({ level: config.logLevel });
   const admin = adminToken(config);
   const withToken: Config = { ...config, adminToken: admin.token };
+  // embedded PGlite belongs to one process: refuse to open a data folder another process holds
+  const unlock = config.databaseUrl ? () => {} : lockDataDir(config.dataDir);
   const db = await openDb({
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
     dataDir: path.join(config.dataDir, 'pglite'),
@@ -73,6 +76,7 @@ export async function start(env: Record<string, string | undefined> = process.en
     await app.close();
     await worker.stop();
     await db.close();
+    unlock();
   };
   return { app, deps, url, shutdown };
 }

@@ -4,6 +4,12 @@ import { type LedgerEntry, moveCash } from '../db/ledger.ts';
 import { err, ok, type Result } from '../domain/errors.ts';
 import type { Deps } from './deps.ts';
 
+/**
+ * A balance stays within ±9,999,999,999,999.99 USD, the largest amount the API accepts: far inside
+ * 2^53 cents, so adjustments cannot push it past what the database layer reads back exactly.
+ */
+export const MAX_BALANCE_CENTS = 999_999_999_999_999;
+
 export async function adjustBalance(
   deps: Deps,
   cmd: { accountId: string; amountCents: number; reason: string; operator: string },
@@ -14,6 +20,11 @@ export async function adjustBalance(
   return deps.db.tx(async (q) => {
     const account = await getAccount(q, cmd.accountId, { forUpdate: true });
     if (!account) return err('not_found', `No such account: ${cmd.accountId}`, { param: 'id' });
+    if (Math.abs(account.balanceCents + cmd.amountCents) > MAX_BALANCE_CENTS) {
+      return err('invalid_request', 'the balance would leave the range ±9999999999999.99', {
+        param: 'amount_usd',
+      });
+    }
     const entry = await moveCash(q, {
       id: deps.ids.next('txn'),
       accountId: account.id,

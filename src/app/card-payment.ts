@@ -8,11 +8,24 @@
  * 2 and 3 leaves a 'processing' row which recoverPayments finishes or undoes.
  */
 import type { Sql } from '../db/client.ts';
-import { finishPayment, insertPaymentIntent, lockProcessingPayment, type Payment } from '../db/payments.ts';
+import {
+  finishPayment,
+  finishProcessingPayment,
+  getPayment,
+  insertPaymentIntent,
+  lockProcessingPayment,
+  notePaymentFailure,
+  type Payment,
+} from '../db/payments.ts';
 import { type DomainError, DomainFailure, err, ok, type Result } from '../domain/errors.ts';
 import type { Deps } from './deps.ts';
 
-export type Settler<T> = (q: Sql, payment: Payment) => Promise<Result<T>>;
+/**
+ * Writes a charged payment's effects inside the settling transaction. `at` is the settlement time,
+ * read before the transaction opens: nothing inside may query through deps.db (the clock included),
+ * since PGlite runs one transaction at a time and such a query would wait for this one forever.
+ */
+export type Settler<T> = (q: Sql, payment: Payment, at: Date) => Promise<Result<T>>;
 
 export interface CardCharge {
   paymentId: string;
@@ -79,16 +92,19 @@ export async function settleCharged<T>(
   settle: Settler<T>,
 ): Promise<Result<T>> {
   let refused: DomainError | null = null;
+  const at = await deps.clock.now();
   try {
     const out = await deps.db.tx(async (q) => {
       const payment = await lockProcessingPayment(q, paymentId);
       if (!payment) return null;
-      const r = await settle(q, payment);
+      const r = await settle(q, payment, at);
       if (!r.ok) throw new DomainFailure(r.error);
-      await finishPayment(q, paymentId, { status: 'succeeded', chargeId, at: await deps.clock.now() });
+      await finishPayment(q, paymentId, { status: 'succeeded', chargeId, at });
       return r;
     });
     if (out) return out;
+    const orphaned = await refundIfOrphaned(deps, paymentId, chargeId);
+    if (orphaned) return { ok: false, error: orphaned };
     return err('invalid_state', `payment ${paymentId} was already settled`);
   } catch (e) {
     if (!(e instanceof DomainFailure)) throw e;
@@ -122,6 +138,114 @@ async function voidCharge(deps: Deps, paymentId: string, chargeId: string, reaso
     failureMessage: 'settlement refused; the charge was refunded',
     at: await deps.clock.now(),
   });
+}
+
+/**
+ * A charge that landed after recovery gave its payment up (marked it failed 'abandoned' because the
+ * gateway had no charge yet, e.g. a very slow gateway call) pays for nothing: refund it. Returns the
+ * error for the caller, or null when the payment was not given up (it was settled or voided).
+ */
+async function refundIfOrphaned(
+  deps: Deps,
+  paymentId: string,
+  chargeId: string,
+): Promise<DomainError | null> {
+  const payment = await getPayment(deps.db, paymentId);
+  if (payment?.status !== 'failed') return null;
+  const refund = await deps.gateway.refund({
+    chargeId,
+    amountCents: payment.amountCents,
+    idempotencyKey: `${paymentId}:orphan`,
+    now: await deps.clock.now(),
+  });
+  const at = await deps.clock.now();
+  if (refund.status === 'failed') {
+    deps.log.error(
+      { paymentId, chargeId, code: refund.code },
+      'refunding a charge that landed after its payment was abandoned failed; an operator must refund it',
+    );
+    await notePaymentFailure(deps.db, paymentId, {
+      chargeId,
+      failureCode: 'orphan_refund_failed',
+      failureMessage: `charged after the payment was abandoned; refund failed: ${refund.code}`,
+      at,
+    });
+  } else {
+    await notePaymentFailure(deps.db, paymentId, {
+      chargeId,
+      failureCode: 'abandoned',
+      failureMessage: 'charged after the payment was abandoned; the charge was refunded',
+      at,
+    });
+  }
+  return declined('processing_error', 'the payment timed out and was not completed');
+}
+
+/** What recovery did with one payment left 'processing'. */
+export type Resolution = 'settled' | 'voided' | 'failed' | 'pending' | 'skipped';
+
+/**
+ * Finishes or undoes one payment left 'processing' (its process died between the intent and the
+ * settlement): asks the gateway what happened under the payment's idempotency key.
+ *  - no charge: the gateway was never reached → failed ('abandoned');
+ *  - declined: failed with the decline;
+ *  - charged and already refunded in full (a void whose bookkeeping was lost) → voided;
+ *  - charged: settled with `settle`, which refunds and voids when settling is refused.
+ * 'pending' means it is still 'processing' (e.g. the refund failed) and a later run retries;
+ * 'skipped' means another worker finished it meanwhile.
+ */
+export async function resolveProcessingPayment<T>(
+  deps: Deps,
+  payment: Payment,
+  settle: Settler<T>,
+): Promise<{ resolution: Resolution; result?: Result<T> }> {
+  const charge = await deps.gateway.findCharge(payment.id);
+  const at = await deps.clock.now();
+  const finishIfProcessing = async (
+    status: 'failed' | 'voided',
+    failureCode: string,
+    failureMessage: string,
+  ): Promise<{ resolution: Resolution }> => {
+    const done = await finishProcessingPayment(deps.db, payment.id, {
+      status,
+      chargeId: charge?.chargeId ?? null,
+      failureCode,
+      failureMessage,
+      at,
+    });
+    return { resolution: done ? status : 'skipped' };
+  };
+
+  if (!charge) {
+    return finishIfProcessing('failed', 'abandoned', 'the process stopped before the card was charged');
+  }
+  if (charge.status === 'declined') {
+    return finishIfProcessing('failed', 'card_declined', 'the card was declined');
+  }
+  if (charge.amountCents !== payment.amountCents) {
+    deps.log.error(
+      { paymentId: payment.id, charged: charge.amountCents, expected: payment.amountCents },
+      'the gateway charged another amount than the payment recorded; left for an operator',
+    );
+    return { resolution: 'pending' };
+  }
+  if (charge.refundedCents >= charge.amountCents) {
+    return finishIfProcessing('voided', 'settlement_refused', 'the charge was refunded');
+  }
+  if (charge.refundedCents > 0) {
+    deps.log.error(
+      { paymentId: payment.id, chargeId: charge.chargeId, refunded: charge.refundedCents },
+      'a processing payment was partly refunded; left for an operator',
+    );
+    return { resolution: 'pending' };
+  }
+
+  const result = await settleCharged(deps, payment.id, charge.chargeId, settle);
+  if (result.ok) return { resolution: 'settled', result };
+  const after = await getPayment(deps.db, payment.id);
+  if (after?.status === 'voided') return { resolution: 'voided', result };
+  if (after?.status === 'processing') return { resolution: 'pending', result };
+  return { resolution: 'skipped', result };
 }
 
 export { ok };

@@ -5,9 +5,9 @@
  */
 import { type Account, getAccount } from '../db/accounts.ts';
 import type { Sql } from '../db/client.ts';
-import { attachResource } from '../db/idempotency.ts';
-import { debitCashIfCovered, moveCash, movePool } from '../db/ledger.ts';
-import { insertOrder } from '../db/orders.ts';
+import { attachResource, readKey } from '../db/idempotency.ts';
+import { debitCashIfCovered, moveCash, movePool, payOrderFromBalance } from '../db/ledger.ts';
+import { getOrder, insertOrder } from '../db/orders.ts';
 import { getPaymentMethod, type Payment } from '../db/payments.ts';
 import { err, ok, type Result } from '../domain/errors.ts';
 import type { Order } from '../domain/order.ts';
@@ -16,6 +16,7 @@ import type { Ids } from '../ids.ts';
 import { chargeThenSettle } from './card-payment.ts';
 import type { Deps, IdempotencyLink } from './deps.ts';
 import { BYTES_PER_GB, needsKyc, type OrderInput, priceOrder } from './price-order.ts';
+import { recoverPaymentsForKey } from './recover-payments.ts';
 
 export interface PlaceOrderCommand {
   accountId: string;
@@ -60,38 +61,57 @@ export async function writePaidOrder(
 
 export async function placeOrder(deps: Deps, cmd: PlaceOrderCommand): Promise<Result<Order>> {
   const now = await deps.clock.now();
-  const account = await getAccount(deps.db, cmd.accountId);
+  // two independent reads, side by side: the account (for the gate and the split) and the prices
+  const [account, priced] = await Promise.all([
+    getAccount(deps.db, cmd.accountId),
+    priceOrder(deps.db, deps.ids, cmd.accountId, cmd.input, now),
+  ]);
   if (!account) return err('not_found', 'no such account');
   const gate = orderGate(account, cmd.input.product);
   if (!gate.ok) return gate;
-  const priced = await priceOrder(deps.db, deps.ids, account.id, cmd.input, now);
   if (!priced.ok) return priced;
   const order = priced.value;
 
   const split = splitPayment({ payable: order.payable, balance: account.balanceCents });
   if (split.fromCard === 0) {
-    // the hot path: one transaction, the conditional debit is the concurrency guard
-    const paid = await deps.db.tx(async (q) => {
-      const debit = await debitCashIfCovered(q, {
-        id: deps.ids.next('txn'),
-        accountId: account.id,
-        amount: -order.payable,
-        cause: 'order',
-        orderId: order.id,
-        at: now,
-      });
-      if (!debit) return false;
-      await writePaidOrder(q, deps.ids, order, 'paid from balance', cmd.idem);
-      return true;
-    });
+    // the hot path: one statement, whose conditional debit is the concurrency guard
+    const paid = await payFromBalance(deps, order, 'paid from balance', cmd.idem, now);
     if (paid) return ok(order);
     // the balance moved under us: fall through to the card, with a fresh read
-    return placeWithCard(deps, cmd, order);
   }
   return placeWithCard(deps, cmd, order);
 }
 
+/** Pays the order from the balance and writes it in one statement; false if the balance is short. */
+async function payFromBalance(
+  deps: Deps,
+  order: Order,
+  cause: string,
+  idem: IdempotencyLink | undefined,
+  at: Date,
+): Promise<boolean> {
+  const gb = order.details.gb;
+  const debit = await payOrderFromBalance(deps.db, {
+    order,
+    cause,
+    cashEntryId: deps.ids.next('txn'),
+    pool:
+      typeof gb === 'number'
+        ? { entryId: deps.ids.next('txn'), product: order.product, bytes: gb * BYTES_PER_GB }
+        : null,
+    idem: idem ?? null,
+    at,
+  });
+  return debit !== null;
+}
+
 async function placeWithCard(deps: Deps, cmd: PlaceOrderCommand, order: Order): Promise<Result<Order>> {
+  if (cmd.idem) {
+    // a request under this key may have died after charging the card: finish that payment
+    // first, and answer with its order rather than charging a second time
+    const earlier = await earlierOrderForKey(deps, cmd.accountId, cmd.idem);
+    if (earlier) return earlier;
+  }
   const account = await getAccount(deps.db, cmd.accountId);
   if (!account) return err('not_found', 'no such account');
   const split = splitPayment({ payable: order.payable, balance: account.balanceCents });
@@ -119,7 +139,7 @@ async function placeWithCard(deps: Deps, cmd: PlaceOrderCommand, order: Order): 
       orderId: order.id,
       draft: { order, idem: cmd.idem ?? null },
     },
-    (q, payment) => settleOrderPayment(deps, q, order, payment, cmd.idem),
+    (q, payment, at) => settleOrderPayment(deps, q, order, payment, cmd.idem, at),
     cmd.afterCharge,
   );
 }
@@ -133,13 +153,14 @@ export async function settleOrderPayment(
   q: Sql,
   order: Order,
   payment: Payment,
-  idem?: IdempotencyLink,
+  idem: IdempotencyLink | undefined,
+  /** settlement time, read before the transaction (see Settler in card-payment.ts) */
+  at: Date,
 ): Promise<Result<Order>> {
   const account = await getAccount(q, order.accountId, { forUpdate: true });
   if (!account) return err('not_found', 'no such account');
   const gate = orderGate(account, order.product);
   if (!gate.ok) return gate;
-  const at = await deps.clock.now();
   await moveCash(q, {
     id: deps.ids.next('txn'),
     accountId: account.id,
@@ -168,4 +189,25 @@ export async function settleOrderPayment(
   }
   await writePaidOrder(q, deps.ids, order, 'paid from balance and card', idem);
   return ok(order);
+}
+
+async function earlierOrderForKey(
+  deps: Deps,
+  accountId: string,
+  idem: IdempotencyLink,
+): Promise<Result<Order> | null> {
+  const counts = await recoverPaymentsForKey(deps, idem);
+  if (counts.pending > 0) {
+    return err(
+      'request_in_progress',
+      'An earlier payment under this Idempotency-Key is still being settled; retry later',
+    );
+  }
+  if (counts.settled === 0) return null;
+  const row = await readKey(deps.db, idem.scope, idem.key);
+  const order =
+    row?.resourceType === 'order' && row.resourceId
+      ? await getOrder(deps.db, row.resourceId, accountId)
+      : null;
+  return order ? ok(order) : null;
 }

@@ -16,7 +16,8 @@ export async function findOrder(
 }
 
 export async function searchOrders(deps: Deps, filter: OrderFilter): Promise<Result<Order[]>> {
-  if (filter.createdFrom && filter.createdTo && filter.createdFrom > filter.createdTo) {
+  // createdTo is exclusive: an empty range is a mistake, not an empty page
+  if (filter.createdFrom && filter.createdTo && filter.createdFrom >= filter.createdTo) {
     return err('invalid_request', 'created_from must not be after created_to', { param: 'created_from' });
   }
   return ok(await listOrders(deps.db, { ...filter, limit: filter.limit + 1 }));

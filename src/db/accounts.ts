@@ -66,15 +66,18 @@ export async function getAccountByEmail(
   return rows[0] ? { ...mapAccount(rows[0]), passwordHash: rows[0].password_hash as string | null } : null;
 }
 
+/** A page of accounts, newest first, optionally filtered by email (case-insensitive) or KYC status. */
 export async function listAccounts(
   q: Sql,
-  page: { limit: number; startingAfter?: string },
+  page: { limit: number; startingAfter?: string; email?: string; kycStatus?: KycStatus },
 ): Promise<Account[]> {
   const rows = await q.query(
     `SELECT ${COLS} FROM accounts
      WHERE ($1::text IS NULL OR (created_at, id) < (SELECT created_at, id FROM accounts WHERE id = $1))
+       AND ($3::text IS NULL OR lower(email) = lower($3::text))
+       AND ($4::text IS NULL OR kyc_status = $4::text)
      ORDER BY created_at DESC, id DESC LIMIT $2`,
-    [page.startingAfter ?? null, page.limit],
+    [page.startingAfter ?? null, page.limit, page.email ?? null, page.kycStatus ?? null],
   );
   return rows.map(mapAccount);
 }
@@ -111,6 +114,40 @@ export async function insertKycSubmission(
      VALUES ($1, $2, $3, $4, $5, 'pending', $6)`,
     [s.id, s.accountId, s.legalName, s.country, s.documentReference, s.at],
   );
+}
+
+export interface KycSubmission {
+  id: string;
+  accountId: string;
+  legalName: string;
+  country: string;
+  documentReference: string;
+  status: 'pending' | 'approved' | 'rejected';
+  reason: string | null;
+  submittedAt: Date;
+  decidedAt: Date | null;
+}
+
+/** The account's latest KYC submission, or null when it never submitted. */
+export async function getLatestKycSubmission(q: Sql, accountId: string): Promise<KycSubmission | null> {
+  const rows = await q.query(
+    `SELECT id, account_id, legal_name, country, document_reference, status, reason, submitted_at, decided_at
+     FROM kyc_submissions WHERE account_id = $1 ORDER BY submitted_at DESC, id DESC LIMIT 1`,
+    [accountId],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    id: r.id as string,
+    accountId: r.account_id as string,
+    legalName: r.legal_name as string,
+    country: r.country as string,
+    documentReference: r.document_reference as string,
+    status: r.status as KycSubmission['status'],
+    reason: (r.reason as string | null) ?? null,
+    submittedAt: r.submitted_at as Date,
+    decidedAt: (r.decided_at as Date | null) ?? null,
+  };
 }
 
 export async function decideLatestKycSubmission(

@@ -3,12 +3,25 @@
  * this layer sees `Sql` (a query function) and `Db` (plus transactions); both engines return
  * int8 as a JS number (checked safe), timestamptz as Date, numeric as string, jsonb parsed.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 
+export interface QueryOptions {
+  /**
+   * PostgreSQL: prepare the statement once per connection and reuse it (no parse and plan on
+   * every call). For hot paths whose text is one of a few fixed strings; PGlite ignores it.
+   */
+  prepare?: boolean;
+}
+
 export interface Sql {
-  query<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  query<T = Record<string, unknown>>(
+    text: string,
+    params?: readonly unknown[],
+    opts?: QueryOptions,
+  ): Promise<T[]>;
 }
 
 export interface Db extends Sql {
@@ -51,6 +64,18 @@ export function pgliteDb(lite: PGlite): Db {
   };
 }
 
+const statementNames = new Map<string, string>();
+
+/** A prepared statement's name: the same text always gets the same name, on every connection. */
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `od_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
 export async function openPostgres(url: string, max = 10): Promise<Db> {
   const types = {
     getTypeParser(oid: number, format?: string) {
@@ -63,8 +88,11 @@ export async function openPostgres(url: string, max = 10): Promise<Db> {
     /* an idle client died; the pool replaces it */
   });
   const wrap = (runner: pg.Pool | pg.PoolClient): Sql => ({
-    async query<T>(text: string, params?: readonly unknown[]) {
-      const r = await runner.query(text, params as unknown[] | undefined);
+    async query<T>(text: string, params?: readonly unknown[], opts?: QueryOptions) {
+      const values = params as unknown[] | undefined;
+      const r = opts?.prepare
+        ? await runner.query({ name: statementName(text), text, ...(values ? { values } : {}) })
+        : await runner.query(text, values);
       return r.rows as T[];
     },
   });

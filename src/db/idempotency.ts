@@ -58,12 +58,16 @@ export async function readKey(q: Sql, scope: string, key: string): Promise<Idemp
   return rows[0] ? mapRow(rows[0]) : null;
 }
 
-/** Takes over a running key whose lease ran out (its request died); true when this one won. */
-export async function takeOverKey(q: Sql, scope: string, key: string, oldLease: Date, leaseUntil: Date) {
+/**
+ * Takes over a running key whose lease ran out by `now` (its request died); true when this one
+ * won. The lease test is in the UPDATE itself, so of two racing takers only the first matches (the
+ * second re-checks the row after the first's update and finds a live lease).
+ */
+export async function takeOverKey(q: Sql, scope: string, key: string, now: Date, leaseUntil: Date) {
   const rows = await q.query(
     `UPDATE idempotency_keys SET locked_until = $4
-     WHERE account_scope = $1 AND key = $2 AND state = 'running' AND locked_until = $3 RETURNING key`,
-    [scope, key, oldLease, leaseUntil],
+     WHERE account_scope = $1 AND key = $2 AND state = 'running' AND locked_until <= $3 RETURNING key`,
+    [scope, key, now, leaseUntil],
   );
   return rows.length === 1;
 }

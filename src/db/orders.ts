@@ -58,10 +58,17 @@ function mapOrder(r: Record<string, unknown>, lines: LineItem[]): Order {
 }
 
 /**
- * Inserts an order with its line items and its first events, in one statement (a data-modifying
- * CTE): one round trip on the hot path.
+ * The order, its line items and its first events as three CTEs (`ord`, `ord_lines`, `ord_events`)
+ * of a larger statement, its parameters numbered from `$first`. With a `guard` (the name of an
+ * earlier CTE, e.g. the payment that pays for the order) nothing is written unless it returned a
+ * row, so a statement that pays and writes the order is all or nothing.
  */
-export async function insertOrder(q: Sql, o: Order, cause: string): Promise<void> {
+export function orderInsertCtes(
+  o: Order,
+  cause: string,
+  first: number,
+  guard: string | null = null,
+): { sql: string; params: unknown[] } {
   const lines = o.lines.map((l, i) => ({
     id: l.id,
     position: i + 1,
@@ -82,30 +89,34 @@ export async function insertOrder(q: Sql, o: Order, cause: string): Promise<void
     starts_at: l.startsAt?.toISOString() ?? null,
     ends_at: l.endsAt?.toISOString() ?? null,
   }));
-  await q.query(
-    `WITH ord AS (
+  const sql = `ord AS (
        INSERT INTO orders (id, account_id, product, type, status, payment_status, payment_mode,
          original_cents, discount_cents, voucher_cents, payable_cents, paid_cents, details, unpaid_cancel_at,
          created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)
+       SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::int8, $9::int8,
+         $10::int8, $11::int8, $12::int8, $13::jsonb, $14::timestamptz, $15::timestamptz, $15::timestamptz
+       ${guard ? `WHERE EXISTS (SELECT 1 FROM ${guard})` : ''}
        RETURNING id),
-     lines AS (
+     ord_lines AS (
        INSERT INTO order_line_items (id, order_id, position, product, config, previous_config, payment_mode,
          duration, instance_id, status, quantity, unit_price4, original_cents, discount_cents, voucher_cents,
          payable_cents, paid_cents, starts_at, ends_at)
-       SELECT l.id, (SELECT id FROM ord), l.position, l.product, l.config, l.previous_config, l.payment_mode,
+       SELECT l.id, ord.id, l.position, l.product, l.config, l.previous_config, l.payment_mode,
          l.duration, l.instance_id, l.status, l.quantity, l.unit_price4, l.original_cents, l.discount_cents,
          l.voucher_cents, l.payable_cents, l.paid_cents, l.starts_at, l.ends_at
-       FROM jsonb_to_recordset($16::jsonb) AS l(id text, position int, product text, config jsonb,
+       FROM ord, jsonb_to_recordset($16::jsonb) AS l(id text, position int, product text, config jsonb,
          previous_config jsonb, payment_mode text, duration text, instance_id text, status text, quantity int,
          unit_price4 bigint, original_cents bigint, discount_cents bigint, voucher_cents bigint,
          payable_cents bigint, paid_cents bigint, starts_at timestamptz, ends_at timestamptz)
-       RETURNING 1)
-     INSERT INTO order_events (order_id, at, field, from_state, to_state, cause)
-     SELECT (SELECT id FROM ord), $15, e.field, NULL, e.to_state, $17
-     FROM (VALUES ('status', $5), ('payment_status', $6)) AS e(field, to_state)
-     WHERE (SELECT count(*) FROM lines) >= 0`,
-    [
+       RETURNING 1),
+     ord_events AS (
+       INSERT INTO order_events (order_id, at, field, from_state, to_state, cause)
+       SELECT ord.id, $15::timestamptz, e.field, NULL, e.to_state, $17::text
+       FROM ord, (VALUES ('status', $5::text), ('payment_status', $6::text)) AS e(field, to_state)
+       RETURNING 1)`.replace(/\$(\d+)/g, (_, n: string) => `$${first + Number(n) - 1}`);
+  return {
+    sql,
+    params: [
       o.id,
       o.accountId,
       o.product,
@@ -124,7 +135,16 @@ export async function insertOrder(q: Sql, o: Order, cause: string): Promise<void
       JSON.stringify(lines),
       cause,
     ],
-  );
+  };
+}
+
+/**
+ * Inserts an order with its line items and its first events, in one statement (a data-modifying
+ * CTE): one round trip on the hot path.
+ */
+export async function insertOrder(q: Sql, o: Order, cause: string): Promise<void> {
+  const { sql, params } = orderInsertCtes(o, cause, 1);
+  await q.query(`WITH ${sql} SELECT count(*) FROM ord`, params);
 }
 
 /** An order of the account (or of any account when accountId is null), with its line items. */
@@ -158,6 +178,7 @@ export interface OrderFilter {
   accountId: string | null;
   id?: string;
   createdFrom?: Date;
+  /** exclusive */
   createdTo?: Date;
   product?: string;
   type?: string;

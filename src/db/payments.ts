@@ -187,3 +187,114 @@ export async function getPayment(q: Sql, id: string): Promise<Payment | null> {
   const rows = await q.query(`SELECT ${PAY_COLS} FROM payments WHERE id = $1`, [id]);
   return rows[0] ? mapPayment(rows[0]) : null;
 }
+
+// ---- added for payment methods, top-ups and recovery ----
+
+/** A page of the account's attached payment methods, newest first; a foreign cursor yields nothing. */
+export async function listPaymentMethodsPage(
+  q: Sql,
+  accountId: string,
+  page: { limit: number; startingAfter?: string },
+): Promise<PaymentMethod[]> {
+  const rows = await q.query(
+    `SELECT ${PM_COLS} FROM payment_methods p
+     WHERE p.account_id = $1 AND p.detached_at IS NULL
+       AND ($2::text IS NULL OR (p.created_at, p.id) < (
+             SELECT c.created_at, c.id FROM payment_methods c WHERE c.id = $2 AND c.account_id = $1))
+     ORDER BY p.created_at DESC, p.id DESC LIMIT $3`,
+    [accountId, page.startingAfter ?? null, page.limit],
+  );
+  return rows.map(mapPm);
+}
+
+/**
+ * Finishes a payment only if it is still 'processing' (recovery and the request that made it may
+ * race); true when this call finished it.
+ */
+export async function finishProcessingPayment(
+  q: Sql,
+  id: string,
+  f: {
+    status: Exclude<PaymentStatusRow, 'processing'>;
+    chargeId?: string | null;
+    failureCode?: string | null;
+    failureMessage?: string | null;
+    at: Date;
+  },
+): Promise<boolean> {
+  const rows = await q.query(
+    `UPDATE payments SET status = $2, gateway_charge_id = COALESCE($3, gateway_charge_id), failure_code = $4,
+       failure_message = $5, updated_at = $6 WHERE id = $1 AND status = 'processing' RETURNING id`,
+    [id, f.status, f.chargeId ?? null, f.failureCode ?? null, f.failureMessage ?? null, f.at],
+  );
+  return rows.length === 1;
+}
+
+/** Notes on a finished payment what happened to a charge that landed after it was given up. */
+export async function notePaymentFailure(
+  q: Sql,
+  id: string,
+  f: { chargeId: string; failureCode: string; failureMessage: string; at: Date },
+): Promise<void> {
+  await q.query(
+    `UPDATE payments SET gateway_charge_id = $2, failure_code = $3, failure_message = $4, updated_at = $5
+     WHERE id = $1`,
+    [id, f.chargeId, f.failureCode, f.failureMessage, f.at],
+  );
+}
+
+/**
+ * The account's payments made for one idempotency key (the `idem` in their draft), newest first,
+ * created at or after `since`.
+ */
+export async function listPaymentsForIdempotencyKey(
+  q: Sql,
+  accountId: string,
+  purpose: Payment['purpose'],
+  idem: { scope: string; key: string },
+  since: Date,
+): Promise<Payment[]> {
+  const rows = await q.query(
+    `SELECT ${PAY_COLS} FROM payments
+     WHERE account_id = $1 AND purpose = $2 AND created_at >= $5
+       AND draft -> 'idem' ->> 'scope' = $3 AND draft -> 'idem' ->> 'key' = $4
+     ORDER BY created_at DESC, id DESC`,
+    [accountId, purpose, idem.scope, idem.key, since],
+  );
+  return rows.map(mapPayment);
+}
+
+/** A top-up as the API shows it: the payment and, once settled, the balance right after its credit. */
+export interface TopUpRecord {
+  payment: Payment;
+  balanceAfter: number | null;
+}
+
+export async function getTopUp(q: Sql, id: string, accountId: string): Promise<TopUpRecord | null> {
+  const rows = await q.query(
+    `SELECT ${PAY_COLS},
+       (SELECT l.balance_after FROM ledger_entries l
+         WHERE l.payment_id = payments.id AND l.account_id = payments.account_id AND l.asset = 'cash'
+           AND l.cause = 'top_up'
+         ORDER BY l.seq LIMIT 1) AS top_up_balance_after
+     FROM payments WHERE id = $1 AND account_id = $2 AND purpose = 'top_up'`,
+    [id, accountId],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  return { payment: mapPayment(r), balanceAfter: (r.top_up_balance_after as number | null) ?? null };
+}
+
+/** Payments still 'processing' that were made for one idempotency key (the `idem` in their draft). */
+export async function listProcessingPaymentsForKey(
+  q: Sql,
+  idem: { scope: string; key: string },
+): Promise<Payment[]> {
+  const rows = await q.query(
+    `SELECT ${PAY_COLS} FROM payments
+     WHERE status = 'processing' AND draft -> 'idem' ->> 'scope' = $1 AND draft -> 'idem' ->> 'key' = $2
+     ORDER BY created_at`,
+    [idem.scope, idem.key],
+  );
+  return rows.map(mapPayment);
+}

@@ -16,6 +16,7 @@ export const errorStatus = {
   refresh_limit_reached: 409,
   replacement_quota_exceeded: 409,
   email_taken: 409,
+  username_taken: 409,
   insufficient_inventory: 422,
   quantity_out_of_range: 422,
   idempotency_key_reused: 422,

@@ -10,8 +10,9 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Deps } from '../app/deps.ts';
 import { findOrder } from '../app/query-orders.ts';
+import { findSubuser } from '../app/query-subusers.ts';
 import { adminAuth, customerAuth } from './auth.ts';
-import { errorHandler, notFoundHandler } from './errors.ts';
+import { errorHandler, frameworkErrorHandler, notFoundHandler } from './errors.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { stringify } from './json.ts';
 import { type Metrics, registerMetrics } from './metrics.ts';
@@ -25,8 +26,9 @@ import { customerRoutes } from './routes/customer.ts';
 import { kycRoutes } from './routes/kyc.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { paymentMethodRoutes } from './routes/payment-methods.ts';
-import { subuserRoutes } from './routes/subusers.ts';
+import { presentSubuser, subuserRoutes } from './routes/subusers.ts';
 import { voucherRoutes } from './routes/vouchers.ts';
+import { rejectUnstorableText } from './schemas.ts';
 
 export interface AppOptions {
   /** Fastify logger options (tests) */
@@ -42,6 +44,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     genReqId: () => `req_${randomBytes(10).toString('hex')}`,
     requestIdHeader: false,
     bodyLimit: 2 * 1024 * 1024,
+    frameworkErrors: frameworkErrorHandler,
     ajv: undefined,
   });
   app.setValidatorCompiler(validatorCompiler);
@@ -50,6 +53,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   app.setReplySerializer((data) => stringify(data));
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  app.addHook('preValidation', rejectUnstorableText);
   app.addHook('onSend', async (req, reply, payload) => {
     reply.header('Request-Id', req.id);
     return payload;
@@ -105,6 +109,10 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
       order: async (d, scopeId, id) => {
         const r = await findOrder(d, scopeId, id);
         return r.ok ? presentOrder(r.value.order) : null;
+      },
+      subuser: async (d, scopeId, id) => {
+        const r = await findSubuser(d, scopeId, id);
+        return r.ok ? presentSubuser(r.value) : null;
       },
     });
     orderRoutes(scope, deps);

@@ -32,21 +32,26 @@ export function reply<T>(res: FastifyReply, r: Result<T>, present: (v: T) => unk
   return res.code(status).send(present(r.value));
 }
 
-function paramOf(path: readonly PropertyKey[] | undefined): string | undefined {
-  if (!path || path.length === 0) return undefined;
-  return path.map(String).join('.');
+/**
+ * The parameter a schema error is about, dotted ('line_items.0.gb'): the issue's path, plus the
+ * first unknown key for a strict object's unknown fields.
+ */
+function paramOf(e: { instancePath?: string; keyword?: string; params?: Record<string, unknown> }) {
+  const path = (e.instancePath ?? '').split('/').filter((p) => p !== '');
+  const keys = e.params?.keys;
+  if (e.keyword === 'unrecognized_keys' && Array.isArray(keys) && keys.length > 0) path.push(String(keys[0]));
+  return path.length > 0 ? path.join('.') : undefined;
 }
 
 export function errorHandler(error: FastifyError, req: FastifyRequest, res: FastifyReply) {
   if (error instanceof DomainFailure) return sendError(res, error.error);
   if (hasZodFastifySchemaValidationErrors(error)) {
     const first = error.validation[0];
-    const issue = first?.params?.issue as { path?: PropertyKey[]; message?: string } | undefined;
     const where = error.validationContext === 'body' ? '' : `${error.validationContext} `;
-    const param = paramOf(issue?.path);
+    const param = first ? paramOf(first) : undefined;
     return sendError(res, {
       code: 'invalid_request',
-      message: `Invalid ${where}${param ? `parameter ${param}` : 'request'}: ${issue?.message ?? first?.message ?? 'does not match the schema'}`,
+      message: `Invalid ${where}${param ? `parameter ${param}` : 'request'}: ${first?.message ?? 'does not match the schema'}`,
       ...(param ? { param } : {}),
     });
   }
@@ -74,4 +79,20 @@ export function errorHandler(error: FastifyError, req: FastifyRequest, res: Fast
 
 export function notFoundHandler(req: FastifyRequest, res: FastifyReply) {
   return fail(res, 'not_found', `No route ${req.method} ${req.url.split('?')[0]}`);
+}
+
+/**
+ * Fastify's router refusals (a malformed percent-encoding, a path parameter over the router's
+ * length limit) bypass the error handler unless the app passes this as `frameworkErrors`: then
+ * they get the envelope and the Request-Id header like every other answer.
+ */
+export function frameworkErrorHandler(error: FastifyError, req: FastifyRequest, res: FastifyReply) {
+  res.header('Request-Id', req.id);
+  const message =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? 'A path parameter is too long'
+      : error.code === 'FST_ERR_BAD_URL'
+        ? 'The URL is not validly percent-encoded'
+        : 'The request could not be routed';
+  return sendError(res, { code: 'invalid_request', message });
 }

@@ -6,7 +6,12 @@
  *  - same key, different body: 422 idempotency_key_reused;
  *  - same key while the first still runs: 409 request_in_progress;
  *  - a request that died (lease ran out): the next one takes over; if the dead one had already
- *    created its resource, that resource is returned instead of doing the work twice.
+ *    created its resource, that resource is returned (Idempotent-Replayed: true) instead of doing
+ *    the work twice.
+ * Two clocks, on purpose: the lease is about a live process, so it runs on wall time (a request
+ * that dies leaves its key locked for LEASE_MS of real time, whatever a frozen test clock says);
+ * retention is the product's promise ("kept at least 24 h", SPEC §1), so it runs on the injected
+ * clock like every other business time (SPEC §12), and the purge job uses the same clock.
  */
 
 import { createHash } from 'node:crypto';
@@ -28,10 +33,10 @@ export const LEASE_MS = 120 * 1000;
 /** Renders a resource created under a key by a request that died before it could answer. */
 export type ResourceRenderer = (deps: Deps, scope: string, id: string) => Promise<unknown | null>;
 
-function requestHash(req: FastifyRequest): string {
-  const path = req.url.split('?')[0];
+/** What makes two requests "the same": method, path and the validated body. */
+export function requestHash(method: string, path: string, body: unknown): string {
   return createHash('sha256')
-    .update(`${req.method} ${path}\n${stringify(req.body ?? null)}`)
+    .update(`${method} ${path}\n${stringify(body ?? null)}`)
     .digest('hex');
 }
 
@@ -49,16 +54,17 @@ export function registerIdempotency(
       return fail(reply, 'invalid_request', 'Idempotency-Key must be 1 to 255 characters', 'Idempotency-Key');
     }
     const scope = scopeOf(req);
-    const hash = requestHash(req);
+    const hash = requestHash(req.method, req.url.split('?')[0] ?? '', req.body);
     const wall = Date.now();
+    const now = await deps.clock.now();
     const claim = () =>
       claimKey(deps.db, {
         scope,
         key: raw,
         requestHash: hash,
-        now: new Date(wall),
+        now,
         leaseUntil: new Date(wall + LEASE_MS),
-        expiredBefore: new Date(wall - RETENTION_MS),
+        expiredBefore: new Date(now.getTime() - RETENTION_MS),
       });
     if (await claim()) {
       req.idem = { scope, key: raw };
@@ -95,7 +101,7 @@ export function registerIdempotency(
         'A request with this Idempotency-Key is in progress; retry later',
       );
     }
-    if (!(await takeOverKey(deps.db, scope, raw, row.lockedUntil, new Date(wall + LEASE_MS)))) {
+    if (!(await takeOverKey(deps.db, scope, raw, new Date(wall), new Date(wall + LEASE_MS)))) {
       return fail(
         reply,
         'request_in_progress',
@@ -106,7 +112,8 @@ export function registerIdempotency(
     const render = row.resourceType && row.resourceId ? renderers[row.resourceType] : undefined;
     if (render && row.resourceId) {
       const body = await render(deps, scope, row.resourceId);
-      if (body !== null) return reply.code(200).send(body);
+      // the work was done by the request that died: answer with its result, do nothing again
+      if (body !== null) return reply.code(200).header('Idempotent-Replayed', 'true').send(body);
     }
   });
 

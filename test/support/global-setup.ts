@@ -9,10 +9,13 @@ import pg from 'pg';
 import { openPostgres, pgliteDb } from '../../src/db/client.ts';
 import { migrate } from '../../src/db/migrate.ts';
 
-export const TEMPLATE_DUMP = path.resolve('.tmp/template-pglite.tar');
-export const TEMPLATE_DB = 'orderdesk_test_template';
+/** Each run has its own template (named by the run's pid) so parallel runs do not collide. */
+const RUN = `${process.pid}`;
+const TEMPLATE_DUMP = path.resolve(`.tmp/template-pglite-${RUN}.tar`);
+const TEMPLATE_DB = `orderdesk_tmpl_${RUN}`;
 
 export default async function setup() {
+  process.env.ORDERDESK_TEST_RUN = RUN;
   fs.mkdirSync(path.dirname(TEMPLATE_DUMP), { recursive: true });
   const lite = new PGlite();
   await migrate(pgliteDb(lite));
@@ -24,13 +27,6 @@ export default async function setup() {
   if (url) {
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
-    await admin.query(
-      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname LIKE 'orderdesk_t_%' OR datname = '${TEMPLATE_DB}'`,
-    );
-    const old = await admin.query(
-      `SELECT datname FROM pg_database WHERE datname LIKE 'orderdesk_t_%' OR datname = '${TEMPLATE_DB}'`,
-    );
-    for (const r of old.rows) await admin.query(`DROP DATABASE IF EXISTS "${r.datname}"`);
     await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
     await admin.end();
     const u = new URL(url);
@@ -39,4 +35,17 @@ export default async function setup() {
     await migrate(db);
     await db.close();
   }
+
+  return async function teardown() {
+    fs.rmSync(TEMPLATE_DUMP, { force: true });
+    if (!url) return;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    const mine = await admin.query(`SELECT datname FROM pg_database WHERE datname = $1 OR datname LIKE $2`, [
+      TEMPLATE_DB,
+      `orderdesk_t_${RUN}_%`,
+    ]);
+    for (const r of mine.rows) await admin.query(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`);
+    await admin.end();
+  };
 }

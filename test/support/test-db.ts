@@ -7,8 +7,9 @@ import path from 'node:path';
 import pg from 'pg';
 import { type Db, openPglite, openPostgres } from '../../src/db/client.ts';
 
-const TEMPLATE_DUMP = path.resolve('.tmp/template-pglite.tar');
-const TEMPLATE_DB = 'orderdesk_test_template';
+const RUN = process.env.ORDERDESK_TEST_RUN ?? 'none';
+export const TEMPLATE_DUMP = path.resolve(`.tmp/template-pglite-${RUN}.tar`);
+const TEMPLATE_DB = `orderdesk_tmpl_${RUN}`;
 
 export const engine: 'pglite' | 'postgres' = process.env.DATABASE_URL ? 'postgres' : 'pglite';
 
@@ -25,7 +26,7 @@ export async function freshDb(): Promise<TestDb> {
     const db = await openPglite(undefined, new Blob([fs.readFileSync(TEMPLATE_DUMP)]));
     return { db, url: null, close: () => db.close() };
   }
-  const name = `orderdesk_t_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const name = `orderdesk_t_${RUN}_${Math.random().toString(36).slice(2, 10)}`;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);

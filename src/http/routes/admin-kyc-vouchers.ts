@@ -1,5 +1,114 @@
-/** (being written) */
+/** Operators: KYC decisions and voucher issuing (SPEC §11). */
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { decideKyc } from '../../app/decide-kyc.ts';
 import type { Deps } from '../../app/deps.ts';
+import { issueVoucher, VOUCHER_PRODUCTS } from '../../app/issue-voucher.ts';
+import { findKyc, searchAccountVouchers } from '../../app/query-accounts.ts';
+import { MoneyError, parseUsd } from '../../domain/money.ts';
+import { fail, reply } from '../errors.ts';
+import { page, presentAccount } from '../present.ts';
+import { idParam, usdAmount } from '../schemas.ts';
+import { presentKyc } from './kyc.ts';
+import { presentVoucher, voucherListQuery } from './vouchers.ts';
 
-export function adminKycVoucherRoutes(_app: FastifyInstance, _deps: Deps) {}
+const decisionBody = z.strictObject({
+  decision: z.enum(['approved', 'rejected']),
+  reason: z.string().max(500).optional().describe('shown to the customer with the decision'),
+});
+
+const voucherBody = z.strictObject({
+  amount_usd: usdAmount.describe('0.01 to 1000000.00, at most two decimals'),
+  expires_at: z.iso
+    .datetime({ offset: true })
+    .describe('ISO 8601 time with a zone (Z or ±hh:mm), in the future'),
+  products: z
+    .array(z.enum(VOUCHER_PRODUCTS))
+    .min(1)
+    .max(VOUCHER_PRODUCTS.length)
+    .optional()
+    .describe('products it may pay for; omit for any product'),
+});
+
+export function adminKycVoucherRoutes(app: FastifyInstance, deps: Deps) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.post(
+    '/admin/v1/accounts/:id/kyc',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Approve or reject KYC; returns the account',
+        params: idParam,
+        body: decisionBody,
+      },
+    },
+    async (req, res) =>
+      reply(
+        res,
+        await decideKyc(deps, {
+          accountId: req.params.id,
+          decision: req.body.decision,
+          reason: req.body.reason ?? null,
+          operator: req.adminId,
+        }),
+        (a) => presentAccount(a),
+      ),
+  );
+  r.get(
+    '/admin/v1/accounts/:id/kyc',
+    {
+      schema: { tags: ['admin'], summary: "An account's KYC status and latest submission", params: idParam },
+    },
+    async (req, res) => reply(res, await findKyc(deps, req.params.id), presentKyc),
+  );
+  r.post(
+    '/admin/v1/accounts/:id/vouchers',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Issue a voucher to an account',
+        params: idParam,
+        body: voucherBody,
+      },
+    },
+    async (req, res) => {
+      let amountCents: number;
+      try {
+        amountCents = parseUsd(req.body.amount_usd);
+      } catch (e) {
+        if (e instanceof MoneyError) return fail(res, 'invalid_request', e.message, 'amount_usd');
+        throw e;
+      }
+      const result = await issueVoucher(deps, {
+        accountId: req.params.id,
+        amountCents,
+        expiresAt: new Date(req.body.expires_at),
+        ...(req.body.products ? { products: req.body.products } : {}),
+        operator: req.adminId,
+        ...(req.idem ? { idem: req.idem } : {}),
+      });
+      return reply(res, result, presentVoucher);
+    },
+  );
+  r.get(
+    '/admin/v1/accounts/:id/vouchers',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: "An account's vouchers, newest first",
+        params: idParam,
+        querystring: voucherListQuery,
+      },
+    },
+    async (req, res) => {
+      const q = req.query;
+      const result = await searchAccountVouchers(deps, req.params.id, {
+        limit: q.limit,
+        ...(q.starting_after ? { startingAfter: q.starting_after } : {}),
+        ...(q.status ? { status: q.status } : {}),
+      });
+      return reply(res, result, (rows) => page(rows, q.limit, presentVoucher));
+    },
+  );
+}

@@ -1,5 +1,75 @@
-/** (being written) */
+/** The proxy gateways' side (SPEC §2): usage ingest and the authorize check, operator-authenticated. */
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { authorizeGateway } from '../../app/authorize-gateway.ts';
 import type { Deps } from '../../app/deps.ts';
+import { ingestUsage, MAX_LINES } from '../../app/ingest-usage.ts';
+import { LINE_BYTES_MAX } from '../../domain/traffic.ts';
+import { reply } from '../errors.ts';
 
-export function adminUsageRoutes(_app: FastifyInstance, _deps: Deps) {}
+const product = z.enum(['residential', 'mobile']);
+
+const usageBody = z.strictObject({
+  lines: z
+    .array(
+      z.strictObject({
+        id: z.string().min(1).max(128).describe("the gateway's id of the line; a repeated id counts once"),
+        subuser: z.string().min(1).max(64).describe('subuser id (sub_…) or proxy username'),
+        product,
+        bytes: z.number().int().min(0).max(LINE_BYTES_MAX),
+        at: z.iso.datetime({ offset: true }).describe('when the traffic was used'),
+      }),
+    )
+    .min(1)
+    .max(MAX_LINES),
+});
+
+const authorizeQuery = z.object({
+  username: z.string().min(1).max(64),
+  product,
+});
+
+export function adminUsageRoutes(app: FastifyInstance, deps: Deps) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.post(
+    '/admin/v1/usage',
+    {
+      schema: {
+        tags: ['admin', 'usage'],
+        summary: 'Ingest usage lines from a proxy gateway (idempotent per line id)',
+        body: usageBody,
+      },
+    },
+    async (req, res) => {
+      const lines = req.body.lines.map((l) => ({ ...l, at: new Date(l.at) }));
+      return reply(res, await ingestUsage(deps, lines), (x) => ({
+        object: 'usage_batch',
+        accepted: x.accepted,
+        duplicates: x.duplicates,
+        duplicate_ids: x.duplicateIds,
+        rejected: x.rejected,
+      }));
+    },
+  );
+  r.get(
+    '/admin/v1/gateway/authorize',
+    {
+      schema: {
+        tags: ['admin', 'usage'],
+        summary: 'May this proxy username use traffic of this product now?',
+        querystring: authorizeQuery,
+      },
+    },
+    async (req, res) =>
+      reply(res, await authorizeGateway(deps, req.query), (a) => ({
+        object: 'gateway_authorization',
+        allowed: a.allowed,
+        ...(a.reason ? { reason: a.reason } : {}),
+        subuser_id: a.subuserId,
+        account_id: a.accountId,
+        remaining_bytes: a.remainingBytes,
+        cap_remaining_bytes: a.capRemainingBytes,
+      })),
+  );
+}

@@ -6,17 +6,21 @@ import { adjustBalance } from '../../app/adjust-balance.ts';
 import { createAccount } from '../../app/create-account.ts';
 import { createApiKey } from '../../app/create-api-key.ts';
 import type { Deps } from '../../app/deps.ts';
-import { getAccount } from '../../db/accounts.ts';
-import { err, ok } from '../../domain/errors.ts';
+import { findAccount, searchAccounts } from '../../app/query-accounts.ts';
 import { MoneyError, parseUsd } from '../../domain/money.ts';
 import { fail, reply } from '../errors.ts';
-import { presentAccount, presentLedgerEntry } from '../present.ts';
-import { idParam, usdAmount } from '../schemas.ts';
+import { page, presentAccount, presentLedgerEntry } from '../present.ts';
+import { idParam, listQuery, usdAmount } from '../schemas.ts';
 
 const createAccountBody = z.strictObject({
   email: z.string().min(3).max(320),
   name: z.string().min(1).max(200),
   password: z.string().min(1).max(200).optional(),
+});
+
+const accountListQuery = listQuery.extend({
+  email: z.string().min(1).max(320).optional().describe('exact email, case-insensitive'),
+  kyc_status: z.enum(['not_submitted', 'pending', 'approved', 'rejected']).optional(),
 });
 
 export function adminRoutes(app: FastifyInstance, deps: Deps) {
@@ -27,14 +31,29 @@ export function adminRoutes(app: FastifyInstance, deps: Deps) {
     async (req, res) => reply(res, await createAccount(deps, req.body), (a) => presentAccount(a)),
   );
   r.get(
+    '/admin/v1/accounts',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'List accounts, newest first; filter by email or KYC status',
+        querystring: accountListQuery,
+      },
+    },
+    async (req, res) => {
+      const q = req.query;
+      const result = await searchAccounts(deps, {
+        limit: q.limit,
+        ...(q.starting_after ? { startingAfter: q.starting_after } : {}),
+        ...(q.email ? { email: q.email } : {}),
+        ...(q.kyc_status ? { kycStatus: q.kyc_status } : {}),
+      });
+      return reply(res, result, (rows) => page(rows, q.limit, (a) => presentAccount(a)));
+    },
+  );
+  r.get(
     '/admin/v1/accounts/:id',
     { schema: { tags: ['admin'], summary: 'Look up an account', params: idParam } },
-    async (req, res) => {
-      const a = await getAccount(deps.db, req.params.id);
-      return reply(res, a ? ok(a) : err('not_found', `No such account: ${req.params.id}`), (x) =>
-        presentAccount(x),
-      );
-    },
+    async (req, res) => reply(res, await findAccount(deps, req.params.id), (a) => presentAccount(a)),
   );
   r.post(
     '/admin/v1/accounts/:id/api-keys',

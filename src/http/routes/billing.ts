@@ -1,5 +1,71 @@
-/** (being written) */
+/** Billing: top-ups of the balance from the default card (SPEC §5). Transactions: customer.ts. */
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { Deps } from '../../app/deps.ts';
+import { topUp } from '../../app/top-up.ts';
+import { getTopUp, type TopUpRecord } from '../../db/payments.ts';
+import { err, ok } from '../../domain/errors.ts';
+import { MoneyError, parseUsd } from '../../domain/money.ts';
+import { fail, reply } from '../errors.ts';
+import { usd } from '../json.ts';
+import { idParam, usdAmount } from '../schemas.ts';
 
-export function billingRoutes(_app: FastifyInstance, _deps: Deps) {}
+const topUpBody = z.strictObject({
+  amount_usd: usdAmount.describe('1.00 to 100000.00, at most two decimals'),
+});
+
+export function presentTopUp(t: TopUpRecord) {
+  const p = t.payment;
+  return {
+    id: p.id,
+    object: 'top_up' as const,
+    amount_usd: usd(p.amountCents),
+    status: p.status,
+    balance_usd: t.balanceAfter === null ? null : usd(t.balanceAfter),
+    payment_method: p.paymentMethodId,
+    ...(p.status === 'failed' || p.status === 'voided' ? { failure_code: p.failureCode } : {}),
+    created_at: p.createdAt.toISOString(),
+  };
+}
+
+export function billingRoutes(app: FastifyInstance, deps: Deps) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.post(
+    '/v1/billing/top-ups',
+    {
+      schema: {
+        tags: ['billing'],
+        summary: 'Top up the balance from the default payment method',
+        body: topUpBody,
+      },
+    },
+    async (req, res) => {
+      let amountCents: number;
+      try {
+        amountCents = parseUsd(req.body.amount_usd);
+      } catch (e) {
+        if (e instanceof MoneyError) return fail(res, 'invalid_request', e.message, 'amount_usd');
+        throw e;
+      }
+      const result = await topUp(deps, {
+        accountId: req.accountId,
+        amountCents,
+        ...(req.idem ? { idem: req.idem } : {}),
+      });
+      return reply(res, result, presentTopUp);
+    },
+  );
+  r.get(
+    '/v1/billing/top-ups/:id',
+    { schema: { tags: ['billing'], summary: 'Retrieve a top-up', params: idParam } },
+    async (req, res) => {
+      const found = await getTopUp(deps.db, req.params.id, req.accountId);
+      return reply(
+        res,
+        found ? ok(found) : err('not_found', `No such top-up: ${req.params.id}`, { param: 'id' }),
+        presentTopUp,
+      );
+    },
+  );
+}

@@ -2,19 +2,21 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Deps } from '../../app/deps.ts';
+import { accountPools } from '../../app/query-subusers.ts';
 import { getAccount } from '../../db/accounts.ts';
 import { listCashEntries } from '../../db/ledger.ts';
 import { page, presentAccount, presentLedgerEntry } from '../present.ts';
 import { listQuery } from '../schemas.ts';
+import { presentPools } from './subusers.ts';
 
 export function customerRoutes(app: FastifyInstance, deps: Deps) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get(
     '/v1/account',
-    { schema: { tags: ['account'], summary: 'Your account: balance, arrears, KYC' } },
+    { schema: { tags: ['account'], summary: 'Your account: balance, arrears, KYC, traffic pools' } },
     async (req) => {
       const account = await getAccount(deps.db, req.accountId);
-      return presentAccount(account!);
+      return presentAccount(account!, { pools: presentPools(await accountPools(deps, req.accountId)) });
     },
   );
   r.get(

@@ -1,5 +1,73 @@
-/** (being written) */
+/** KYC (SPEC §2): the customer submits identity details and sees the review's state. */
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { Deps } from '../../app/deps.ts';
+import { findKyc, type KycState } from '../../app/query-accounts.ts';
+import { submitKyc } from '../../app/submit-kyc.ts';
+import { reply } from '../errors.ts';
 
-export function kycRoutes(_app: FastifyInstance, _deps: Deps) {}
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+const submitBody = z.strictObject({
+  legal_name: z.string().min(1).max(200).describe('full legal name of the person or company'),
+  country: z
+    .string()
+    .regex(/^[A-Za-z]{2}$/, 'an ISO 3166-1 alpha-2 code such as "us"')
+    .describe('ISO 3166-1 alpha-2 country code, any case; stored in lower case'),
+  document_reference: z
+    .string()
+    .min(1)
+    .max(200)
+    .describe('reference of the identity or registration document (number, or an id in your document store)'),
+});
+
+export function presentKyc(k: KycState) {
+  const s = k.submission;
+  return {
+    object: 'kyc' as const,
+    status: k.status,
+    submission: s
+      ? {
+          id: s.id,
+          legal_name: s.legalName,
+          country: s.country,
+          document_reference: s.documentReference,
+          status: s.status,
+          reason: s.reason,
+          submitted_at: iso(s.submittedAt),
+          decided_at: iso(s.decidedAt),
+        }
+      : null,
+  };
+}
+
+export function kycRoutes(app: FastifyInstance, deps: Deps) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.post(
+    '/v1/kyc',
+    {
+      schema: {
+        tags: ['kyc'],
+        summary: 'Submit KYC details for review (status becomes pending)',
+        body: submitBody,
+      },
+    },
+    async (req, res) =>
+      reply(
+        res,
+        await submitKyc(deps, {
+          accountId: req.accountId,
+          legalName: req.body.legal_name,
+          country: req.body.country,
+          documentReference: req.body.document_reference,
+        }),
+        presentKyc,
+      ),
+  );
+  r.get(
+    '/v1/kyc',
+    { schema: { tags: ['kyc'], summary: 'KYC status and the latest submission' } },
+    async (req, res) => reply(res, await findKyc(deps, req.accountId), presentKyc),
+  );
+}

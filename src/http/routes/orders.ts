@@ -23,7 +23,26 @@ export const orderBody = z.strictObject({
   pay: z.literal('now').optional().describe('pay inside the request (default)'),
 });
 
-const isoDate = z.iso.datetime({ offset: true }).or(z.iso.date());
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const DAY_MS = 24 * 3600 * 1000;
+
+/** An ISO date (a UTC day) or a date-time with its offset, in the years 0001–9999 (in UTC). */
+const isoDate = z.iso
+  .datetime({ offset: true })
+  .or(z.iso.date())
+  .refine((s) => {
+    const year = new Date(s).getUTCFullYear();
+    return year >= 1 && year <= 9999;
+  }, 'must be a date or date-time between the years 0001 and 9999');
+
+/**
+ * The exclusive upper bound of an inclusive `created_to`: a date includes its whole UTC day, a
+ * date-time its own millisecond (timestamps are kept to the millisecond). Null: nothing is later.
+ */
+function endOfCreatedTo(s: string): Date | null {
+  const end = new Date(new Date(s).getTime() + (DATE_ONLY.test(s) ? DAY_MS : 1));
+  return end.getUTCFullYear() > 9999 ? null : end;
+}
 
 const orderListQuery = listQuery.extend({
   id: z.string().max(64).optional(),
@@ -86,13 +105,14 @@ export function orderRoutes(app: FastifyInstance, deps: Deps) {
     { schema: { tags: ['orders'], summary: 'List orders, newest first', querystring: orderListQuery } },
     async (req, res) => {
       const q = req.query;
+      const createdTo = q.created_to ? endOfCreatedTo(q.created_to) : null;
       const result = await searchOrders(deps, {
         accountId: req.accountId,
         limit: q.limit,
         ...(q.starting_after ? { startingAfter: q.starting_after } : {}),
         ...(q.id ? { id: q.id } : {}),
         ...(q.created_from ? { createdFrom: new Date(q.created_from) } : {}),
-        ...(q.created_to ? { createdTo: new Date(q.created_to) } : {}),
+        ...(createdTo ? { createdTo } : {}),
         ...(q.product ? { product: q.product } : {}),
         ...(q.type ? { type: q.type } : {}),
         ...(q.status ? { status: q.status } : {}),

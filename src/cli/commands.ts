@@ -1,0 +1,306 @@
+/**
+ * The `orderdesk` commands (SPEC §11): each one parses its arguments, calls the same use-case
+ * the admin API calls, and answers with the same JSON the API would (or a short line with
+ * --text). Argument mistakes are UsageErrors (exit 2); what a use-case refuses is a domain
+ * error (exit 1).
+ */
+import { z } from 'zod';
+import { adjustBalance } from '../app/adjust-balance.ts';
+import { createAccount } from '../app/create-account.ts';
+import { createApiKey } from '../app/create-api-key.ts';
+import { decideKyc } from '../app/decide-kyc.ts';
+import { issueVoucher, VOUCHER_PRODUCTS, type VoucherProduct } from '../app/issue-voucher.ts';
+import { findAccount, searchAccounts, searchAccountVouchers } from '../app/query-accounts.ts';
+import type { Account, KycStatus } from '../db/accounts.ts';
+import { migrate } from '../db/migrate.ts';
+import type { VoucherStatus } from '../db/vouchers.ts';
+import type { DomainError, Result } from '../domain/errors.ts';
+import { formatUsd, MoneyError, parseUsd } from '../domain/money.ts';
+import { page, presentAccount, presentLedgerEntry } from '../http/present.ts';
+import { presentVoucher } from '../http/routes/vouchers.ts';
+import { type FlagSpec, UsageError } from './args.ts';
+import type { CliContext } from './context.ts';
+
+export type Outcome = { ok: true; json: unknown; text: string } | { ok: false; error: DomainError };
+
+export interface CommandInput {
+  positionals: string[];
+  flags: Map<string, string | true>;
+}
+
+export interface Command {
+  /** words that name it: ['accounts', 'create'] */
+  path: string[];
+  /** positional arguments, for help and for the count check */
+  args: string[];
+  summary: string;
+  flags: FlagSpec[];
+  /** runs without opening the database (serve opens its own) */
+  noDb?: boolean;
+  /**
+   * Checks the arguments (throwing UsageError) before any database is opened, and returns the
+   * work to do with it.
+   */
+  prepare(input: CommandInput): (ctx: CliContext) => Promise<Outcome>;
+}
+
+const LIST_FLAGS: FlagSpec[] = [
+  { name: 'limit', value: 'N', description: 'at most N rows, 1–100 (default 20)' },
+  { name: 'starting-after', value: 'ID', description: 'the page after this id' },
+];
+
+function flag(input: CommandInput, name: string): string | undefined {
+  const v = input.flags.get(name);
+  return typeof v === 'string' ? v : undefined;
+}
+
+function amountArg(text: string, what: string): number {
+  try {
+    return parseUsd(text);
+  } catch (e) {
+    if (e instanceof MoneyError)
+      throw new UsageError(`${what}: "${text}" is not a USD amount with at most two decimals`);
+    throw e;
+  }
+}
+
+function listPage(input: CommandInput): { limit: number; startingAfter?: string } {
+  const raw = flag(input, 'limit') ?? '20';
+  const limit = Number(raw);
+  if (!/^\d+$/.test(raw) || limit < 1 || limit > 100) throw new UsageError('--limit must be 1 to 100');
+  const after = flag(input, 'starting-after');
+  return { limit, ...(after ? { startingAfter: after } : {}) };
+}
+
+function done<T>(r: Result<T>, json: (v: T) => unknown, text: (v: T) => string): Outcome {
+  return r.ok ? { ok: true, json: json(r.value), text: text(r.value) } : { ok: false, error: r.error };
+}
+
+const accountLine = (a: Account) =>
+  `${a.id}  ${a.email}  balance ${formatUsd(a.balanceCents)} USD  kyc ${a.kycStatus}  ${a.status}`;
+
+const KYC_STATUSES: readonly KycStatus[] = ['not_submitted', 'pending', 'approved', 'rejected'];
+const VOUCHER_STATUSES: readonly VoucherStatus[] = ['active', 'expired', 'used_up'];
+const instant = z.iso.datetime({ offset: true });
+
+function kycCommand(decision: 'approved' | 'rejected', verb: string): Command {
+  return {
+    path: ['kyc', verb],
+    args: ['ACCOUNT_ID'],
+    summary: `${decision === 'approved' ? 'Approve' : 'Reject'} an account's KYC`,
+    flags: [{ name: 'reason', value: 'TEXT', description: 'shown to the customer with the decision' }],
+    prepare: (input) => async (ctx) => {
+      const r = await decideKyc(ctx.deps, {
+        accountId: input.positionals[0]!,
+        decision,
+        reason: flag(input, 'reason') ?? null,
+        operator: ctx.operator,
+      });
+      return done(
+        r,
+        (a) => presentAccount(a),
+        (a) => `${a.id}  kyc ${a.kycStatus}`,
+      );
+    },
+  };
+}
+
+export const commands: Command[] = [
+  {
+    path: ['migrate'],
+    args: [],
+    summary: 'Apply pending database migrations',
+    flags: [],
+    prepare: () => async (ctx) => {
+      // opening the context already migrated; a second pass reports nothing left to do
+      const applied = [...ctx.applied, ...(await migrate(ctx.deps.db))];
+      return {
+        ok: true,
+        json: { object: 'migrations', engine: ctx.deps.db.engine, applied },
+        text: applied.length ? `applied migrations ${applied.join(', ')}` : 'database schema is up to date',
+      };
+    },
+  },
+  {
+    path: ['accounts', 'create'],
+    args: [],
+    summary: 'Create an account (with its main subuser)',
+    flags: [
+      { name: 'email', value: 'EMAIL', required: true, description: 'login and contact email' },
+      { name: 'name', value: 'NAME', required: true, description: 'customer name' },
+      { name: 'password', value: 'PASSWORD', description: 'console password, at least 8 characters' },
+    ],
+    prepare: (input) => async (ctx) => {
+      const password = flag(input, 'password');
+      const r = await createAccount(ctx.deps, {
+        email: flag(input, 'email')!,
+        name: flag(input, 'name')!,
+        ...(password !== undefined ? { password } : {}),
+      });
+      return done(r, (a) => presentAccount(a), accountLine);
+    },
+  },
+  {
+    path: ['accounts', 'get'],
+    args: ['ACCOUNT_ID'],
+    summary: 'Look up an account: balance, KYC status',
+    flags: [],
+    prepare: (input) => async (ctx) =>
+      done(await findAccount(ctx.deps, input.positionals[0]!), (a) => presentAccount(a), accountLine),
+  },
+  {
+    path: ['accounts', 'list'],
+    args: [],
+    summary: 'List accounts, newest first',
+    flags: [
+      { name: 'email', value: 'EMAIL', description: 'only the account with this email' },
+      { name: 'kyc-status', value: 'STATUS', description: KYC_STATUSES.join('|') },
+      ...LIST_FLAGS,
+    ],
+    prepare: (input) => {
+      const p = listPage(input);
+      const kyc = flag(input, 'kyc-status');
+      if (kyc !== undefined && !KYC_STATUSES.includes(kyc as KycStatus)) {
+        throw new UsageError(`--kyc-status must be one of ${KYC_STATUSES.join(', ')}`);
+      }
+      const email = flag(input, 'email');
+      return async (ctx) => {
+        const r = await searchAccounts(ctx.deps, {
+          ...p,
+          ...(email ? { email } : {}),
+          ...(kyc ? { kycStatus: kyc as KycStatus } : {}),
+        });
+        return done(
+          r,
+          (rows) => page(rows, p.limit, (a) => presentAccount(a)),
+          (rows) => rows.slice(0, p.limit).map(accountLine).join('\n'),
+        );
+      };
+    },
+  },
+  {
+    path: ['api-keys', 'create'],
+    args: ['ACCOUNT_ID'],
+    summary: 'Create an API key for an account (the key is shown this once)',
+    flags: [{ name: 'name', value: 'NAME', description: 'a label for the key' }],
+    prepare: (input) => async (ctx) => {
+      const r = await createApiKey(ctx.deps, input.positionals[0]!, flag(input, 'name') ?? null);
+      return done(
+        r,
+        (k) => ({
+          id: k.id,
+          object: 'api_key',
+          name: k.name,
+          key: k.key,
+          created_at: k.createdAt.toISOString(),
+        }),
+        (k) => `${k.id}  ${k.key}`,
+      );
+    },
+  },
+  kycCommand('approved', 'approve'),
+  kycCommand('rejected', 'reject'),
+  {
+    path: ['credit'],
+    args: ['ACCOUNT_ID', 'AMOUNT_USD'],
+    summary: 'Adjust a balance by AMOUNT_USD (negative to debit), as a ledger entry',
+    flags: [{ name: 'reason', value: 'TEXT', required: true, description: 'why, kept in the ledger' }],
+    prepare: (input) => {
+      const [accountId, amount] = input.positionals as [string, string];
+      const amountCents = amountArg(amount, 'AMOUNT_USD');
+      const reason = flag(input, 'reason')!.trim();
+      if (!reason) throw new UsageError('--reason must not be blank');
+      return async (ctx) => {
+        const r = await adjustBalance(ctx.deps, { accountId, amountCents, reason, operator: ctx.operator });
+        return done(
+          r,
+          presentLedgerEntry,
+          (e) => `${e.id}  ${formatUsd(e.amount)} USD  balance ${formatUsd(e.balanceAfter)} USD`,
+        );
+      };
+    },
+  },
+  {
+    path: ['vouchers', 'issue'],
+    args: ['ACCOUNT_ID', 'AMOUNT_USD'],
+    summary: 'Issue a voucher to an account',
+    flags: [
+      {
+        name: 'expires',
+        value: 'TIME',
+        required: true,
+        description: 'ISO 8601 time with a zone, in the future (2026-12-31T23:59:59Z)',
+      },
+      {
+        name: 'products',
+        value: 'LIST',
+        description: `comma-separated: ${VOUCHER_PRODUCTS.join(',')} (default any)`,
+      },
+    ],
+    prepare: (input) => {
+      const [accountId, amount] = input.positionals as [string, string];
+      const amountCents = amountArg(amount, 'AMOUNT_USD');
+      const expires = flag(input, 'expires')!;
+      if (!instant.safeParse(expires).success) {
+        throw new UsageError(
+          `--expires: "${expires}" is not an ISO 8601 time with a zone (2026-12-31T23:59:59Z)`,
+        );
+      }
+      const list = flag(input, 'products');
+      let products: VoucherProduct[] | undefined;
+      if (list !== undefined) {
+        products = list.split(',').map((p) => p.trim()) as VoucherProduct[];
+        const bad = products.find((p) => !VOUCHER_PRODUCTS.includes(p));
+        if (bad !== undefined) {
+          throw new UsageError(`--products: unknown product "${bad}" (${VOUCHER_PRODUCTS.join(', ')})`);
+        }
+      }
+      return async (ctx) => {
+        const r = await issueVoucher(ctx.deps, {
+          accountId,
+          amountCents,
+          expiresAt: new Date(expires),
+          ...(products ? { products } : {}),
+          operator: ctx.operator,
+        });
+        return done(
+          r,
+          presentVoucher,
+          (v) =>
+            `${v.id}  ${formatUsd(v.amountCents)} USD  expires ${v.expiresAt.toISOString()}  ${v.products ? v.products.join(',') : 'any product'}`,
+        );
+      };
+    },
+  },
+  {
+    path: ['vouchers', 'list'],
+    args: ['ACCOUNT_ID'],
+    summary: "List an account's vouchers, newest first",
+    flags: [{ name: 'status', value: 'STATUS', description: VOUCHER_STATUSES.join('|') }, ...LIST_FLAGS],
+    prepare: (input) => {
+      const p = listPage(input);
+      const status = flag(input, 'status');
+      if (status !== undefined && !VOUCHER_STATUSES.includes(status as VoucherStatus)) {
+        throw new UsageError(`--status must be one of ${VOUCHER_STATUSES.join(', ')}`);
+      }
+      return async (ctx) => {
+        const r = await searchAccountVouchers(ctx.deps, input.positionals[0]!, {
+          ...p,
+          ...(status ? { status: status as VoucherStatus } : {}),
+        });
+        return done(
+          r,
+          (rows) => page(rows, p.limit, presentVoucher),
+          (rows) =>
+            rows
+              .slice(0, p.limit)
+              .map(
+                (v) =>
+                  `${v.id}  ${formatUsd(v.remainingCents)}/${formatUsd(v.amountCents)} USD  ${v.status}  expires ${v.expiresAt.toISOString()}`,
+              )
+              .join('\n'),
+        );
+      };
+    },
+  },
+];
