@@ -16,6 +16,12 @@ export interface Config {
   balanceThresholdCents: number;
   rateLimit: { readsPerSecond: number; writesPerSecond: number; loginsPerMinute: number };
   logLevel: string;
+  /** built-in ISP provisioner delays (SPEC §6: T1 1–5 min, long tail up to 24 h) */
+  ispProvisionSeconds: { t1: number; longTail: number };
+  /** unpaid orders are cancelled after these many seconds (SPEC §4) */
+  unpaidOrderSeconds: { default: number; holdingStock: number };
+  /** sender address of outgoing mail */
+  mailFrom: string;
 }
 
 export class ConfigError extends Error {
@@ -82,5 +88,14 @@ export function loadConfig(env: Env = process.env): Config {
       loginsPerMinute: intVar(env, 'ORDERDESK_RATE_LOGINS_PER_MINUTE', 10, 1, 1e6),
     },
     logLevel,
+    ispProvisionSeconds: {
+      t1: intVar(env, 'ORDERDESK_ISP_PROVISION_T1_SECONDS', 120, 0, 300),
+      longTail: intVar(env, 'ORDERDESK_ISP_PROVISION_LONGTAIL_SECONDS', 6 * 3600, 0, 24 * 3600),
+    },
+    unpaidOrderSeconds: {
+      default: intVar(env, 'ORDERDESK_UNPAID_ORDER_SECONDS', 24 * 3600, 60, 30 * 24 * 3600),
+      holdingStock: intVar(env, 'ORDERDESK_UNPAID_STOCK_ORDER_SECONDS', 3600, 60, 30 * 24 * 3600),
+    },
+    mailFrom: env.ORDERDESK_MAIL_FROM || 'orderdesk <no-reply@orderdesk.local>',
   };
 }

@@ -14,6 +14,8 @@ import { openDb } from './db/client.ts';
 import { lockDataDir } from './db/data-dir-lock.ts';
 import { migrate } from './db/migrate.ts';
 import { loadDemo } from './demo.ts';
+import { fileMailTransport } from './gateways/file-mail.ts';
+import { builtinProvisioner } from './gateways/provisioner.ts';
 import { sandboxGateway } from './gateways/sandbox-gateway.ts';
 import { buildApp } from './http/app.ts';
 import { ulidIds } from './ids.ts';
@@ -45,7 +47,16 @@ export async function start(env: Record<string, string | undefined> = process.en
   const applied = await migrate(db);
   if (applied.length) log.info({ applied }, 'migrations applied');
   const clock = config.testClock ? await databaseTestClock(db) : systemClock;
-  const deps: Deps = { db, clock, ids: ulidIds(), gateway: sandboxGateway(db), config: withToken, log };
+  const deps: Deps = {
+    db,
+    clock,
+    ids: ulidIds(),
+    gateway: sandboxGateway(db),
+    provisioner: builtinProvisioner(config),
+    mail: fileMailTransport(path.join(config.dataDir, 'mail'), config.mailFrom),
+    config: withToken,
+    log,
+  };
   const demo = config.demo ? await loadDemo(deps) : null;
 
   const app = await buildApp(deps, { loggerInstance: log });

@@ -2,7 +2,9 @@
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
+import type { MailTransport } from '../gateways/mail-transport.ts';
 import type { PaymentGateway } from '../gateways/payment-gateway.ts';
+import type { Provisioner } from '../gateways/provisioner.ts';
 import type { Ids } from '../ids.ts';
 
 export interface Logger {
@@ -16,6 +18,8 @@ export interface Deps {
   clock: Clock;
   ids: Ids;
   gateway: PaymentGateway;
+  provisioner: Provisioner;
+  mail: MailTransport;
   config: Config;
   log: Logger;
 }

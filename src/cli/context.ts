@@ -11,6 +11,8 @@ import { loadConfig } from '../config.ts';
 import { type Db, openDb } from '../db/client.ts';
 import { lockDataDir } from '../db/data-dir-lock.ts';
 import { migrate } from '../db/migrate.ts';
+import { fileMailTransport } from '../gateways/file-mail.ts';
+import { builtinProvisioner } from '../gateways/provisioner.ts';
 import { sandboxGateway } from '../gateways/sandbox-gateway.ts';
 import { ulidIds } from '../ids.ts';
 
@@ -56,6 +58,8 @@ export async function openContext(env: Record<string, string | undefined>): Prom
       clock,
       ids: ulidIds(),
       gateway: sandboxGateway(opened),
+      provisioner: builtinProvisioner(config),
+      mail: fileMailTransport(path.join(config.dataDir, 'mail'), config.mailFrom),
       config,
       log: stderrLogger(),
     };

@@ -8,9 +8,11 @@ import { databaseTestClock, type TestClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Db } from '../../src/db/client.ts';
 import { ledgerMismatches } from '../../src/db/ledger.ts';
+import { builtinProvisioner } from '../../src/gateways/provisioner.ts';
 import { sandboxGateway } from '../../src/gateways/sandbox-gateway.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { ulidIds } from '../../src/ids.ts';
+import { memoryMail } from './memory-mail.ts';
 import { freshDb } from './test-db.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -48,7 +50,16 @@ export async function makeDeps(
 ): Promise<{ deps: Deps; clock: TestClock }> {
   const config = loadConfig({ ORDERDESK_ADMIN_TOKEN: ADMIN_TOKEN, ORDERDESK_TEST_CLOCK: '1', ...env });
   const clock = await databaseTestClock(db, START);
-  const deps: Deps = { db, clock, ids: ulidIds(), gateway: sandboxGateway(db), config, log: silent };
+  const deps: Deps = {
+    db,
+    clock,
+    ids: ulidIds(),
+    gateway: sandboxGateway(db),
+    provisioner: builtinProvisioner(config),
+    mail: memoryMail(),
+    config,
+    log: silent,
+  };
   return { deps, clock };
 }
 
