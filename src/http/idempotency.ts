@@ -24,6 +24,7 @@ import { stringify } from './json.ts';
 declare module 'fastify' {
   interface FastifyRequest {
     idem?: IdempotencyLink;
+    idemHash?: string;
   }
 }
 
@@ -33,10 +34,22 @@ export const LEASE_MS = 120 * 1000;
 /** Renders a resource created under a key by a request that died before it could answer. */
 export type ResourceRenderer = (deps: Deps, scope: string, id: string) => Promise<unknown | null>;
 
-/** What makes two requests "the same": method, path and the validated body. */
+/** JSON with object keys sorted at every level, so key order does not make a request different. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+/** What makes two requests "the same": method, path and the body as sent (keys in any order). */
 export function requestHash(method: string, path: string, body: unknown): string {
   return createHash('sha256')
-    .update(`${method} ${path}\n${stringify(body ?? null)}`)
+    .update(`${method} ${path}\n${canonical(body)}`)
     .digest('hex');
 }
 
@@ -46,6 +59,13 @@ export function registerIdempotency(
   scopeOf: (req: FastifyRequest) => string,
   renderers: Record<string, ResourceRenderer> = {},
 ) {
+  // the body as sent, before validation transforms it (amounts into cents, say)
+  app.addHook('preValidation', async (req: FastifyRequest) => {
+    if (req.method !== 'POST' && req.method !== 'DELETE') return;
+    if (req.headers['idempotency-key'] === undefined) return;
+    req.idemHash = requestHash(req.method, req.url.split('?')[0] ?? '', req.body);
+  });
+
   app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
     if (req.method !== 'POST' && req.method !== 'DELETE') return;
     const raw = req.headers['idempotency-key'];
@@ -54,7 +74,7 @@ export function registerIdempotency(
       return fail(reply, 'invalid_request', 'Idempotency-Key must be 1 to 255 characters', 'Idempotency-Key');
     }
     const scope = scopeOf(req);
-    const hash = requestHash(req.method, req.url.split('?')[0] ?? '', req.body);
+    const hash = req.idemHash ?? requestHash(req.method, req.url.split('?')[0] ?? '', req.body);
     const wall = Date.now();
     const now = await deps.clock.now();
     const claim = () =>

@@ -1,6 +1,7 @@
 /** Request schemas shared by several routes, and the input rules every route shares. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { MoneyError, parseUsd } from '../domain/money.ts';
 import { fail } from './errors.ts';
 
 export const listQuery = z.object({
@@ -21,6 +22,17 @@ export const errorSchema = z.object({
 
 /** A USD amount as a JSON number (or a decimal string) with at most two decimals. */
 export const usdAmount = z.union([z.number(), z.string().regex(/^-?\d{1,13}(\.\d{1,2})?$/)]);
+
+/** A USD amount parsed into integer cents during validation: a bad amount is a 400 naming the field. */
+export const usdCents = usdAmount.transform((v, ctx) => {
+  try {
+    return parseUsd(v);
+  } catch (e) {
+    if (!(e instanceof MoneyError)) throw e;
+    ctx.addIssue({ code: 'custom', message: e.message });
+    return z.NEVER;
+  }
+});
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what this looks for
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;

@@ -6,10 +6,9 @@ import { decideKyc } from '../../app/decide-kyc.ts';
 import type { Deps } from '../../app/deps.ts';
 import { issueVoucher, VOUCHER_PRODUCTS } from '../../app/issue-voucher.ts';
 import { findKyc, searchAccountVouchers } from '../../app/query-accounts.ts';
-import { MoneyError, parseUsd } from '../../domain/money.ts';
-import { fail, reply } from '../errors.ts';
+import { reply } from '../errors.ts';
 import { page, presentAccount } from '../present.ts';
-import { idParam, usdAmount } from '../schemas.ts';
+import { idParam, usdCents } from '../schemas.ts';
 import { presentKyc } from './kyc.ts';
 import { presentVoucher, voucherListQuery } from './vouchers.ts';
 
@@ -19,7 +18,7 @@ const decisionBody = z.strictObject({
 });
 
 const voucherBody = z.strictObject({
-  amount_usd: usdAmount.describe('0.01 to 1000000.00, at most two decimals'),
+  amount_usd: usdCents.describe('0.01 to 1000000.00, at most two decimals'),
   expires_at: z.iso
     .datetime({ offset: true })
     .describe('ISO 8601 time with a zone (Z or ±hh:mm), in the future'),
@@ -73,13 +72,7 @@ export function adminKycVoucherRoutes(app: FastifyInstance, deps: Deps) {
       },
     },
     async (req, res) => {
-      let amountCents: number;
-      try {
-        amountCents = parseUsd(req.body.amount_usd);
-      } catch (e) {
-        if (e instanceof MoneyError) return fail(res, 'invalid_request', e.message, 'amount_usd');
-        throw e;
-      }
+      const amountCents = req.body.amount_usd;
       const result = await issueVoucher(deps, {
         accountId: req.params.id,
         amountCents,

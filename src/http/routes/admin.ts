@@ -7,10 +7,9 @@ import { createAccount } from '../../app/create-account.ts';
 import { createApiKey } from '../../app/create-api-key.ts';
 import type { Deps } from '../../app/deps.ts';
 import { findAccount, searchAccounts } from '../../app/query-accounts.ts';
-import { MoneyError, parseUsd } from '../../domain/money.ts';
-import { fail, reply } from '../errors.ts';
+import { reply } from '../errors.ts';
 import { page, presentAccount, presentLedgerEntry } from '../present.ts';
-import { idParam, listQuery, usdAmount } from '../schemas.ts';
+import { idParam, listQuery, usdCents } from '../schemas.ts';
 
 const createAccountBody = z.strictObject({
   email: z.string().min(3).max(320),
@@ -81,17 +80,11 @@ export function adminRoutes(app: FastifyInstance, deps: Deps) {
         tags: ['admin'],
         summary: 'Adjust a balance (negative to debit), recorded as a ledger entry',
         params: idParam,
-        body: z.strictObject({ amount_usd: usdAmount, reason: z.string().min(1).max(500) }),
+        body: z.strictObject({ amount_usd: usdCents, reason: z.string().min(1).max(500) }),
       },
     },
     async (req, res) => {
-      let amountCents: number;
-      try {
-        amountCents = parseUsd(req.body.amount_usd);
-      } catch (e) {
-        if (e instanceof MoneyError) return fail(res, 'invalid_request', e.message, 'amount_usd');
-        throw e;
-      }
+      const amountCents = req.body.amount_usd;
       const result = await adjustBalance(deps, {
         accountId: req.params.id,
         amountCents,

@@ -6,13 +6,12 @@ import type { Deps } from '../../app/deps.ts';
 import { topUp } from '../../app/top-up.ts';
 import { getTopUp, type TopUpRecord } from '../../db/payments.ts';
 import { err, ok } from '../../domain/errors.ts';
-import { MoneyError, parseUsd } from '../../domain/money.ts';
-import { fail, reply } from '../errors.ts';
+import { reply } from '../errors.ts';
 import { usd } from '../json.ts';
-import { idParam, usdAmount } from '../schemas.ts';
+import { idParam, usdCents } from '../schemas.ts';
 
 const topUpBody = z.strictObject({
-  amount_usd: usdAmount.describe('1.00 to 100000.00, at most two decimals'),
+  amount_usd: usdCents.describe('1.00 to 100000.00, at most two decimals'),
 });
 
 export function presentTopUp(t: TopUpRecord) {
@@ -41,13 +40,7 @@ export function billingRoutes(app: FastifyInstance, deps: Deps) {
       },
     },
     async (req, res) => {
-      let amountCents: number;
-      try {
-        amountCents = parseUsd(req.body.amount_usd);
-      } catch (e) {
-        if (e instanceof MoneyError) return fail(res, 'invalid_request', e.message, 'amount_usd');
-        throw e;
-      }
+      const amountCents = req.body.amount_usd;
       const result = await topUp(deps, {
         accountId: req.accountId,
         amountCents,
