@@ -52,6 +52,7 @@ export async function getAccount(
   const rows = await q.query(
     `SELECT ${COLS} FROM accounts WHERE id = $1${opts.forUpdate ? ' FOR UPDATE' : ''}`,
     [id],
+    { prepare: true },
   );
   return rows[0] ? mapAccount(rows[0]) : null;
 }
@@ -184,6 +185,7 @@ export async function findAccountIdByKeyHash(
   const rows = await q.query<{ account_id: string; id: string }>(
     `SELECT k.account_id, k.id FROM api_keys k WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
     [keyHash],
+    { prepare: true },
   );
   return rows[0] ? { accountId: rows[0].account_id, keyId: rows[0].id } : null;
 }

@@ -26,6 +26,7 @@ export async function listPrices(q: Sql, product?: string): Promise<PriceRow[]> 
     `SELECT product, code, unit, min_quantity, unit_price4, updated_at FROM price_book
      WHERE ($1::text IS NULL OR product = $1) ORDER BY product, min_quantity, code`,
     [product ?? null],
+    { prepare: true },
   );
   return rows.map(mapPrice);
 }

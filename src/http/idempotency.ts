@@ -19,7 +19,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps, IdempotencyLink } from '../app/deps.ts';
 import { claimKey, completeKey, readKey, releaseKey, takeOverKey } from '../db/idempotency.ts';
 import { fail } from './errors.ts';
-import { stringify } from './json.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
