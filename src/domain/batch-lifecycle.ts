@@ -1,0 +1,160 @@
+/**
+ * ISP batch lifecycle (SPEC §6): the batch state machine as a table, calendar months in UTC,
+ * expiry, grace, reminders and auto-renewal times, billing periods. Pure: `now` comes in.
+ */
+import type { Result } from './errors.ts';
+import { transition } from './order-states.ts';
+
+export const BATCH_STATUSES = ['waiting_inventory', 'provisioning', 'ready', 'expired', 'released'] as const;
+export type BatchStatus = (typeof BATCH_STATUSES)[number];
+
+/**
+ * - waiting_inventory → provisioning (stock arrived) | released (cancelled, full refund)
+ * - provisioning → ready | released
+ * - ready → expired | released | ready (renewed)
+ * - expired → ready (renewed within the grace period, same IPs) | released (grace over)
+ * - released: terminal, the IPs are back in stock.
+ */
+export const batchTransitions: Record<BatchStatus, readonly BatchStatus[]> = {
+  waiting_inventory: ['provisioning', 'released'],
+  provisioning: ['ready', 'released'],
+  ready: ['expired', 'released', 'ready'],
+  expired: ['ready', 'released'],
+  released: [],
+};
+
+export function transitionBatch(from: BatchStatus, to: BatchStatus): Result<BatchStatus> {
+  return transition(batchTransitions, from, to, 'batch');
+}
+
+/** Hours an expired batch keeps its IPs and may still be renewed. */
+export const GRACE_HOURS = 72;
+/** Reminder emails go out this many days before expiry. */
+export const REMINDER_DAYS = [7, 1] as const;
+/** Auto-renewal is charged this many hours before expiry. */
+export const AUTO_RENEW_HOURS_BEFORE = 24;
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+function ms(d: Date, what: string): number {
+  const t = d instanceof Date ? d.getTime() : Number.NaN;
+  if (!Number.isFinite(t)) throw new RangeError(`${what} is not a valid date`);
+  return t;
+}
+
+function daysInMonth(year: number, month0: number): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, month0 + 1, 0);
+  return d.getUTCDate();
+}
+
+/**
+ * `date` plus `months` calendar months in UTC, keeping the time of day; a day that does not exist
+ * in the target month is clamped to its last day (Jan 31 + 1 month = Feb 28, or 29 in a leap
+ * year). 2026-05-28T10:00:00Z + 1 = 2026-06-28T10:00:00Z.
+ */
+export function addMonths(date: Date, months: number): Date {
+  const t = ms(date, 'date');
+  if (!Number.isSafeInteger(months)) throw new RangeError(`months must be an integer, got ${months}`);
+  const d = new Date(t);
+  const total = d.getUTCFullYear() * 12 + d.getUTCMonth() + months;
+  const year = Math.floor(total / 12);
+  const month0 = total - year * 12;
+  const day = Math.min(d.getUTCDate(), daysInMonth(year, month0));
+  const out = new Date(t);
+  out.setUTCFullYear(year, month0, day);
+  return out;
+}
+
+/** Whole calendar months from `from` to `to`: the largest n with addMonths(from, n) ≤ to (n ≥ 0). */
+export function wholeMonthsBetween(from: Date, to: Date): number {
+  const a = new Date(ms(from, 'from'));
+  const b = ms(to, 'to');
+  if (b <= a.getTime()) return 0;
+  const bd = new Date(b);
+  let n = Math.max(0, (bd.getUTCFullYear() - a.getUTCFullYear()) * 12 + (bd.getUTCMonth() - a.getUTCMonth()));
+  while (n > 0 && addMonths(a, n).getTime() > b) n--;
+  while (addMonths(a, n + 1).getTime() <= b) n++;
+  return n;
+}
+
+/** When a batch bought (or renewed) at `start` for `months` expires. */
+export function expiresAt(start: Date, months: number): Date {
+  return addMonths(start, months);
+}
+
+/**
+ * The new expiry after renewing for `months`. Renewal continues from the current expiry (early
+ * renewal adds to the end; renewal within the grace period keeps the same IPs and the same
+ * period grid, so the grace hours are not given back). With `anchor` (the first period's start)
+ * the expiry is counted from the anchor so that month-end clamping does not drift
+ * (Jan 31 → Feb 28 → Mar 31, not Mar 28).
+ */
+export function renewedExpiry(currentExpiresAt: Date, months: number, anchor?: Date): Date {
+  if (anchor === undefined) return addMonths(currentExpiresAt, months);
+  return addMonths(anchor, wholeMonthsBetween(anchor, currentExpiresAt) + months);
+}
+
+/** End of the grace period after expiry. */
+export function graceUntil(expiresAt: Date, hours: number = GRACE_HOURS): Date {
+  return new Date(ms(expiresAt, 'expiresAt') + hours * HOUR_MS);
+}
+
+/** When the expiry reminders go out: 7 days and 1 day before, in that order. */
+export function reminderTimes(expiresAt: Date): { daysBefore: (typeof REMINDER_DAYS)[number]; at: Date }[] {
+  const t = ms(expiresAt, 'expiresAt');
+  return REMINDER_DAYS.map((daysBefore) => ({ daysBefore, at: new Date(t - daysBefore * DAY_MS) }));
+}
+
+/** When an auto-renewing batch is charged: a day before expiry. */
+export function autoRenewAt(expiresAt: Date): Date {
+  return new Date(ms(expiresAt, 'expiresAt') - AUTO_RENEW_HOURS_BEFORE * HOUR_MS);
+}
+
+/**
+ * A batch can be renewed while `ready` (even past expires_at until the sweeper marks it
+ * expired), or while `expired` and strictly before the end of its grace period.
+ */
+export function canRenew(status: BatchStatus, now: Date, graceUntilAt: Date | null): boolean {
+  if (status === 'ready') return true;
+  if (status === 'expired') return graceUntilAt !== null && ms(now, 'now') < ms(graceUntilAt, 'graceUntil');
+  return false;
+}
+
+/**
+ * What the expiry sweeper should do with a batch now: `expire` a ready batch at or past its
+ * expiry, `release` an expired batch at or past the end of its grace, else nothing.
+ */
+export function dueLifecycleAction(
+  status: BatchStatus,
+  now: Date,
+  expiresAtTime: Date | null,
+  graceUntilAt: Date | null,
+): 'expire' | 'release' | null {
+  const t = ms(now, 'now');
+  if (status === 'ready' && expiresAtTime !== null && t >= ms(expiresAtTime, 'expiresAt')) return 'expire';
+  if (status === 'expired' && graceUntilAt !== null && t >= ms(graceUntilAt, 'graceUntil')) return 'release';
+  return null;
+}
+
+export interface BillingPeriod {
+  start: Date;
+  end: Date;
+}
+
+/**
+ * The billing period (replacement quota, refresh) of a batch billed every `months` (1 or 12).
+ * Without `now`: the period starting at `periodStartedAt`. With `now`: the period of the grid
+ * periodStartedAt + k·months (k ≥ 0) that contains `now` (the first one if `now` is earlier), so
+ * periods roll over without anyone updating the start.
+ */
+export function currentPeriod(periodStartedAt: Date, months: number, now?: Date): BillingPeriod {
+  if (!Number.isSafeInteger(months) || months < 1) {
+    throw new RangeError(`months must be a positive integer, got ${months}`);
+  }
+  const start = new Date(ms(periodStartedAt, 'periodStartedAt'));
+  if (now === undefined) return { start, end: addMonths(start, months) };
+  const k = Math.floor(wholeMonthsBetween(start, now) / months);
+  return { start: addMonths(start, k * months), end: addMonths(start, (k + 1) * months) };
+}
