@@ -19,6 +19,9 @@ export const ID_PREFIXES = [
   'pay',
   'kyc',
   'adm',
+  'mail',
+  'we',
+  'wd',
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 

@@ -17,6 +17,7 @@ import { loadDemo } from './demo.ts';
 import { fileMailTransport } from './gateways/file-mail.ts';
 import { builtinProvisioner } from './gateways/provisioner.ts';
 import { sandboxGateway } from './gateways/sandbox-gateway.ts';
+import { smtpMailTransport } from './gateways/smtp-mail.ts';
 import { buildApp } from './http/app.ts';
 import { ulidIds } from './ids.ts';
 import { jobKinds } from './jobs/kinds.ts';
@@ -53,7 +54,9 @@ export async function start(env: Record<string, string | undefined> = process.en
     ids: ulidIds(),
     gateway: sandboxGateway(db),
     provisioner: builtinProvisioner(config),
-    mail: fileMailTransport(path.join(config.dataDir, 'mail'), config.mailFrom),
+    mail: config.smtpUrl
+      ? smtpMailTransport(config.smtpUrl, config.mailFrom)
+      : fileMailTransport(path.join(config.dataDir, 'mail'), config.mailFrom),
     config: withToken,
     log,
   };
@@ -86,6 +89,7 @@ export async function start(env: Record<string, string | undefined> = process.en
   const shutdown = async () => {
     await app.close();
     await worker.stop();
+    await deps.mail.close?.();
     await db.close();
     unlock();
   };

@@ -24,9 +24,13 @@ describe('OpenAPI, health, metrics, request ids (SPEC §1, §12)', () => {
     ]) {
       expect(Object.keys(doc.paths)).toContain(p);
     }
-    const body = doc.paths['/v1/orders'].post.requestBody.content['application/json'].schema;
-    expect(body.properties.product.enum).toEqual(['residential', 'mobile']);
-    expect(body.required).toEqual(expect.arrayContaining(['product', 'gb']));
+    // the order body is one of its products' bodies (bandwidth, ISP)
+    const [bandwidth, isp] =
+      doc.paths['/v1/orders'].post.requestBody.content['application/json'].schema.oneOf;
+    expect(bandwidth.properties.product.enum).toEqual(['residential', 'mobile']);
+    expect(bandwidth.required).toEqual(expect.arrayContaining(['product', 'gb']));
+    expect(isp.properties.product.enum ?? [isp.properties.product.const]).toEqual(['isp']);
+    expect(isp.required).toEqual(expect.arrayContaining(['product', 'country', 'quantity']));
   });
 
   it('serves interactive docs at /docs', async () => {

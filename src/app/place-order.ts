@@ -15,6 +15,8 @@ import { splitPayment } from '../domain/payment-split.ts';
 import type { Ids } from '../ids.ts';
 import { chargeThenSettle } from './card-payment.ts';
 import type { Deps, IdempotencyLink } from './deps.ts';
+import { type EventType, emitOrderPaidEvents, wantsEvents } from './emit-event.ts';
+import { placeIspOrder, settleIspOrderPayment } from './place-isp-order.ts';
 import { BYTES_PER_GB, needsKyc, type OrderInput, priceOrder } from './price-order.ts';
 import { recoverPaymentsForKey } from './recover-payments.ts';
 
@@ -57,14 +59,21 @@ export async function writePaidOrder(
     });
   }
   if (idem) await attachResource(q, idem.scope, idem.key, 'order', order.id);
+  await emitOrderPaidEvents(q, { ids }, order, order.updatedAt);
 }
 
+/** The webhook events a bandwidth order paid from the balance raises (see payFromBalance). */
+const PAID_ORDER_EVENTS: readonly EventType[] = ['order.paid', 'order.completed'];
+
 export async function placeOrder(deps: Deps, cmd: PlaceOrderCommand): Promise<Result<Order>> {
+  if (cmd.input.product === 'isp') return placeIspOrder(deps, { ...cmd, input: cmd.input });
   const now = await deps.clock.now();
-  // two independent reads, side by side: the account (for the gate and the split) and the prices
-  const [account, priced] = await Promise.all([
+  // independent reads, side by side: the account (for the gate and the split), the prices, and
+  // whether a webhook endpoint wants this order's events (one index probe, see payFromBalance)
+  const [account, priced, hooked] = await Promise.all([
     getAccount(deps.db, cmd.accountId),
     priceOrder(deps.db, deps.ids, cmd.accountId, cmd.input, now),
+    wantsEvents(deps.db, cmd.accountId, PAID_ORDER_EVENTS),
   ]);
   if (!account) return err('not_found', 'no such account');
   const gate = orderGate(account, cmd.input.product);
@@ -75,34 +84,46 @@ export async function placeOrder(deps: Deps, cmd: PlaceOrderCommand): Promise<Re
   const split = splitPayment({ payable: order.payable, balance: account.balanceCents });
   if (split.fromCard === 0) {
     // the hot path: one statement, whose conditional debit is the concurrency guard
-    const paid = await payFromBalance(deps, order, 'paid from balance', cmd.idem, now);
+    const paid = await payFromBalance(deps, order, 'paid from balance', cmd.idem, now, hooked);
     if (paid) return ok(order);
     // the balance moved under us: fall through to the card, with a fresh read
   }
   return placeWithCard(deps, cmd, order);
 }
 
-/** Pays the order from the balance and writes it in one statement; false if the balance is short. */
+/**
+ * Pays the order from the balance and writes it in one statement; false if the balance is short.
+ * With `hooked` (a webhook endpoint wants order.paid/order.completed for this account) the statement
+ * runs in a transaction with the events after it: BEGIN, the same statement, the endpoints' SELECT,
+ * one INSERT of events and deliveries, COMMIT — four more round trips, for those accounts only.
+ */
 async function payFromBalance(
   deps: Deps,
   order: Order,
   cause: string,
   idem: IdempotencyLink | undefined,
   at: Date,
+  hooked = false,
 ): Promise<boolean> {
   const gb = order.details.gb;
-  const debit = await payOrderFromBalance(deps.db, {
-    order,
-    cause,
-    cashEntryId: deps.ids.next('txn'),
-    pool:
-      typeof gb === 'number'
-        ? { entryId: deps.ids.next('txn'), product: order.product, bytes: gb * BYTES_PER_GB }
-        : null,
-    idem: idem ?? null,
-    at,
+  const pay = (q: Sql) =>
+    payOrderFromBalance(q, {
+      order,
+      cause,
+      cashEntryId: deps.ids.next('txn'),
+      pool:
+        typeof gb === 'number'
+          ? { entryId: deps.ids.next('txn'), product: order.product, bytes: gb * BYTES_PER_GB }
+          : null,
+      idem: idem ?? null,
+      at,
+    });
+  if (!hooked) return (await pay(deps.db)) !== null;
+  return deps.db.tx(async (q) => {
+    const debit = await pay(q);
+    if (debit) await emitOrderPaidEvents(q, deps, order, at);
+    return debit !== null;
   });
-  return debit !== null;
 }
 
 async function placeWithCard(deps: Deps, cmd: PlaceOrderCommand, order: Order): Promise<Result<Order>> {
@@ -157,6 +178,7 @@ export async function settleOrderPayment(
   /** settlement time, read before the transaction (see Settler in card-payment.ts) */
   at: Date,
 ): Promise<Result<Order>> {
+  if (order.product === 'isp') return settleIspOrderPayment(deps, q, order, payment, idem, at);
   const account = await getAccount(q, order.accountId, { forUpdate: true });
   if (!account) return err('not_found', 'no such account');
   const gate = orderGate(account, order.product);
@@ -191,7 +213,7 @@ export async function settleOrderPayment(
   return ok(order);
 }
 
-async function earlierOrderForKey(
+export async function earlierOrderForKey(
   deps: Deps,
   accountId: string,
   idem: IdempotencyLink,

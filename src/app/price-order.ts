@@ -13,6 +13,7 @@ import {
 import { err, ok, type Result } from '../domain/errors.ts';
 import { type Order, orderTotals } from '../domain/order.ts';
 import type { Ids } from '../ids.ts';
+import { type IspOrderInput, priceIspOrder } from './price-isp-order.ts';
 
 export interface BandwidthOrderInput {
   product: BandwidthProduct;
@@ -20,7 +21,7 @@ export interface BandwidthOrderInput {
   plan?: PlanCode;
 }
 
-export type OrderInput = BandwidthOrderInput;
+export type OrderInput = BandwidthOrderInput | IspOrderInput;
 
 /** Bytes in one GB of traffic: decimal gigabytes, as traffic is sold. */
 export const BYTES_PER_GB = 1_000_000_000;
@@ -48,6 +49,7 @@ export async function priceOrder(
   input: OrderInput,
   now: Date,
 ): Promise<Result<Order>> {
+  if (input.product === 'isp') return priceIspOrder(q, ids, accountId, input, now);
   if (input.product !== 'residential' && input.product !== 'mobile') {
     return err('invalid_request', `unknown product ${String((input as { product: unknown }).product)}`, {
       param: 'product',

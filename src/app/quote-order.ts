@@ -7,6 +7,7 @@ import { err, ok, type Result } from '../domain/errors.ts';
 import type { Order } from '../domain/order.ts';
 import { splitPayment } from '../domain/payment-split.ts';
 import type { Deps } from './deps.ts';
+import { quoteIspOrder, type StockPreview } from './place-isp-order.ts';
 import { orderGate } from './place-order.ts';
 import { type OrderInput, priceOrder } from './price-order.ts';
 
@@ -19,12 +20,15 @@ export interface Quote {
   order: Order;
   payment: { fromBalance: number; fromCard: number; arrearsCovered: number };
   checks: QuoteCheck[];
+  /** ISP: what the stock would do with the order */
+  stock?: StockPreview;
 }
 
 export async function quoteOrder(
   deps: Deps,
   cmd: { accountId: string; input: OrderInput },
 ): Promise<Result<Quote>> {
+  if (cmd.input.product === 'isp') return quoteIspOrder(deps, { accountId: cmd.accountId, input: cmd.input });
   const now = await deps.clock.now();
   const account = await getAccount(deps.db, cmd.accountId);
   if (!account) return err('not_found', 'no such account');

@@ -4,19 +4,23 @@
  * --text). Argument mistakes are UsageErrors (exit 2); what a use-case refuses is a domain
  * error (exit 1).
  */
+import fs from 'node:fs';
 import { z } from 'zod';
 import { adjustBalance } from '../app/adjust-balance.ts';
 import { createAccount } from '../app/create-account.ts';
 import { createApiKey } from '../app/create-api-key.ts';
 import { decideKyc } from '../app/decide-kyc.ts';
+import { importInventory, rowsFromCsv } from '../app/import-inventory.ts';
 import { issueVoucher, VOUCHER_PRODUCTS, type VoucherProduct } from '../app/issue-voucher.ts';
 import { findAccount, searchAccounts, searchAccountVouchers } from '../app/query-accounts.ts';
+import { adminInventory } from '../app/query-inventory.ts';
 import type { Account, KycStatus } from '../db/accounts.ts';
 import { migrate } from '../db/migrate.ts';
 import type { VoucherStatus } from '../db/vouchers.ts';
 import type { DomainError, Result } from '../domain/errors.ts';
 import { formatUsd, MoneyError, parseUsd } from '../domain/money.ts';
 import { page, presentAccount, presentLedgerEntry } from '../http/present.ts';
+import { presentAdminInventory, presentImport } from '../http/routes/admin-inventory.ts';
 import { presentVoucher } from '../http/routes/vouchers.ts';
 import { type FlagSpec, UsageError } from './args.ts';
 import type { CliContext } from './context.ts';
@@ -299,6 +303,82 @@ export const commands: Command[] = [
                   `${v.id}  ${formatUsd(v.remainingCents)}/${formatUsd(v.amountCents)} USD  ${v.status}  expires ${v.expiresAt.toISOString()}`,
               )
               .join('\n'),
+        );
+      };
+    },
+  },
+  {
+    path: ['inventory', 'import'],
+    args: ['FILE'],
+    summary:
+      'Import ISP IPs from a CSV file (header ip,port,country,city,asn[,lat,lon]); bad rows are skipped',
+    flags: [],
+    prepare: (input) => {
+      const file = input.positionals[0]!;
+      let text: string;
+      try {
+        text = fs.readFileSync(file, 'utf8');
+      } catch (e) {
+        throw new UsageError(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      const parsed = rowsFromCsv(text);
+      return async (ctx) => {
+        if (!parsed.ok) return { ok: false, error: parsed.error };
+        const tty = process.stderr.isTTY === true;
+        const r = await importInventory(ctx.deps, parsed.value.rows, {
+          ignoredColumns: parsed.value.ignoredColumns,
+          ...(tty
+            ? {
+                onProgress: (done: number, total: number) =>
+                  process.stderr.write(
+                    `\rwriting ${done.toLocaleString('en')} of ${total.toLocaleString('en')} rows`,
+                  ),
+              }
+            : {}),
+        });
+        if (tty) process.stderr.write('\n');
+        return done(r, presentImport, (s) => {
+          const reasons = Object.entries(s.skippedByReason).map(([k, n]) => `${k} ${n}`);
+          const lines = [
+            `imported ${s.imported} of ${s.rows} rows; skipped ${s.skipped.length}${reasons.length ? ` (${reasons.join(', ')})` : ''}`,
+            ...s.skipped
+              .slice(0, 20)
+              .map((x) => `  line ${x.line}  ${x.ip ?? '-'}  ${x.reason}: ${x.message}`),
+            ...(s.skipped.length > 20 ? [`  … and ${s.skipped.length - 20} more (--json lists them)`] : []),
+          ];
+          return lines.join('\n');
+        });
+      };
+    },
+  },
+  {
+    path: ['inventory', 'show'],
+    args: [],
+    summary: 'ISP stock by country, city and ASN: available, held, allocated',
+    flags: [
+      { name: 'country', value: 'CC', description: 'only this country (ISO alpha-2, like us)' },
+      { name: 'city', value: 'CITY', description: 'only this city (slug, like newyork)' },
+      { name: 'asn', value: 'ASN', description: 'only this carrier ASN' },
+    ],
+    prepare: (input) => {
+      const country = flag(input, 'country');
+      const city = flag(input, 'city');
+      const asn = flag(input, 'asn');
+      if (asn !== undefined && !/^\d{1,10}$/.test(asn)) throw new UsageError('--asn must be an integer');
+      return async (ctx) => {
+        const r = await adminInventory(ctx.deps, {
+          ...(country !== undefined ? { country } : {}),
+          ...(city !== undefined ? { city } : {}),
+          ...(asn !== undefined ? { asn: Number(asn) } : {}),
+        });
+        return done(r, presentAdminInventory, (v) =>
+          [
+            ...v.places.map(
+              (p) =>
+                `${p.country}  ${p.city.padEnd(14)}  AS${String(p.asn).padEnd(10)}  available ${p.available}  held ${p.held}  allocated ${p.allocated}${p.retired ? `  retired ${p.retired}` : ''}`,
+            ),
+            `total  available ${v.totals.available}  held ${v.totals.held}  allocated ${v.totals.allocated}`,
+          ].join('\n'),
         );
       };
     },

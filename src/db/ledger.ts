@@ -5,7 +5,7 @@
  */
 import type { Order } from '../domain/order.ts';
 import type { Sql } from './client.ts';
-import { orderInsertCtes } from './orders.ts';
+import { orderCtesSql, orderInsertParams } from './orders.ts';
 
 export type LedgerCause =
   | 'order'
@@ -104,37 +104,22 @@ export async function debitCashIfCovered(q: Sql, m: Move, floor = 0): Promise<Le
   return rows[0] ? mapLedgerEntry(rows[0]) : null;
 }
 
+const payOrderText = new Map<string, string>();
+
 /**
- * Pays an order from the cash balance and writes it, in ONE statement (the hot path of
- * `POST /v1/orders`): the conditional debit of `debitCashIfCovered` with its entry, the order with
- * its line items and events, the traffic it buys (`movePool` with its entry) and the link to the
- * request's idempotency key. The debit comes first and everything else is written only if it
- * happened, so this is all or nothing without a multi-statement transaction, and the account's
- * row lock is held for one statement instead of several round trips. Null when the balance does
- * not cover the order (nothing written).
+ * The text of `payOrderFromBalance` for one shape (with or without traffic, with or without an
+ * idempotency key), built once: $1 cash entry id, $2 account, $3 signed amount, $4 order id,
+ * $5 time, then the pool's entry id, product and bytes, then the key's scope and key, then the
+ * order's parameters.
  */
-export async function payOrderFromBalance(
-  q: Sql,
-  p: {
-    order: Order;
-    /** the order's first events' cause */
-    cause: string;
-    cashEntryId: string;
-    /** traffic the order buys, if any: the pool entry's id and the bytes */
-    pool: { entryId: string; product: string; bytes: number } | null;
-    idem: { scope: string; key: string } | null;
-    at: Date;
-  },
-): Promise<LedgerEntry | null> {
-  const o = p.order;
-  const params: unknown[] = [p.cashEntryId, o.accountId, -o.payable, o.id, p.at];
-  /** appends a parameter, returns its placeholder */
-  const param = (v: unknown) => `$${params.push(v)}`;
+function payOrderSql(withPool: boolean, withIdem: boolean): string {
+  const cacheKey = `${withPool}:${withIdem}`;
+  const cached = payOrderText.get(cacheKey);
+  if (cached) return cached;
+  let n = 5;
   let pool = '';
-  if (p.pool) {
-    const id = `${param(p.pool.entryId)}::text`;
-    const product = `${param(p.pool.product)}::text`;
-    const bytes = `${param(p.pool.bytes)}::int8`;
+  if (withPool) {
+    const [id, product, bytes] = [`$${++n}::text`, `$${++n}::text`, `$${++n}::int8`];
     pool = `pool AS (
        INSERT INTO traffic_pools AS tp (account_id, product, remaining_bytes, purchased_bytes, used_bytes)
        SELECT $2::text, ${product}, ${bytes}, GREATEST(${bytes}, 0), GREATEST(-${bytes}, 0) FROM moved
@@ -151,31 +136,59 @@ export async function payOrderFromBalance(
        RETURNING 1),`;
   }
   let idem = '';
-  if (p.idem) {
-    const scope = `${param(p.idem.scope)}::text`;
-    const key = `${param(p.idem.key)}::text`;
+  if (withIdem) {
+    const [scope, key] = [`$${++n}::text`, `$${++n}::text`];
     idem = `idem AS (
        UPDATE idempotency_keys SET resource_type = 'order', resource_id = $4::text
        WHERE account_scope = ${scope} AND key = ${key} AND EXISTS (SELECT 1 FROM moved)
        RETURNING 1),`;
   }
-  const orderPart = orderInsertCtes(o, p.cause, params.length + 1, 'moved');
-  const rows = await q.query(
-    `WITH moved AS (
+  const sql = `WITH moved AS (
        UPDATE accounts SET balance_cents = balance_cents + $3::int8, updated_at = $5::timestamptz
        WHERE id = $2::text AND balance_cents + $3::int8 >= 0 RETURNING balance_cents AS after),
      cash AS (
        INSERT INTO ledger_entries
          (id, account_id, asset, amount, balance_after, cause, order_id, payment_id, memo, created_at)
-       SELECT $1::text, $2::text, 'cash', $3::int8, m.after, 'order', $4::text, NULL, NULL, $5::timestamptz FROM moved m
+       SELECT $1::text, $2::text, 'cash', $3::int8, m.after, 'order', $4::text, NULL, NULL, $5::timestamptz
+       FROM moved m
        RETURNING id, account_id, asset, amount, balance_after, cause, order_id, payment_id, memo, created_at),
      ${pool}
      ${idem}
-     ${orderPart.sql}
-     SELECT * FROM cash`,
-    [...params, ...orderPart.params],
-    { prepare: true }, // one of four fixed texts: parsing and planning it is most of its cost
-  );
+     ${orderCtesSql(n + 1, 'moved')}
+     SELECT * FROM cash`;
+  payOrderText.set(cacheKey, sql);
+  return sql;
+}
+
+/**
+ * Pays an order from the cash balance and writes it, in ONE statement (the hot path of
+ * `POST /v1/orders`): the conditional debit of `debitCashIfCovered` with its entry, the order with
+ * its line items and events, the traffic it buys (`movePool` with its entry) and the link to the
+ * request's idempotency key. The debit comes first and everything else is written only if it
+ * happened, so this is all or nothing without a multi-statement transaction, and the account's
+ * row lock is held for one statement instead of several round trips. The statement is prepared
+ * (it has four fixed texts; parsing and planning it was most of its cost). Null when the balance
+ * does not cover the order (nothing written).
+ */
+export async function payOrderFromBalance(
+  q: Sql,
+  p: {
+    order: Order;
+    /** the order's first events' cause */
+    cause: string;
+    cashEntryId: string;
+    /** traffic the order buys, if any: the pool entry's id and the bytes */
+    pool: { entryId: string; product: string; bytes: number } | null;
+    idem: { scope: string; key: string } | null;
+    at: Date;
+  },
+): Promise<LedgerEntry | null> {
+  const o = p.order;
+  const params: unknown[] = [p.cashEntryId, o.accountId, -o.payable, o.id, p.at];
+  if (p.pool) params.push(p.pool.entryId, p.pool.product, p.pool.bytes);
+  if (p.idem) params.push(p.idem.scope, p.idem.key);
+  params.push(...orderInsertParams(o, p.cause));
+  const rows = await q.query(payOrderSql(p.pool !== null, p.idem !== null), params, { prepare: true });
   return rows[0] ? mapLedgerEntry(rows[0]) : null;
 }
 

@@ -149,3 +149,9 @@ export async function withUsage(q: Sql, subusers: Subuser[]): Promise<SubuserWit
   );
   return subusers.map((s) => ({ ...s, usage: usage.get(s.id) ?? [] }));
 }
+
+/** The account's main subuser (every account has exactly one). */
+export async function getMainSubuser(q: Sql, accountId: string): Promise<Subuser | null> {
+  const rows = await q.query(`SELECT ${COLS} FROM subusers WHERE account_id = $1 AND is_main`, [accountId]);
+  return rows[0] ? mapSubuser(rows[0]) : null;
+}

@@ -11,6 +11,8 @@ import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zo
 import type { Deps } from '../app/deps.ts';
 import { findOrder } from '../app/query-orders.ts';
 import { findSubuser } from '../app/query-subusers.ts';
+import { findStockAlert } from '../app/stock-alerts.ts';
+import { findWebhookEndpoint } from '../app/webhook-endpoints.ts';
 import { adminAuth, customerAuth } from './auth.ts';
 import { errorHandler, frameworkErrorHandler, notFoundHandler } from './errors.ts';
 import { registerIdempotency } from './idempotency.ts';
@@ -19,15 +21,25 @@ import { type Metrics, registerMetrics } from './metrics.ts';
 import { presentOrder } from './present.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { adminClockRoutes } from './routes/admin-clock.ts';
+import { adminInventoryRoutes } from './routes/admin-inventory.ts';
 import { adminKycVoucherRoutes } from './routes/admin-kyc-vouchers.ts';
+import { adminOrderRoutes } from './routes/admin-orders.ts';
 import { adminUsageRoutes } from './routes/admin-usage.ts';
+import { alertRoutes, presentAlert } from './routes/alerts.ts';
 import { billingRoutes } from './routes/billing.ts';
 import { customerRoutes } from './routes/customer.ts';
+import { ispBatchRoutes } from './routes/isp-batches.ts';
+import { ispInventoryRoutes } from './routes/isp-inventory.ts';
 import { kycRoutes } from './routes/kyc.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { paymentMethodRoutes } from './routes/payment-methods.ts';
 import { presentSubuser, subuserRoutes } from './routes/subusers.ts';
 import { voucherRoutes } from './routes/vouchers.ts';
+import {
+  adminWebhookEndpointRoutes,
+  presentWebhookEndpoint,
+  webhookEndpointRoutes,
+} from './routes/webhook-endpoints.ts';
 import { rejectUnstorableText } from './schemas.ts';
 
 export interface AppOptions {
@@ -114,6 +126,15 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
         const r = await findSubuser(d, scopeId, id);
         return r.ok ? presentSubuser(r.value) : null;
       },
+      stock_alert: async (d, scopeId, id) => {
+        const r = await findStockAlert(d, scopeId, id);
+        return r.ok ? presentAlert(r.value) : null;
+      },
+      // the request that created it died before answering: its secret was never shown
+      webhook_endpoint: async (d, scopeId, id) => {
+        const r = await findWebhookEndpoint(d, scopeId, id);
+        return r.ok ? presentWebhookEndpoint(r.value, { withSecret: true }) : null;
+      },
     });
     orderRoutes(scope, deps);
     customerRoutes(scope, deps);
@@ -122,6 +143,10 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     subuserRoutes(scope, deps);
     kycRoutes(scope, deps);
     voucherRoutes(scope, deps);
+    ispInventoryRoutes(scope, deps);
+    ispBatchRoutes(scope, deps);
+    alertRoutes(scope, deps);
+    webhookEndpointRoutes(scope, deps);
   });
 
   // operator API
@@ -131,7 +156,10 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     adminRoutes(scope, deps);
     adminClockRoutes(scope, deps);
     adminKycVoucherRoutes(scope, deps);
+    adminOrderRoutes(scope, deps);
     adminUsageRoutes(scope, deps);
+    adminInventoryRoutes(scope, deps);
+    adminWebhookEndpointRoutes(scope, deps);
   });
 
   return app;

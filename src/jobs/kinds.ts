@@ -1,11 +1,32 @@
 /** Every job kind the worker knows. */
+import { CARD_REFUND_JOB, finishCardRefund } from '../app/cancel-order.ts';
+import { PROVISION_JOB } from '../app/place-isp-order.ts';
 import { recoverPayments } from '../app/recover-payments.ts';
+import { SERVE_WAIT_QUEUE_JOB, serveWaitQueue } from '../app/serve-wait-queue.ts';
 import { purgeKeysOlderThan } from '../db/idempotency.ts';
+import { DELIVER_WEBHOOKS_JOB, deliverWebhooksJob } from './deliver-webhooks.ts';
+import { provisionIspBatchJob } from './provision-isp-batch.ts';
+import { sendMailJob } from './send-mail.ts';
 import type { JobKind } from './worker.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
 
 export const jobKinds: Record<string, JobKind> = {
+  [PROVISION_JOB]: provisionIspBatchJob,
+  send_mail: sendMailJob,
+  [DELIVER_WEBHOOKS_JOB]: deliverWebhooksJob,
+  // ISP orders waiting for stock; enqueued when stock arrives, periodic as a safety net
+  [SERVE_WAIT_QUEUE_JOB]: {
+    everySeconds: 60,
+    handler: async (deps, job) => {
+      const country = job.payload.country;
+      await serveWaitQueue(deps, typeof country === 'string' ? { country } : {});
+    },
+  },
+  // the card part of a cancelled order's refund, if the request died before finishing it
+  [CARD_REFUND_JOB]: {
+    handler: async (deps, job) => finishCardRefund(deps, String(job.payload.order_id)),
+  },
   recover_payments: {
     everySeconds: 30,
     handler: async (deps) => {

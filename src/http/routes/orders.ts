@@ -2,8 +2,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { cancelOrder } from '../../app/cancel-order.ts';
 import type { Deps } from '../../app/deps.ts';
+import type { StockPreview } from '../../app/place-isp-order.ts';
 import { placeOrder } from '../../app/place-order.ts';
+import type { OrderInput } from '../../app/price-order.ts';
 import { findOrder, searchOrders } from '../../app/query-orders.ts';
 import { quoteOrder } from '../../app/quote-order.ts';
 import { PLAN_CODES } from '../../domain/bandwidth-pricing.ts';
@@ -13,7 +16,7 @@ import { usd } from '../json.ts';
 import { page, presentOrder } from '../present.ts';
 import { idParam, listQuery } from '../schemas.ts';
 
-export const orderBody = z.strictObject({
+export const bandwidthOrderBody = z.strictObject({
   product: z.enum(['residential', 'mobile']).describe('bandwidth product'),
   gb: z.number().describe('GB of traffic, an integer from 1 to 100,000'),
   plan: z
@@ -22,6 +25,61 @@ export const orderBody = z.strictObject({
     .describe('plan tier; default: the cheapest the quantity meets'),
   pay: z.literal('now').optional().describe('pay inside the request (default)'),
 });
+
+export const ispOrderBody = z.strictObject({
+  product: z.literal('isp').describe('ISP static IPs, a batch'),
+  country: z
+    .string()
+    .regex(/^[a-z]{2}$/, 'must be an ISO 3166 alpha-2 code in lower case')
+    .describe('ISO 3166 alpha-2, lower case'),
+  city: z.string().min(1).max(64).optional().describe('city slug (T1 markets only), e.g. newyork'),
+  asn: z.number().int().optional().describe('carrier ASN, e.g. 7922'),
+  quantity: z.number().describe('IPs, an integer from 5 to 5,000'),
+  months: z
+    .union([z.literal(1), z.literal(12)])
+    .default(1)
+    .describe('billing term: 1 month, or 12 months at 10% off'),
+  subuser: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe('subuser the batch is bound to; default the main subuser'),
+  on_shortage: z
+    .enum(['fail', 'wait', 'substitute'])
+    .default('fail')
+    .describe('short stock: fail (422), wait (paid, delivered when stock arrives), or substitute'),
+  auto_renew: z.boolean().optional().describe('renew automatically a day before expiry'),
+  pay: z.literal('now').optional().describe('pay inside the request (default)'),
+});
+
+export const orderBody = z.discriminatedUnion('product', [bandwidthOrderBody, ispOrderBody]);
+
+/** The use-case's input from a validated body. */
+function orderInput(body: z.infer<typeof orderBody>): OrderInput {
+  if (body.product === 'isp') {
+    return {
+      product: 'isp',
+      country: body.country,
+      ...(body.city !== undefined ? { city: body.city } : {}),
+      ...(body.asn !== undefined ? { asn: body.asn } : {}),
+      quantity: body.quantity,
+      months: body.months,
+      ...(body.subuser !== undefined ? { subuser: body.subuser } : {}),
+      onShortage: body.on_shortage,
+      autoRenew: body.auto_renew ?? false,
+    };
+  }
+  return {
+    product: body.product,
+    gb: body.gb,
+    ...(body.plan ? { plan: body.plan as never } : {}),
+  };
+}
+
+function presentStock(s: StockPreview) {
+  return { available: s.available, outcome: s.outcome, substitution: s.substitution };
+}
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const DAY_MS = 24 * 3600 * 1000;
@@ -39,12 +97,12 @@ const isoDate = z.iso
  * The exclusive upper bound of an inclusive `created_to`: a date includes its whole UTC day, a
  * date-time its own millisecond (timestamps are kept to the millisecond). Null: nothing is later.
  */
-function endOfCreatedTo(s: string): Date | null {
+export function endOfCreatedTo(s: string): Date | null {
   const end = new Date(new Date(s).getTime() + (DATE_ONLY.test(s) ? DAY_MS : 1));
   return end.getUTCFullYear() > 9999 ? null : end;
 }
 
-const orderListQuery = listQuery.extend({
+export const orderListQuery = listQuery.extend({
   id: z.string().max(64).optional(),
   created_from: isoDate.optional(),
   created_to: isoDate.optional(),
@@ -60,14 +118,9 @@ export function orderRoutes(app: FastifyInstance, deps: Deps) {
     '/v1/orders',
     { schema: { tags: ['orders'], summary: 'Place an order', body: orderBody } },
     async (req, res) => {
-      const input = {
-        product: req.body.product,
-        gb: req.body.gb,
-        ...(req.body.plan ? { plan: req.body.plan as never } : {}),
-      };
       const result = await placeOrder(deps, {
         accountId: req.accountId,
-        input,
+        input: orderInput(req.body),
         ...(req.idem ? { idem: req.idem } : {}),
       });
       return reply(res, result, (o) => presentOrder(o));
@@ -77,11 +130,7 @@ export function orderRoutes(app: FastifyInstance, deps: Deps) {
     '/v1/orders/quote',
     { schema: { tags: ['orders'], summary: 'Price an order without placing it', body: orderBody } },
     async (req, res) => {
-      const input = {
-        product: req.body.product,
-        gb: req.body.gb,
-        ...(req.body.plan ? { plan: req.body.plan as never } : {}),
-      };
+      const input = orderInput(req.body);
       return reply(res, await quoteOrder(deps, { accountId: req.accountId, input }), (q) => ({
         ...presentOrder(q.order),
         object: 'order_quote',
@@ -91,8 +140,24 @@ export function orderRoutes(app: FastifyInstance, deps: Deps) {
           arrears_covered_usd: usd(q.payment.arrearsCovered),
         },
         checks: q.checks,
+        ...(q.stock ? { stock: presentStock(q.stock) } : {}),
       }));
     },
+  );
+  r.post(
+    '/v1/orders/:id/cancel',
+    {
+      schema: {
+        tags: ['orders'],
+        summary: 'Cancel an order: for now an ISP order still waiting for stock, with a full refund',
+        params: idParam,
+        body: z.strictObject({}).nullish(),
+      },
+    },
+    async (req, res) =>
+      reply(res, await cancelOrder(deps, { accountId: req.accountId, orderId: req.params.id }), (o) =>
+        presentOrder(o),
+      ),
   );
   r.get(
     '/v1/orders/:id',

@@ -1,0 +1,868 @@
+/**
+ * bench:orders — `POST /v1/orders` throughput and latency on PostgreSQL, measured with autocannon
+ * against the real server (a child process running src/main.ts), and pgbench's default
+ * TPC-B-like TPS on the same PostgreSQL server in the same run, as the anchor.
+ *
+ *   npm run bench:orders                 # run, print the table
+ *   npm run bench:orders -- --write      # … and record it in bench/BENCHMARKS.md
+ *
+ * Options: --duration 20 --connections 32 --accounts 32 --scale 10 --warmup 3
+ *          --pg postgres://postgres@127.0.0.1:5432/postgres (or BENCH_PG_URL)
+ *          --log-level warn (the server's LOG_LEVEL; info logs two lines per request)
+ *          --only multi,single,idem (scenarios) --no-pgbench
+ *          --wait-quiet 600 (wait up to this many seconds for other processes to leave the CPUs idle)
+ *          --note "what changed" (a note for the history row)
+ *
+ * Scenarios: `multi` spreads the connections over --accounts accounts (one API key each);
+ * `single` sends every request for one account (its row lock serialises them: the contention
+ * worst case); `idem` is `multi` with a fresh Idempotency-Key on every request.
+ * Afterwards it checks the books (every balance and pool equals the sum of its ledger entries,
+ * the money taken equals the orders' payable total, orders created ≥ 2xx received) and drops
+ * the bench databases.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { openPostgres } from '../../src/db/client.ts';
+import { ledgerMismatches } from '../../src/db/ledger.ts';
+
+// ---- autocannon (CommonJS, no bundled types): the part of its API used here ----
+
+interface Histogram {
+  average: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  total: number;
+}
+interface AutocannonResult {
+  requests: Histogram;
+  latency: Histogram;
+  duration: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  '2xx': number;
+  statusCodeStats: Record<string, { count: number }>;
+}
+interface AutocannonClient {
+  setHeaders(headers: Record<string, string>): void;
+}
+type Autocannon = (opts: {
+  url: string;
+  method: 'POST';
+  connections: number;
+  duration: number;
+  headers: Record<string, string>;
+  body: string;
+  idReplacement?: boolean;
+  setupClient?: (client: AutocannonClient) => void;
+}) => Promise<AutocannonResult>;
+
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+// ---- options ----
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BENCHMARKS_MD = path.join(ROOT, 'bench/BENCHMARKS.md');
+const ORDER_BODY = '{"product":"residential","gb":1}';
+const ORDER_CENTS = 450; // residential payg 4.50 × 1 GB
+const START_BALANCE_USD = 10_000_000;
+const ADMIN_TOKEN = `bench-admin-${Math.random().toString(36).slice(2)}-token`;
+const BENCH_DB = 'orderdesk_bench';
+const PGBENCH_DB = 'orderdesk_bench_pgbench';
+
+const SCENARIOS = ['multi', 'single', 'idem'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+interface Options {
+  write: boolean;
+  duration: number;
+  warmup: number;
+  connections: number;
+  accounts: number;
+  scale: number;
+  pgUrl: string;
+  logLevel: string;
+  only: Scenario[];
+  pgbench: boolean;
+  /** seconds to wait for the machine to go quiet (other processes' CPU < 15%) before starting */
+  waitQuiet: number;
+  note: string;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = {
+    write: false,
+    duration: 20,
+    warmup: 3,
+    connections: 32,
+    accounts: 32,
+    scale: 10,
+    pgUrl: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    logLevel: 'warn',
+    only: [...SCENARIOS],
+    pgbench: true,
+    waitQuiet: 0,
+    note: '',
+  };
+  const num = (name: string, v: string | undefined) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} needs a whole number, got ${v}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
+    const value = () => inline ?? argv[++i];
+    switch (flag) {
+      case '--write':
+        o.write = true;
+        break;
+      case '--no-pgbench':
+        o.pgbench = false;
+        break;
+      case '--duration':
+        o.duration = num('duration', value());
+        break;
+      case '--warmup':
+        o.warmup = num('warmup', value());
+        break;
+      case '--connections':
+        o.connections = num('connections', value());
+        break;
+      case '--accounts':
+        o.accounts = Math.max(1, num('accounts', value()));
+        break;
+      case '--scale':
+        o.scale = Math.max(1, num('scale', value()));
+        break;
+      case '--pg':
+        o.pgUrl = value() ?? o.pgUrl;
+        break;
+      case '--note':
+        o.note = (value() ?? '').replace(/\|/g, '/');
+        break;
+      case '--wait-quiet':
+        o.waitQuiet = num('wait-quiet', value());
+        break;
+      case '--log-level':
+        o.logLevel = value() ?? o.logLevel;
+        break;
+      case '--only': {
+        const list = (value() ?? '').split(',').filter(Boolean);
+        for (const s of list) {
+          if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`unknown scenario ${s}`);
+        }
+        o.only = list as Scenario[];
+        break;
+      }
+      default:
+        throw new Error(`unknown option ${flag} (see the header of bench/orders/run.ts)`);
+    }
+  }
+  return o;
+}
+
+function dbUrl(base: string, name: string): string {
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function onServer(base: string, ...statements: string[]): Promise<void> {
+  const c = new pg.Client({ connectionString: base });
+  await c.connect();
+  try {
+    for (const s of statements) await c.query(s);
+  } finally {
+    await c.end();
+  }
+}
+
+// ---- the server, as a child process (its own event loop, as in production) ----
+
+interface Server {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function startServer(databaseUrl: string, logLevel: string, dataDir: string): Promise<Server> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: '0',
+      DATA_DIR: dataDir,
+      ORDERDESK_DEMO: '0',
+      ORDERDESK_TEST_CLOCK: '0',
+      ORDERDESK_ADMIN_TOKEN: ADMIN_TOKEN,
+      ORDERDESK_RATE_WRITES_PER_SECOND: '1000000',
+      ORDERDESK_RATE_READS_PER_SECOND: '1000000',
+      LOG_LEVEL: logLevel,
+      NODE_ENV: 'production',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in 60 s:\n${output}`)), 60_000);
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      const m = /running at (http:\/\/\S+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (${code}) before it started:\n${output}`));
+    });
+  });
+  // keep draining its output so a full pipe never blocks it; show warnings and errors
+  child.stdout!.removeAllListeners('data');
+  child.stdout!.on('data', (d: Buffer) => process.stderr.write(`[server] ${d}`));
+  child.stderr!.on('data', (d: Buffer) => process.stderr.write(`[server] ${d}`));
+  return {
+    url,
+    child,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+async function api(
+  url: string,
+  token: string,
+  method: 'GET' | 'POST',
+  p: string,
+  body?: unknown,
+): Promise<Record<string, unknown>> {
+  const res = await fetch(`${url}${p}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`${method} ${p} → ${res.status} ${text}`);
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+interface Customer {
+  id: string;
+  key: string;
+}
+
+async function makeCustomers(url: string, n: number): Promise<Customer[]> {
+  const out: Customer[] = [];
+  for (let i = 0; i < n; i++) {
+    const acc = await api(url, ADMIN_TOKEN, 'POST', '/admin/v1/accounts', {
+      email: `bench-${i}@example.com`,
+      name: `Bench ${i}`,
+    });
+    const id = acc.id as string;
+    const key = await api(url, ADMIN_TOKEN, 'POST', `/admin/v1/accounts/${id}/api-keys`, { name: 'bench' });
+    await api(url, ADMIN_TOKEN, 'POST', `/admin/v1/accounts/${id}/balance-adjustments`, {
+      amount_usd: START_BALANCE_USD,
+      reason: 'bench funds',
+    });
+    out.push({ id, key: key.key as string });
+  }
+  return out;
+}
+
+// ---- load ----
+
+interface LoadResult {
+  scenario: string;
+  accounts: number;
+  connections: number;
+  duration: number;
+  reqPerSec: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  statuses: Record<string, number>;
+  cpu: CpuShare | null;
+}
+
+// ---- where the CPU went during a run (Linux /proc; null elsewhere) ----
+
+/** CPU per request (ms) of the server process, its PostgreSQL backends and autocannon, and the
+ * share of the machine used by everything else (other processes, PostgreSQL's own background). */
+interface CpuShare {
+  serverMs: number;
+  postgresMs: number;
+  clientMs: number;
+  otherPct: number;
+}
+
+interface CpuSnapshot {
+  machineBusy: number;
+  machineTotal: number;
+  server: number;
+  backends: number;
+  client: number;
+}
+
+const TICK_MS = (() => {
+  try {
+    return 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+  } catch {
+    return 10;
+  }
+})();
+
+function procCpuMs(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS; // utime, stime
+  } catch {
+    return 0;
+  }
+}
+
+function machineCpuMs(): { busy: number; total: number } | null {
+  try {
+    const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = line
+      .split(/\s+/)
+      .slice(1)
+      .map(Number) as number[];
+    const busy = user! + nice! + system! + irq! + softirq! + steal!;
+    return { busy: busy * TICK_MS, total: (busy + idle! + iowait!) * TICK_MS };
+  } catch {
+    return null;
+  }
+}
+
+async function backendPids(base: string): Promise<number[]> {
+  const c = new pg.Client({ connectionString: base });
+  await c.connect();
+  try {
+    const r = await c.query<{ pid: number }>(
+      'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+      [BENCH_DB],
+    );
+    return r.rows.map((x) => x.pid);
+  } finally {
+    await c.end();
+  }
+}
+
+function cpuSnapshot(serverPid: number, backends: number[]): CpuSnapshot | null {
+  const m = machineCpuMs();
+  if (!m) return null;
+  const u = process.cpuUsage();
+  return {
+    machineBusy: m.busy,
+    machineTotal: m.total,
+    server: procCpuMs(serverPid),
+    backends: backends.reduce((t, pid) => t + procCpuMs(pid), 0),
+    client: (u.user + u.system) / 1000,
+  };
+}
+
+function cpuShare(a: CpuSnapshot | null, b: CpuSnapshot | null, requests: number): CpuShare | null {
+  if (!a || !b || requests <= 0) return null;
+  const server = b.server - a.server;
+  const postgres = b.backends - a.backends;
+  const client = b.client - a.client;
+  const other = b.machineBusy - a.machineBusy - server - postgres - client;
+  return {
+    serverMs: server / requests,
+    postgresMs: postgres / requests,
+    clientMs: client / requests,
+    otherPct: Math.max(0, (100 * other) / (b.machineTotal - a.machineTotal)),
+  };
+}
+
+async function load(
+  server: Server,
+  name: string,
+  keys: string[],
+  connections: number,
+  duration: number,
+  idem: boolean,
+  pgUrl: string,
+): Promise<LoadResult> {
+  let next = 0;
+  const backends = await backendPids(pgUrl);
+  const before = cpuSnapshot(server.child.pid!, backends);
+  const r = await autocannon({
+    url: `${server.url}/v1/orders`,
+    method: 'POST',
+    connections,
+    duration,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${keys[0]}` },
+    body: ORDER_BODY,
+    ...(idem ? { idReplacement: true } : {}),
+    setupClient(client) {
+      const key = keys[next++ % keys.length]!;
+      client.setHeaders({
+        'content-type': 'application/json',
+        authorization: `Bearer ${key}`,
+        ...(idem ? { 'idempotency-key': 'bench-[<id>]' } : {}),
+      });
+    },
+  });
+  const after = cpuSnapshot(server.child.pid!, backends);
+  const statuses: Record<string, number> = {};
+  for (const [code, s] of Object.entries(r.statusCodeStats ?? {})) statuses[code] = Number(s.count);
+  return {
+    scenario: name,
+    accounts: keys.length,
+    connections,
+    duration: r.duration,
+    reqPerSec: r.requests.average,
+    p50: r.latency.p50,
+    p90: r.latency.p90,
+    p99: r.latency.p99,
+    max: r.latency.max,
+    ok: r['2xx'],
+    non2xx: r.non2xx,
+    errors: r.errors,
+    statuses,
+    cpu: cpuShare(before, after, r['2xx'] + r.non2xx),
+  };
+}
+
+// ---- pgbench ----
+
+interface PgbenchResult {
+  tps: number;
+  latencyMs: number;
+  connections: number;
+  command: string;
+  /** postgresMs: every PostgreSQL process (other databases' too), clientMs: pgbench itself */
+  cpu: CpuShare | null;
+}
+
+/** CPU of every PostgreSQL process, including backends that exited (counted by the postmaster). */
+function allPostgresCpuMs(): number {
+  let total = 0;
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(f[11]) + Number(f[12])) * TICK_MS;
+      if (Number(f[1]) === 1 || !fs.readFileSync(`/proc/${f[1]}/stat`, 'utf8').includes('(postgres)')) {
+        total += (Number(f[13]) + Number(f[14])) * TICK_MS; // the postmaster: its children that exited
+      }
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return total;
+}
+
+function childrenCpuMs(): number {
+  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[13]) + Number(f[14])) * TICK_MS;
+}
+
+function pgbench(base: string, o: Options): PgbenchResult {
+  const u = new URL(base);
+  const conn = ['-h', u.hostname, '-p', u.port || '5432', '-U', decodeURIComponent(u.username || 'postgres')];
+  execFileSync('pgbench', [...conn, '-i', '-q', '-s', String(o.scale), PGBENCH_DB], { stdio: 'pipe' });
+  const args = ['-c', String(o.connections), '-j', '2', '-T', String(o.duration)];
+  let before: { m: { busy: number; total: number } | null; pg: number; client: number } | null = null;
+  try {
+    before = { m: machineCpuMs(), pg: allPostgresCpuMs(), client: childrenCpuMs() };
+  } catch {
+    /* no /proc */
+  }
+  const out = execFileSync('pgbench', [...conn, ...args, PGBENCH_DB], { encoding: 'utf8', stdio: 'pipe' });
+  let cpu: CpuShare | null = null;
+  const m = machineCpuMs();
+  if (before?.m && m) {
+    const tx = Number(/number of transactions actually processed: (\d+)/.exec(out)?.[1] ?? 0);
+    const pgMs = allPostgresCpuMs() - before.pg;
+    const clientMs = childrenCpuMs() - before.client;
+    if (tx > 0) {
+      cpu = {
+        serverMs: 0,
+        postgresMs: pgMs / tx,
+        clientMs: clientMs / tx,
+        otherPct: Math.max(
+          0,
+          (100 * (m.busy - before.m.busy - pgMs - clientMs)) / (m.total - before.m.total),
+        ),
+      };
+    }
+  }
+  const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(out);
+  const lat = /latency average = ([\d.]+) ms/.exec(out);
+  if (!tps) throw new Error(`could not read pgbench's TPS from:\n${out}`);
+  return {
+    tps: Number(tps[1]),
+    latencyMs: lat ? Number(lat[1]) : Number.NaN,
+    connections: o.connections,
+    cpu,
+    command: `pgbench -i -s ${o.scale}; pgbench ${args.join(' ')}`,
+  };
+}
+
+// ---- checks ----
+
+interface Checks {
+  mismatches: number;
+  orders: number;
+  ok2xx: number;
+  moneyTakenCents: number;
+  ordersPayableCents: number;
+  passed: boolean;
+  notes: string[];
+}
+
+async function checkBooks(
+  url: string,
+  customers: Customer[],
+  ok2xx: number,
+  cutOff: number,
+): Promise<Checks> {
+  const db = await openPostgres(url, 2);
+  try {
+    const mismatches = await ledgerMismatches(db);
+    const [o] = await db.query<{ n: number; payable: number }>(
+      `SELECT count(*)::int8 AS n, COALESCE(sum(payable_cents), 0)::int8 AS payable FROM orders`,
+    );
+    const [b] = await db.query<{ balance: number }>(
+      `SELECT COALESCE(sum(balance_cents), 0)::int8 AS balance FROM accounts WHERE id = ANY($1::text[])`,
+      [customers.map((c) => c.id)],
+    );
+    const orders = o!.n;
+    const moneyTakenCents = customers.length * START_BALANCE_USD * 100 - b!.balance;
+    const notes: string[] = [];
+    if (mismatches.length) notes.push(`${mismatches.length} balances differ from their ledger`);
+    if (moneyTakenCents !== o!.payable) {
+      notes.push(`money taken ${moneyTakenCents} ≠ orders' payable total ${o!.payable}`);
+    }
+    if (o!.payable !== orders * ORDER_CENTS)
+      notes.push(`orders' payable total is not ${ORDER_CENTS} × orders`);
+    // a duration-bound run cuts off the requests in flight at its end: the server may still have
+    // committed them, so orders may exceed the 2xx received by at most the connections per run
+    if (orders < ok2xx || orders - ok2xx > cutOff) {
+      notes.push(`orders ${orders} vs 2xx ${ok2xx}: more apart than the ${cutOff} requests cut off`);
+    }
+    return {
+      mismatches: mismatches.length,
+      orders,
+      ok2xx,
+      moneyTakenCents,
+      ordersPayableCents: o!.payable,
+      passed: notes.length === 0,
+      notes,
+    };
+  } finally {
+    await db.close();
+  }
+}
+
+// ---- how busy the machine is before we start (other processes skew every figure) ----
+
+function cpuTimes(): { busy: number; total: number } {
+  let busy = 0;
+  let total = 0;
+  for (const c of os.cpus()) {
+    const t = c.times;
+    busy += t.user + t.nice + t.sys + t.irq;
+    total += t.user + t.nice + t.sys + t.irq + t.idle;
+  }
+  return { busy, total };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Share of all CPUs busy over `ms`, in percent. */
+async function cpuBusy(ms = 2000): Promise<number> {
+  const a = cpuTimes();
+  await sleep(ms);
+  const b = cpuTimes();
+  return b.total > a.total ? (100 * (b.busy - a.busy)) / (b.total - a.total) : 0;
+}
+
+async function waitQuiet(seconds: number, log: (s: string) => void): Promise<number> {
+  const until = Date.now() + seconds * 1000;
+  let busy = await cpuBusy();
+  while (busy >= 15 && Date.now() < until) {
+    log(`machine busy (${busy.toFixed(0)}% CPU used by other processes), waiting…`);
+    await sleep(8000);
+    busy = await cpuBusy();
+  }
+  return busy;
+}
+
+// ---- report ----
+
+interface Machine {
+  cpus: number;
+  cpuModel: string;
+  memoryGb: number;
+  node: string;
+  postgres: string;
+  commit: string;
+}
+
+async function machine(base: string): Promise<Machine> {
+  const c = new pg.Client({ connectionString: base });
+  await c.connect();
+  const v = await c.query<{ server_version: string }>('SHOW server_version');
+  await c.end();
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    if (dirty.trim()) commit += '+dirty';
+  } catch {
+    /* not a git checkout */
+  }
+  return {
+    cpus: os.availableParallelism(),
+    cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    postgres: v.rows[0]!.server_version.split(' ')[0]!,
+    commit,
+  };
+}
+
+const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
+const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '–');
+const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '–');
+
+const LABEL: Record<Scenario, string> = {
+  multi: 'POST /v1/orders, spread over accounts',
+  single: 'POST /v1/orders, one account',
+  idem: 'POST /v1/orders + Idempotency-Key',
+};
+
+function table(runs: LoadResult[], pgb: PgbenchResult | null, scale: number): string {
+  const rows = [
+    "| workload | accounts | conns | req/s | p50 ms | p90 ms | p99 ms | max ms | 2xx | non-2xx | errors | ÷ pgbench | CPU ms/req: server + PG + client | others' CPU |",
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of runs) {
+    const c = r.cpu;
+    const cpu = c ? `${f2(c.serverMs)} + ${f2(c.postgresMs)} + ${f2(c.clientMs)}` : '–';
+    rows.push(
+      `| ${LABEL[r.scenario as Scenario]} | ${r.accounts} | ${r.connections} | ${f0(r.reqPerSec)} | ${f1(r.p50)} | ${f1(r.p90)} | ${f1(r.p99)} | ${f0(r.max)} | ${f0(r.ok)} | ${f0(r.non2xx)} | ${r.errors} | ${pgb ? f2(r.reqPerSec / pgb.tps) : '–'} | ${cpu} | ${c ? `${f0(c.otherPct)}%` : '–'} |`,
+    );
+  }
+  if (pgb) {
+    const c = pgb.cpu;
+    const cpu = c ? `– + ${f2(c.postgresMs)} + ${f2(c.clientMs)}` : '–';
+    rows.push(
+      `| pgbench TPC-B-like (scale ${scale}) | – | ${pgb.connections} | ${f0(pgb.tps)} TPS | – | – | – | – | – | – | – | 1.00 | ${cpu} | ${c ? `${f0(c.otherPct)}%` : '–'} |`,
+    );
+  }
+  return rows.join('\n');
+}
+
+function verdict(runs: LoadResult[], pgb: PgbenchResult | null): string {
+  const multi = runs.find((r) => r.scenario === 'multi');
+  if (!multi || !pgb) return 'target not evaluated (needs the multi scenario and pgbench)';
+  const ratio = multi.reqPerSec / pgb.tps;
+  const okRatio = ratio >= 0.5;
+  const okP99 = multi.p99 <= 50;
+  return `target (spread over accounts, ${multi.connections} connections): ratio ${f2(ratio)} ${okRatio ? '≥' : '<'} 0.5 ${okRatio ? '✓' : '✗'}, p99 ${f1(multi.p99)} ms ${okP99 ? '≤' : '>'} 50 ms ${okP99 ? '✓' : '✗'}`;
+}
+
+function section(
+  o: Options,
+  m: Machine,
+  busyBefore: number,
+  runs: LoadResult[],
+  pgb: PgbenchResult | null,
+  checks: Checks,
+  when: Date,
+): string {
+  const cmd = `npm run bench:orders -- --write${process.argv
+    .slice(2)
+    .filter((a) => a !== '--write')
+    .map((a) => (/[\s"'|]/.test(a) ? ` "${a.replace(/["|]/g, "'")}"` : ` ${a}`))
+    .join('')}`;
+  return [
+    `Run ${when.toISOString().slice(0, 16).replace('T', ' ')} UTC, commit \`${m.commit}\`, \`${cmd}\``,
+    '',
+    `Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGb} GB RAM, Node ${m.node}, PostgreSQL ${m.postgres} on 127.0.0.1 (server, PostgreSQL, autocannon and pgbench share the machine). Server: \`src/main.ts\` as a child process, pool of 10 connections, LOG_LEVEL=${o.logLevel}, rate limits lifted. Each load run: ${o.duration} s after a ${o.warmup} s warm-up; body \`${ORDER_BODY}\`. CPU used by other processes just before the run: ${busyBefore.toFixed(0)}%${busyBefore >= 15 ? ' (**busy: figures unreliable**)' : ''}.`,
+    '',
+    table(runs, pgb, o.scale),
+    '',
+    "CPU ms/req: CPU time per request of the server process, of its PostgreSQL backends and of autocannon (for pgbench: all PostgreSQL processes and pgbench, per transaction). Others' CPU: the share of the machine used by anything else during the run (PostgreSQL's background processes, other people's work); above ~15% the run was disturbed.",
+    '',
+    pgb ? `pgbench: \`${pgb.command}\` → ${f1(pgb.tps)} TPS, latency average ${f2(pgb.latencyMs)} ms.` : '',
+    '',
+    `${verdict(runs, pgb)}.`,
+    '',
+    `Books after the run: ${checks.passed ? 'consistent' : `**NOT consistent: ${checks.notes.join('; ')}**`} — ${f0(checks.orders)} orders for ${f0(checks.ok2xx)} 2xx responses (the difference is requests in flight when a run stopped), money taken ${(checks.moneyTakenCents / 100).toFixed(2)} USD = the orders' payable total, ${checks.mismatches} ledger mismatches.`,
+  ]
+    .filter((l, i, a) => !(l === '' && a[i - 1] === ''))
+    .join('\n');
+}
+
+function historyRow(
+  o: Options,
+  m: Machine,
+  runs: LoadResult[],
+  pgb: PgbenchResult | null,
+  when: Date,
+): string {
+  const by = (s: Scenario) => runs.find((r) => r.scenario === s);
+  const cell = (r: LoadResult | undefined) => (r ? `${f0(r.reqPerSec)} / ${f1(r.p99)}` : '–');
+  const multi = by('multi');
+  return `| ${when.toISOString().slice(0, 10)} | \`${m.commit}\` | ${m.cpus} CPU, PG ${m.postgres} | ${cell(multi)} | ${cell(by('single'))} | ${cell(by('idem'))} | ${pgb ? f0(pgb.tps) : '–'} | ${multi && pgb ? f2(multi.reqPerSec / pgb.tps) : '–'} | ${worstOthers(runs, pgb)} | ${o.note} |`;
+}
+
+/** The most any run's "others' CPU" reached: how disturbed the whole run was. */
+function worstOthers(runs: LoadResult[], pgb: PgbenchResult | null): string {
+  const all = [...runs.map((r) => r.cpu?.otherPct), pgb?.cpu?.otherPct].filter(
+    (x): x is number => typeof x === 'number',
+  );
+  return all.length ? `${f0(Math.max(...all))}%` : '–';
+}
+
+const LATEST_START = '<!-- bench:orders:latest:start -->';
+const LATEST_END = '<!-- bench:orders:latest:end -->';
+const HISTORY_END = '<!-- bench:orders:history:end -->';
+
+function writeBenchmarks(latest: string, row: string): void {
+  const text = fs.readFileSync(BENCHMARKS_MD, 'utf8');
+  const a = text.indexOf(LATEST_START);
+  const b = text.indexOf(LATEST_END);
+  const h = text.indexOf(HISTORY_END);
+  if (a < 0 || b < a || h < 0) {
+    throw new Error(`${BENCHMARKS_MD} lacks the ${LATEST_START} / ${LATEST_END} / ${HISTORY_END} markers`);
+  }
+  let out = `${text.slice(0, a + LATEST_START.length)}\n${latest}\n${text.slice(b)}`;
+  const hh = out.indexOf(HISTORY_END);
+  out = `${out.slice(0, hh)}${row}\n${out.slice(hh)}`;
+  fs.writeFileSync(BENCHMARKS_MD, out);
+}
+
+// ---- main ----
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  const benchUrl = dbUrl(o.pgUrl, BENCH_DB);
+  const m = await machine(o.pgUrl);
+  const when = new Date();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderdesk-bench-'));
+  const log = (s: string) => process.stderr.write(`${s}\n`);
+
+  log(`bench:orders on ${m.cpus} CPUs, Node ${m.node}, PostgreSQL ${m.postgres}`);
+  const busyBefore = await waitQuiet(o.waitQuiet, log);
+  log(`CPU used by other processes: ${busyBefore.toFixed(0)}%`);
+  await onServer(
+    o.pgUrl,
+    `DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`,
+    `DROP DATABASE IF EXISTS ${PGBENCH_DB} WITH (FORCE)`,
+    `CREATE DATABASE ${BENCH_DB}`,
+  );
+  let server: Server | null = null;
+  try {
+    server = await startServer(benchUrl, o.logLevel, dataDir);
+    log(`server at ${server.url}; creating ${o.accounts} accounts`);
+    const customers = await makeCustomers(server.url, o.accounts);
+    const keys = customers.map((c) => c.key);
+    const first = await api(server.url, keys[0]!, 'POST', '/v1/orders', JSON.parse(ORDER_BODY));
+    if (first.status !== 'completed' || first.total_usd !== 4.5) {
+      throw new Error(`unexpected order: ${JSON.stringify(first)}`);
+    }
+    let ok2xx = 1;
+    let cutOff = 0;
+    if (o.warmup > 0) {
+      log(`warm-up ${o.warmup} s`);
+      const w = await load(server, 'warmup', keys, o.connections, o.warmup, false, o.pgUrl);
+      ok2xx += w.ok;
+      cutOff += o.connections;
+      await sleep(1000);
+    }
+    const runs: LoadResult[] = [];
+    for (const s of o.only) {
+      log(`${s}: ${o.connections} connections, ${o.duration} s`);
+      const r = await load(
+        server,
+        s,
+        s === 'single' ? [keys[0]!] : keys,
+        o.connections,
+        o.duration,
+        s === 'idem',
+        o.pgUrl,
+      );
+      runs.push(r);
+      await sleep(1000); // let the requests cut off at the end finish on the server
+      ok2xx += r.ok;
+      cutOff += o.connections;
+      log(
+        `  ${f0(r.reqPerSec)} req/s, p50 ${f1(r.p50)} ms, p99 ${f1(r.p99)} ms, non-2xx ${r.non2xx}` +
+          (r.cpu
+            ? `; CPU ms/req server ${f2(r.cpu.serverMs)}, PG ${f2(r.cpu.postgresMs)}, client ${f2(r.cpu.clientMs)}; others ${f0(r.cpu.otherPct)}%`
+            : ''),
+      );
+      if (r.non2xx) log(`  status codes: ${JSON.stringify(r.statuses)}`);
+    }
+    await server.stop();
+    server = null;
+
+    const checks = await checkBooks(benchUrl, customers, ok2xx, cutOff);
+    let pgb: PgbenchResult | null = null;
+    if (o.pgbench) {
+      log(`pgbench: -i -s ${o.scale}, then -c ${o.connections} -j 2 -T ${o.duration}`);
+      await onServer(o.pgUrl, `CREATE DATABASE ${PGBENCH_DB}`);
+      pgb = pgbench(o.pgUrl, o);
+    }
+
+    const latest = section(o, m, busyBefore, runs, pgb, checks, when);
+    process.stdout.write(`\n${latest}\n\n`);
+    if (o.write) {
+      writeBenchmarks(latest, historyRow(o, m, runs, pgb, when));
+      log(`recorded in ${path.relative(process.cwd(), BENCHMARKS_MD)}`);
+    }
+    if (!checks.passed) process.exitCode = 1;
+  } finally {
+    if (server) await server.stop();
+    await onServer(
+      o.pgUrl,
+      `DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`,
+      `DROP DATABASE IF EXISTS ${PGBENCH_DB} WITH (FORCE)`,
+    );
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench:orders failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});

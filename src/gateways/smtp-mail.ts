@@ -1,0 +1,60 @@
+/**
+ * Mail over SMTP (SPEC §9, `SMTP_URL`), through nodemailer. The outbox row's id becomes the
+ * Message-ID, so when a mail is sent twice (a worker died after the server took it and before the
+ * outbox row was marked sent: delivery is at least once) both copies carry the same Message-ID and
+ * receivers can drop the second. A permanent refusal (an SMTP 5xx) is a MailRejectedError; any
+ * other failure (server down, timeout, a 4xx) is thrown as is and retried by the outbox.
+ *
+ * The URL is nodemailer's: `smtp://user:pass@host:587` (STARTTLS when offered),
+ * `smtps://user:pass@host:465` (TLS from the start); query parameters set connection options,
+ * e.g. `?connectionTimeout=10000`.
+ */
+import nodemailer from 'nodemailer';
+import { type MailMessage, MailRejectedError, type MailTransport } from './mail-transport.ts';
+
+/** The domain of the sender address ("orderdesk <no-reply@example.com>" → example.com). */
+export function senderDomain(from: string): string {
+  const m = /@([A-Za-z0-9.-]+)>?\s*$/.exec(from.trim());
+  return m?.[1]?.toLowerCase() ?? 'orderdesk.local';
+}
+
+/** The stable Message-ID of an outbox mail. */
+export function messageIdFor(id: string, from: string): string {
+  return `<${id}@${senderDomain(from)}>`;
+}
+
+export function smtpMailTransport(url: string, from: string): MailTransport {
+  const transport = nodemailer.createTransport({
+    url,
+    // fail a dead server in seconds rather than minutes: the outbox retries it later
+    connectionTimeout: 15_000,
+    greetingTimeout: 15_000,
+    socketTimeout: 60_000,
+  });
+  return {
+    name: 'smtp',
+    async send(msg: MailMessage) {
+      const messageId = messageIdFor(msg.id, from);
+      try {
+        const info = await transport.sendMail({
+          from,
+          to: msg.to,
+          subject: msg.subject,
+          text: msg.text,
+          messageId,
+          headers: { 'X-Orderdesk-Mail-Id': msg.id },
+        });
+        return { messageId: info.messageId || messageId };
+      } catch (e) {
+        const code = (e as { responseCode?: unknown }).responseCode;
+        if (typeof code === 'number' && code >= 500 && code < 600) {
+          throw new MailRejectedError(e instanceof Error ? e.message : String(e), code);
+        }
+        throw e;
+      }
+    },
+    async close() {
+      transport.close();
+    },
+  };
+}
