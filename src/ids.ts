@@ -22,6 +22,7 @@ export const ID_PREFIXES = [
   'mail',
   'we',
   'wd',
+  'rpl',
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 

@@ -35,6 +35,15 @@ export function batchCredentials(b: Batch): ProxyCredentials {
   return { username: b.username, password: b.ownPassword ?? b.subuserPassword };
 }
 
+/**
+ * Whether the batch's refresh is used in the period starting at `periodStart`: the flag counts
+ * only in the period it was set in (migration 010), so it resets when the period rolls over.
+ */
+export function refreshUsedIn(b: Batch, periodStart: Date): boolean {
+  if (!b.refreshUsedInPeriod) return false;
+  return b.refreshPeriodStart === null || b.refreshPeriodStart.getTime() === periodStart.getTime();
+}
+
 /** Attaches each batch's allowances for the billing period that contains `now`. */
 export async function withAllowances(q: Sql, batches: Batch[], now: Date): Promise<BatchView[]> {
   const periods = batches.flatMap((b) =>
@@ -53,7 +62,7 @@ export async function withAllowances(q: Sql, batches: Batch[], now: Date): Promi
             batchSize: b.quantity,
             periodEnd: period.end,
             usedThisPeriod: used.get(b.id) ?? 0,
-            refreshUsed: b.refreshUsedInPeriod,
+            refreshUsed: refreshUsedIn(b, period.start),
           })
         : null,
     };

@@ -15,6 +15,7 @@
  * placed. Stock that arrives (an import, a release) triggers a run (enqueueWaitQueueRun, in the
  * transaction that added the stock); a periodic run is the safety net.
  */
+import { getAccount } from '../db/accounts.ts';
 import type { Sql } from '../db/client.ts';
 import {
   changeOrderState,
@@ -29,6 +30,7 @@ import {
   unclaimIps,
 } from '../db/isp-batches.ts';
 import { enqueueJob } from '../db/jobs.ts';
+import { enqueueMail } from '../db/mail-outbox.ts';
 import { addMonths } from '../domain/batch-lifecycle.ts';
 import type { Deps } from './deps.ts';
 import { enqueueProvisioning } from './place-isp-order.ts';
@@ -111,6 +113,25 @@ async function serveCountry(deps: Deps, q: Sql, country: string, at: Date): Prom
     });
     await markWaitServed(q, e.orderId, at);
     await enqueueProvisioning(deps, q, e.batchId, e.country, at);
+    // SPEC §9: "waiting order delivered" (the "batch ready" mail follows when provisioned)
+    const account = await getAccount(q, e.accountId);
+    if (account) {
+      await enqueueMail(q, {
+        id: deps.ids.next('mail'),
+        accountId: account.id,
+        to: account.email,
+        kind: 'isp_wait_delivered',
+        subject: `Your waiting ISP order ${e.orderId} is being delivered`,
+        bodyText: [
+          'Hello,',
+          '',
+          `Stock arrived for your waiting ISP order ${e.orderId}: its ${e.quantity} IPs are allocated to batch`,
+          `${e.batchId}, which is being provisioned now (until ${expiresAt.toISOString()}).`,
+          'You will get another mail when the batch is ready.',
+        ].join('\n'),
+        at,
+      });
+    }
     served.push(e.orderId);
   }
   return { served, waiting: blocked.length };

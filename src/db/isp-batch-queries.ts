@@ -30,6 +30,8 @@ export interface Batch {
   expiresAt: Date | null;
   graceUntil: Date | null;
   refreshUsedInPeriod: boolean;
+  /** the start of the billing period the refresh was used in (migration 010); null: never */
+  refreshPeriodStart: Date | null;
   readyAt: Date | null;
   releasedAt: Date | null;
   createdAt: Date;
@@ -38,7 +40,7 @@ export interface Batch {
 
 const COLS = `b.id, b.account_id, b.order_id, b.subuser_id, s.username, s.password AS subuser_password,
   b.password AS own_password, b.country, b.city, b.asn::int8 AS asn, b.quantity, b.months, b.status, b.auto_renew,
-  b.substitution, b.period_started_at, b.expires_at, b.grace_until, b.refresh_used_in_period, b.ready_at,
+  b.substitution, b.period_started_at, b.expires_at, b.grace_until, b.refresh_used_in_period, b.refresh_period_start, b.ready_at,
   b.released_at, b.created_at, b.updated_at`;
 
 function mapBatch(r: Record<string, unknown>): Batch {
@@ -62,6 +64,7 @@ function mapBatch(r: Record<string, unknown>): Batch {
     expiresAt: (r.expires_at as Date | null) ?? null,
     graceUntil: (r.grace_until as Date | null) ?? null,
     refreshUsedInPeriod: r.refresh_used_in_period as boolean,
+    refreshPeriodStart: (r.refresh_period_start as Date | null) ?? null,
     readyAt: (r.ready_at as Date | null) ?? null,
     releasedAt: (r.released_at as Date | null) ?? null,
     createdAt: r.created_at as Date,

@@ -66,10 +66,17 @@ export async function claimIps(
     at: Date;
     /** places (of the same country) whose IPs must not be taken */
     exclude?: readonly ReservedPlace[];
+    /** fresh IPs only: none that ever served this batch (replacement, refresh) */
+    freshFor?: string;
   },
 ): Promise<ClaimedIp[]> {
   const params: unknown[] = [c.batchId, c.country, c.city, c.asn, c.quantity, c.at];
-  const exclude = c.exclude?.length ? notInPlaces(params.push(JSON.stringify(c.exclude))) : '';
+  let exclude = c.exclude?.length ? notInPlaces(params.push(JSON.stringify(c.exclude))) : '';
+  if (c.freshFor !== undefined) {
+    exclude += `
+         AND NOT EXISTS (SELECT 1 FROM isp_batch_ips h WHERE h.batch_id = $${params.push(c.freshFor)}::text
+                         AND h.ip_id = isp_ips.id)`;
+  }
   return q.query<ClaimedIp>(
     `WITH picked AS MATERIALIZED (
        SELECT id FROM isp_ips

@@ -5,6 +5,7 @@ import { recoverPayments } from '../app/recover-payments.ts';
 import { SERVE_WAIT_QUEUE_JOB, serveWaitQueue } from '../app/serve-wait-queue.ts';
 import { purgeKeysOlderThan } from '../db/idempotency.ts';
 import { DELIVER_WEBHOOKS_JOB, deliverWebhooksJob } from './deliver-webhooks.ts';
+import { ISP_EXPIRY_JOB, ispExpiryJob } from './isp-expiry.ts';
 import { provisionIspBatchJob } from './provision-isp-batch.ts';
 import { sendMailJob } from './send-mail.ts';
 import type { JobKind } from './worker.ts';
@@ -15,6 +16,8 @@ export const jobKinds: Record<string, JobKind> = {
   [PROVISION_JOB]: provisionIspBatchJob,
   send_mail: sendMailJob,
   [DELIVER_WEBHOOKS_JOB]: deliverWebhooksJob,
+  // ISP batch reminders, auto-renewal, expiry and release after grace
+  [ISP_EXPIRY_JOB]: ispExpiryJob,
   // ISP orders waiting for stock; enqueued when stock arrives, periodic as a safety net
   [SERVE_WAIT_QUEUE_JOB]: {
     everySeconds: 60,

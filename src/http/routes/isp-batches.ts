@@ -13,11 +13,16 @@ import {
   findBatch,
   searchBatches,
 } from '../../app/isp-batches.ts';
+import { refreshBatch } from '../../app/refresh-batch.ts';
+import { releaseBatch } from '../../app/release-batch.ts';
+import { quoteRenewal, renewBatch } from '../../app/renew-batch.ts';
+import { type IpReplacement, replaceIp } from '../../app/replace-ip.ts';
 import { rotateBatchPassword } from '../../app/rotate-batch-password.ts';
 import { updateBatch } from '../../app/update-batch.ts';
 import { BATCH_STATUSES, graceUntil } from '../../domain/batch-lifecycle.ts';
 import { reply, sendError } from '../errors.ts';
-import { page } from '../present.ts';
+import { price, usd } from '../json.ts';
+import { page, presentOrder } from '../present.ts';
 import { idParam, listQuery } from '../schemas.ts';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -82,8 +87,57 @@ const patchBody = z.strictObject({
   auto_renew: z.boolean().optional().describe('renew automatically a day before expiry'),
 });
 
+const renewBody = z.strictObject({
+  months: z.union([z.literal(1), z.literal(12)]).describe('renew for 1 or 12 months'),
+  dry_run: z.boolean().optional().describe('price the renewal without placing it'),
+});
+
 export function ispBatchRoutes(app: FastifyInstance, deps: Deps) {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  r.post(
+    '/v1/isp/batches/:id/renew',
+    {
+      schema: {
+        tags: ['isp'],
+        summary:
+          'Renew a batch (a renew order, paid like any order); an expired one within grace keeps its IPs',
+        params: idParam,
+        body: renewBody,
+      },
+    },
+    async (req, res) => {
+      const cmd = {
+        accountId: req.accountId,
+        batchId: req.params.id,
+        months: req.body.months,
+        ...(req.idem ? { idem: req.idem } : {}),
+      };
+      if (req.body.dry_run) {
+        return reply(res, await quoteRenewal(deps, cmd), (q) => ({
+          ...presentOrder(q.order),
+          object: 'order_quote',
+          pricing: {
+            formula: 'unit_price × quantity × months − yearly discount (10% when months = 12)',
+            base_price_usd: price(q.terms.basePrice),
+            asn_surcharge_usd: price(q.terms.surcharge),
+            unit_price_usd: price(q.terms.unitPrice),
+            quantity: q.terms.quantity,
+            months: q.terms.months,
+            original_usd: usd(q.terms.original),
+            discount_usd: usd(q.terms.discount),
+            payable_usd: usd(q.terms.payable),
+          },
+          payment: {
+            from_balance_usd: usd(q.payment.fromBalance),
+            from_card_usd: usd(q.payment.fromCard),
+            arrears_covered_usd: usd(q.payment.arrearsCovered),
+          },
+          checks: q.checks,
+        }));
+      }
+      return reply(res, await renewBatch(deps, cmd), (o) => presentOrder(o));
+    },
+  );
   r.get(
     '/v1/isp/batches',
     {
@@ -168,5 +222,104 @@ export function ispBatchRoutes(app: FastifyInstance, deps: Deps) {
       });
       return reply(res, result, presentBatch);
     },
+  );
+  lifecycleRoutes(app, deps);
+}
+
+// ---- lifecycle: refresh, release, replace (issue 3 item 5, write side) ----
+
+function presentIp(ip: { id: string; ip: string; port: number; country: string; city: string; asn: number }) {
+  return { id: ip.id, ip: ip.ip, port: ip.port, country: ip.country, city: ip.city, asn: ip.asn };
+}
+
+function presentReplacement(r: IpReplacement) {
+  const a = r.allowances;
+  return {
+    id: r.id,
+    object: 'ip_replacement',
+    batch_id: r.batchId,
+    old_ip: presentIp(r.oldIp),
+    new_ip: r.newIp ? presentIp(r.newIp) : null,
+    reason: r.reason,
+    free: r.free,
+    counts_toward_quota: r.countsTowardQuota,
+    charge_usd: usd(r.charge),
+    order_id: r.orderId,
+    allowances: {
+      replacements_used: a.replacements_used,
+      replacements_left: a.replacements_left,
+      replacements_quota: a.replacements_quota,
+      unlimited_until: iso(a.unlimited_until),
+      refresh_used: a.refresh_used,
+      resets_at: iso(a.resets_at),
+    },
+    dry_run: r.dryRun,
+    created_at: r.at.toISOString(),
+  };
+}
+
+const replaceBody = z.strictObject({
+  reason: z.string().trim().min(1).max(500).describe('why the IP is replaced (kept for audit)'),
+  accept_charge: z
+    .boolean()
+    .default(false)
+    .describe('beyond the free quota, pay the replacement fee (a change order) instead of a 409'),
+  dry_run: z.boolean().default(false).describe('answer what would happen without doing it'),
+});
+
+const ipIdParam = z.object({ ip_id: z.string().min(1).max(64) });
+
+function lifecycleRoutes(app: FastifyInstance, deps: Deps) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.post(
+    '/v1/isp/batches/:id/refresh',
+    {
+      schema: {
+        tags: ['isp'],
+        summary: 'Swap every IP of a ready batch for fresh ones (once per billing period)',
+        params: idParam,
+        body: z.strictObject({}).nullish(),
+      },
+    },
+    async (req, res) =>
+      reply(res, await refreshBatch(deps, { accountId: req.accountId, id: req.params.id }), presentBatch),
+  );
+  r.delete(
+    '/v1/isp/batches/:id',
+    {
+      schema: {
+        tags: ['isp'],
+        summary: 'Release a batch: its IPs go back to stock, an unsubscribe order (no refund) records it',
+        params: idParam,
+      },
+    },
+    async (req, res) =>
+      reply(res, await releaseBatch(deps, { accountId: req.accountId, id: req.params.id }), (v) => ({
+        ...presentBatch(v.batch),
+        unsubscribe_order_id: v.orderId,
+      })),
+  );
+  r.post(
+    '/v1/isp/ips/:ip_id/replace',
+    {
+      schema: {
+        tags: ['isp'],
+        summary: 'Replace one IP of a ready batch with a fresh one from the same place',
+        params: ipIdParam,
+        body: replaceBody,
+      },
+    },
+    async (req, res) =>
+      reply(
+        res,
+        await replaceIp(deps, {
+          accountId: req.accountId,
+          ipId: req.params.ip_id,
+          reason: req.body.reason,
+          acceptCharge: req.body.accept_charge,
+          dryRun: req.body.dry_run,
+        }),
+        presentReplacement,
+      ),
   );
 }

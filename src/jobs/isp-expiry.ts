@@ -1,0 +1,16 @@
+/**
+ * The periodic job `isp_expiry_sweep` (every minute): reminders, auto-renewals, expiry and the
+ * release of expired batches after their grace (app/expire-batches.ts). It looks for what is due
+ * now, so it needs no per-batch schedule and a restart loses nothing.
+ */
+import { sweepIspExpiry } from '../app/expire-batches.ts';
+import type { JobKind } from './worker.ts';
+
+export const ISP_EXPIRY_JOB = 'isp_expiry_sweep';
+
+export const ispExpiryJob: JobKind = {
+  everySeconds: 60,
+  handler: async (deps) => {
+    await sweepIspExpiry(deps);
+  },
+};
