@@ -14,7 +14,10 @@ import { addStock, batchIps } from './support/isp-stock.ts';
 let h: Harness;
 beforeAll(async () => {
   h = await harness();
-  await schedulePeriodic(h.deps, { isp_expiry_sweep: jobKinds.isp_expiry_sweep! });
+  await schedulePeriodic(h.deps, {
+    isp_expiry_sweep: jobKinds.isp_expiry_sweep!,
+    serve_isp_wait_queue: jobKinds.serve_isp_wait_queue!,
+  });
 });
 afterAll(async () => {
   await h?.close();
@@ -206,7 +209,10 @@ describe('POST /v1/isp/batches/{id}/renew', () => {
     expect(await balance(c.key)).toBe(84);
     const poor = await renew(c.key, batchId, { months: 1 });
     expect(poor.statusCode).toBe(409);
-    expect(poor.json().error).toMatchObject({ code: 'insufficient_balance', decline_code: 'no_payment_method' });
+    expect(poor.json().error).toMatchObject({
+      code: 'insufficient_balance',
+      decline_code: 'no_payment_method',
+    });
     expect((await getBatch(c.key, batchId)).json().expires_at).toBe(newExpiry.toISOString());
     expect(await balance(c.key)).toBe(84);
     expect(await h.ledgerMismatches()).toEqual([]);
@@ -261,7 +267,10 @@ describe('auto-renew', () => {
   it('charges 120.00 one day before expires_at and the batch does not expire', async () => {
     const c = await h.customer({ balanceUsd: 500, kyc: true });
     const { batchId, expiresAt } = await seedBatch(c.key);
-    const patch = await h.call('PATCH', `/v1/isp/batches/${batchId}`, { key: c.key, body: { auto_renew: true } });
+    const patch = await h.call('PATCH', `/v1/isp/batches/${batchId}`, {
+      key: c.key,
+      body: { auto_renew: true },
+    });
     expect(patch.statusCode).toBe(200);
     const at = new Date(expiresAt.getTime() - DAY_MS);
     await advanceTo(new Date(at.getTime() - 60_000));
@@ -300,6 +309,28 @@ describe('auto-renew', () => {
     expect((await getBatch(c.key, batchId)).json().status).toBe('expired');
     expect(await mailsOf(c.id, 'isp_batch_expired')).toHaveLength(1);
     expect(await balance(c.key)).toBe(0);
+    expect(await h.ledgerMismatches()).toEqual([]);
+  });
+});
+
+describe('waiting order delivered (SPEC §9)', () => {
+  it('a waiting order served from the queue gets the "waiting order delivered" mail when its stock arrives', async () => {
+    const c = await h.customer({ balanceUsd: 100, kyc: true });
+    const res = await h.call('POST', '/v1/orders', {
+      key: c.key,
+      body: { product: 'isp', country: 'us', city: 'newyork', asn: 64777, quantity: 5, on_shortage: 'wait' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().status).toBe('waiting_inventory');
+    expect(await mailsOf(c.id, 'isp_wait_delivered')).toEqual([]);
+    await addStock(h.db, { country: 'us', city: 'newyork', asn: 64777, count: 5 });
+    await advance(60);
+    const mails = (await outbox(c.id)).filter((m) => m.kind === 'isp_wait_delivered');
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.subject).toBe(`Your waiting ISP order ${res.json().id} is being delivered`);
+    expect((await h.call('GET', `/v1/orders/${res.json().id}`, { key: c.key })).json().status).toBe(
+      'provisioning',
+    );
     expect(await h.ledgerMismatches()).toEqual([]);
   });
 });

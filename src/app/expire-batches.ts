@@ -60,10 +60,7 @@ export async function sweepIspExpiry(deps: Deps): Promise<ExpirySweep> {
   await release(deps, out);
   const n = Object.values(out).reduce((s, a) => s + a.length, 0);
   if (n > 0) {
-    deps.log.info(
-      Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.length])),
-      'ISP expiry sweep',
-    );
+    deps.log.info(Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.length])), 'ISP expiry sweep');
   }
   return out;
 }
@@ -77,7 +74,15 @@ function describe(b: DueBatch): string {
 async function autoRenew(deps: Deps, out: ExpirySweep): Promise<void> {
   const due = await listDueAutoRenewals(deps.db, await deps.clock.now(), CHUNK * MAX_CHUNKS);
   for (const b of due) {
-    const r = await renewBatch(deps, { accountId: b.accountId, batchId: b.id, months: b.months, auto: true });
+    let r: Awaited<ReturnType<typeof renewBatch>>;
+    try {
+      r = await renewBatch(deps, { accountId: b.accountId, batchId: b.id, months: b.months, auto: true });
+    } catch (e) {
+      // one batch's unexpected failure must not hold up the others (or the rest of the sweep);
+      // it is tried again on the next run
+      deps.log.error({ batchId: b.id, err: String(e) }, 'ISP batch auto-renewal threw');
+      continue;
+    }
     if (r.ok) {
       out.renewed.push(b.id);
       continue;

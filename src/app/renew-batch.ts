@@ -163,7 +163,11 @@ export async function quoteRenewal(deps: Deps, cmd: RenewBatchCommand): Promise<
       lines: order.lines.map((l) => ({ ...l, status: 'pending_payment', paid: 0 })),
     },
     terms,
-    payment: { fromBalance: split.fromBalance, fromCard: split.fromCard, arrearsCovered: split.arrearsCovered },
+    payment: {
+      fromBalance: split.fromBalance,
+      fromCard: split.fromCard,
+      arrearsCovered: split.arrearsCovered,
+    },
     checks,
   });
 }

@@ -126,7 +126,11 @@ export async function expireDueBatches(
 }
 
 /** Expired batches whose grace period is over (ids, oldest first). */
-export async function listGraceOver(q: Sql, now: Date, limit: number): Promise<{ id: string; country: string }[]> {
+export async function listGraceOver(
+  q: Sql,
+  now: Date,
+  limit: number,
+): Promise<{ id: string; country: string }[]> {
   return q.query<{ id: string; country: string }>(
     `SELECT id, country FROM isp_batches
      WHERE status = 'expired' AND grace_until <= $1::timestamptz
