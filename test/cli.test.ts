@@ -8,9 +8,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addPaymentMethod } from '../src/app/add-payment-method.ts';
+import { adjustBalance } from '../src/app/adjust-balance.ts';
+import { createAccount } from '../src/app/create-account.ts';
+import { placeOrder } from '../src/app/place-order.ts';
+import { openContext } from '../src/cli/context.ts';
 import { run } from '../src/cli/main.ts';
 import { openPglite } from '../src/db/client.ts';
 import { lockFilePath } from '../src/db/data-dir-lock.ts';
+import type { Result } from '../src/domain/errors.ts';
 import { freshDb, TEMPLATE_DUMP, type TestDb } from './support/test-db.ts';
 
 let dataDir: string;
@@ -228,5 +234,152 @@ describe('orderdesk CLI (SPEC §11)', () => {
     const listed = await inProcess(['accounts', 'list', '--email', 'OPS@example.com', '--text']);
     expect(listed.code).toBe(0);
     expect(listed.stdout).toBe(`${accountId}  ops@example.com  balance 100.00 USD  kyc approved  active\n`);
+  });
+});
+
+/** The value of a use-case that must succeed in the setup. */
+function must<T>(r: Result<T>): T {
+  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+  return r.value;
+}
+
+describe('orderdesk orders refund / retry-refund (SPEC §5, §11)', () => {
+  it('refund --dry-run shows the plan; refund refunds to the balance; too much exits 1 refund_exceeds_paid', async () => {
+    const ctx = await openContext(env);
+    let orderId: string;
+    try {
+      const acc = must(await createAccount(ctx.deps, { email: 'refunds@example.com', name: 'Refunds' }));
+      must(
+        await adjustBalance(ctx.deps, {
+          accountId: acc.id,
+          amountCents: 10000,
+          reason: 'funds',
+          operator: 'test',
+        }),
+      );
+      orderId = must(
+        await placeOrder(ctx.deps, { accountId: acc.id, input: { product: 'residential', gb: 10 } }),
+      ).id;
+    } finally {
+      await ctx.close();
+    }
+
+    const dry = await inProcess([
+      'orders',
+      'refund',
+      orderId,
+      '--reason',
+      'check',
+      '--amount',
+      '20',
+      '--dry-run',
+    ]);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({
+      object: 'refund_plan',
+      dry_run: true,
+      order: orderId,
+      paid_usd: 45,
+      refundable_usd: 45,
+      requested_usd: 20,
+      to_balance_usd: 20,
+      resulting_payment_status: 'partially_refunded',
+    });
+    const dryText = await inProcess([
+      'orders',
+      'refund',
+      orderId,
+      '--reason',
+      'check',
+      '--dry-run',
+      '--text',
+    ]);
+    expect(dryText.stdout).toContain(`${orderId}  dry run: would be refunded`);
+    expect(dryText.stdout).toContain(
+      'paid 45.00 − already refunded 0.00 = refundable 45.00; requested 45.00',
+    );
+
+    const done = await orderdesk(['orders', 'refund', orderId, '--reason', 'goodwill', '--amount', '20']);
+    expect(done.code, done.stderr).toBe(0);
+    expect(JSON.parse(done.stdout)).toMatchObject({
+      id: orderId,
+      payment_status: 'partially_refunded',
+      refunded_usd: 20,
+      refund: { status: 'succeeded', reason: 'goodwill', to_balance_usd: 20, remaining_usd: 25 },
+    });
+
+    const beyond = await inProcess(['orders', 'refund', orderId, '--reason', 'more', '--amount', '25.01']);
+    expect(beyond.code).toBe(1);
+    expect(JSON.parse(beyond.stderr).error).toMatchObject({
+      code: 'refund_exceeds_paid',
+      param: 'amount_usd',
+    });
+
+    const rest = await inProcess(['orders', 'refund', orderId, '--reason', 'the rest', '--text']);
+    expect(rest.code, rest.stderr).toBe(0);
+    expect(rest.stdout).toMatch(new RegExp(`^${orderId} {2}refunded {2}refunded 45\\.00 of 45\\.00 USD`));
+  });
+
+  it('retry-refund retries a failed card refund; other orders exit 1 invalid_state', async () => {
+    const ctx = await openContext(env);
+    let orderId: string;
+    let accountId: string;
+    try {
+      accountId = must(await createAccount(ctx.deps, { email: 'refund-card@example.com', name: 'Card' })).id;
+      must(
+        await addPaymentMethod(ctx.deps, {
+          accountId,
+          card: { number: '4000000000000341', expMonth: 12, expYear: 2030, cvc: '123' },
+        }),
+      );
+      orderId = must(await placeOrder(ctx.deps, { accountId, input: { product: 'residential', gb: 1 } })).id;
+    } finally {
+      await ctx.close();
+    }
+    const failed = await inProcess(['orders', 'refund', orderId, '--reason', 'card']);
+    expect(failed.code, failed.stderr).toBe(0);
+    expect(JSON.parse(failed.stdout)).toMatchObject({
+      payment_status: 'refund_failed',
+      refund: { status: 'failed' },
+    });
+
+    const again = await orderdesk(['orders', 'retry-refund', orderId]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ payment_status: 'refund_failed' });
+
+    const fix = await openContext(env);
+    try {
+      // the card issuer accepts refunds again
+      await fix.deps.db.query(
+        `UPDATE sandbox_cards SET behaviour = 'succeed'
+         WHERE token = (SELECT gateway_ref FROM payment_methods WHERE account_id = $1)`,
+        [accountId],
+      );
+    } finally {
+      await fix.close();
+    }
+    const ok = await inProcess(['orders', 'retry-refund', orderId, '--text']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(new RegExp(`^${orderId} {2}refunded {2}refunded 4\\.50 of 4\\.50 USD`));
+
+    const nothing = await inProcess(['orders', 'retry-refund', orderId]);
+    expect(nothing.code).toBe(1);
+    expect(JSON.parse(nothing.stderr).error.code).toBe('invalid_state');
+    const unknown = await inProcess(['orders', 'refund', 'ord_01HZZZZZZZZZZZZZZZZZZZZZZZ', '--reason', 'x']);
+    expect(unknown.code).toBe(1);
+    expect(JSON.parse(unknown.stderr).error.code).toBe('not_found');
+  });
+
+  it.each([
+    [['orders', 'refund', 'ord_x'], '--reason is required'],
+    [['orders', 'refund', 'ord_x', '--reason', ' '], '--reason must not be blank'],
+    [['orders', 'refund', 'ord_x', '--reason', 'x', '--amount', '-1'], '--amount must be greater than 0'],
+    [['orders', 'refund', 'ord_x', '--reason', 'x', '--amount', '1.005'], 'not a USD amount'],
+    [['orders', 'refund', 'ord_x', '--reason', 'x', '--dry-run=yes'], '--dry-run takes no value'],
+    [['orders', 'retry-refund'], 'expected ORDER_ID'],
+  ])('orderdesk %j is a usage error (exit 2): %s', async (args, message) => {
+    const r = await inProcess(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
   });
 });

@@ -2,20 +2,17 @@
  * Webhooks (SPEC §1, issue 4 item 6) against a real HTTP receiver on 127.0.0.1 that checks every
  * request's Orderdesk-Signature with verifySignature, as a customer's server would.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverDueWebhooks, nextAttemptAt, retryDelaySeconds } from '../src/app/deliver-webhooks.ts';
 import type { Deps } from '../src/app/deps.ts';
 import { openPostgres } from '../src/db/client.ts';
-import type { Job } from '../src/db/jobs.ts';
 import { claimDueDeliveries } from '../src/db/webhooks.ts';
-import { verifySignature } from '../src/domain/webhook-signature.ts';
 import { buildApp } from '../src/http/app.ts';
 import { DELIVER_WEBHOOKS_JOB } from '../src/jobs/deliver-webhooks.ts';
 import { jobKinds } from '../src/jobs/kinds.ts';
 import { schedulePeriodic } from '../src/jobs/worker.ts';
 import { type Harness, harness, makeDeps } from './support/harness.ts';
+import { type Receiver, receiverPool, runDeliverWebhooks, subscribe } from './support/webhook-receiver.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -25,94 +22,16 @@ afterAll(async () => {
   await h?.close();
 });
 
-interface Received {
-  headers: http.IncomingHttpHeaders;
-  raw: string;
-  event: {
-    id: string;
-    object: string;
-    type: string;
-    account_id: string | null;
-    created_at: string;
-    data: { object: Record<string, unknown> };
-  };
-  /** the signature checked out against the endpoint's secret, on the receiver's own clock */
-  verified: boolean;
-}
-
-interface Receiver {
-  url: string;
-  /** set once the endpoint is created (the secret comes back then) */
-  secret: string;
-  /** status codes to answer with, in order; 200 once they run out */
-  statuses: number[];
-  got: Received[];
-  close(): Promise<void>;
-}
-
-const receivers: Receiver[] = [];
+const pool = receiverPool();
 afterAll(async () => {
-  await Promise.all(receivers.map((r) => r.close()));
+  await pool.closeAll();
 });
-
-async function receiver(statuses: number[] = []): Promise<Receiver> {
-  const r: Receiver = {
-    url: '',
-    secret: '',
-    statuses,
-    got: [],
-    close: async () => {},
-  };
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const bytes = Buffer.concat(chunks);
-      const verified = verifySignature(
-        r.secret,
-        req.headers['orderdesk-signature'] as string | undefined,
-        bytes,
-        Math.floor(Date.now() / 1000),
-      );
-      const raw = bytes.toString('utf8');
-      r.got.push({ headers: req.headers, raw, event: JSON.parse(raw), verified });
-      res.writeHead(r.statuses.shift() ?? 200, { 'content-type': 'text/plain' }).end('thanks');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  r.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/orderdesk?src=test`;
-  r.close = () =>
-    new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
-  receivers.push(r);
-  return r;
-}
-
-const job: Job = {
-  id: 0,
-  kind: DELIVER_WEBHOOKS_JOB,
-  payload: {},
-  runAt: new Date(0),
-  attempts: 1,
-  maxAttempts: 1,
-};
+const receiver = pool.receiver;
 
 /** One run of the worker's deliver_webhooks job (as registered in jobs/kinds.ts). */
-async function runJob(deps: Deps = h.deps): Promise<void> {
-  await jobKinds[DELIVER_WEBHOOKS_JOB]!.handler(deps, job);
-}
+const runJob = (deps: Deps = h.deps) => runDeliverWebhooks(deps);
 
-async function endpoint(key: string, r: Receiver, events?: string[]): Promise<string> {
-  const res = await h.call('POST', '/v1/webhook-endpoints', {
-    key,
-    body: { url: r.url, ...(events ? { events } : {}) },
-  });
-  expect(res.statusCode).toBe(200);
-  r.secret = res.json().secret;
-  return res.json().id;
-}
+const endpoint = (key: string, r: Receiver, events?: string[]) => subscribe(h, key, r, events);
 
 async function order(key: string, gb = 1): Promise<Record<string, unknown>> {
   const res = await h.call('POST', '/v1/orders', { key, body: { product: 'residential', gb } });

@@ -20,11 +20,8 @@
  * requests then --downloads timed ones, one at a time; p50/p95/max of the client-measured time.
  */
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BENCHMARKS_MD, callApi, percentile } from '../support.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BENCHMARKS_MD = path.join(ROOT, 'bench/BENCHMARKS.md');
 const START_MARK = '<!-- bench:isp:start -->';
 const END_MARK = '<!-- bench:isp:end -->';
 
@@ -47,26 +44,8 @@ const { addStock } = await import('../../test/support/isp-stock.ts');
 const h = await harness();
 const url = await h.app.listen({ port: 0, host: '127.0.0.1' });
 
-async function http(
-  method: 'GET' | 'POST',
-  p: string,
-  token: string,
-  body?: unknown,
-): Promise<{ status: number; text: string }> {
-  const res = await fetch(`${url}${p}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: res.status, text: await res.text() };
-}
-
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
+const http = (method: 'GET' | 'POST', p: string, token: string, body?: unknown) =>
+  callApi(url, token, method, p, body);
 
 interface Race {
   name: string;
@@ -141,8 +120,8 @@ async function race(name: string, stock: number, orders: number, asn: number): P
     refused,
     otherStatuses: other,
     wallMs,
-    p50: pct(lat, 50),
-    p95: pct(lat, 95),
+    p50: percentile(lat, 50),
+    p95: percentile(lat, 95),
     ipsAllocated: q1[0]!.allocated,
     liveBatches: q1[0]!.batches,
     doubleBooked: q2[0]!.n,
@@ -207,7 +186,7 @@ try {
     ),
     '',
     `5,000-IP list (\`GET /v1/isp/batches/{id}/ips?format=plain\`, ${dl.count} lines, ${dl.bytes} bytes),`,
-    `${dl.times.length} sequential requests after 5 warm-up: p50 ${ms(pct(dl.times, 50))} ms, p95 ${ms(pct(dl.times, 95))} ms,`,
+    `${dl.times.length} sequential requests after 5 warm-up: p50 ${ms(percentile(dl.times, 50))} ms, p95 ${ms(percentile(dl.times, 95))} ms,`,
     `max ${ms(dl.times[dl.times.length - 1]!)} ms (target ≤ 100 ms).`,
     END_MARK,
   ];

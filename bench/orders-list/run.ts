@@ -1,38 +1,21 @@
-/**
- * bench:orders-list — the order list (`GET /v1/orders`, `GET /admin/v1/orders`) at 1,000,000
- * orders on PostgreSQL, measured through the real query function (src/db/orders.ts listOrders
- * over openPostgres), with the EXPLAIN (ANALYZE, BUFFERS) plan of each query.
- *
- *   npm run bench:orders-list                 # generate, measure, print; drops the database
- *   npm run bench:orders-list -- --write      # … and record it in bench/BENCHMARKS.md
- *
- * Options: --orders 1000000 --accounts 1000 --iterations 300 --warmup 30
- *          --pg postgres://postgres@127.0.0.1:5432/postgres (or BENCH_PG_URL)
- *          --wait-quiet 600 (before the load and before the timed calls, wait up to this many
- *            seconds for other processes to leave the CPUs idle: the machines are small and shared)
- *          --keep (leave the database orderdesk_bench_list in place for a look with psql)
- *
- * The data: --accounts accounts; the "big account" holds 10% of the orders, spread over the year;
- * the "dormant account" another 10%, all older than half a year (a big customer gone quiet: the
- * case that misleads the planner); the rest spread at random over the others. 2 products, all
- * 8 types, 10 fulfilment/payment status pairs, created_at spread over the year before a fixed
- * end; one line item per order, two for
- * change/unsubscribe/ri_adjust/temp_upgrade (the old and the new configuration). Generated with
- * INSERT … SELECT generate_series in the database (secondary indexes dropped during the load and
- * rebuilt after it, as a bulk load does), then VACUUM ANALYZE.
- */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { type Db, openPostgres, type Sql } from '../../src/db/client.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { listOrders, type OrderFilter } from '../../src/db/orders.ts';
+import {
+  BENCHMARKS_MD,
+  cpuBusy,
+  dbUrl,
+  type Machine,
+  machine,
+  onServer,
+  percentile,
+  ROOT,
+  waitQuiet,
+} from '../support.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BENCHMARKS_MD = path.join(ROOT, 'bench/BENCHMARKS.md');
 const BENCH_DB = 'orderdesk_bench_list';
 const START_MARK = '<!-- bench:orders-list:start -->';
 const END_MARK = '<!-- bench:orders-list:end -->';
@@ -107,22 +90,6 @@ function parseArgs(argv: string[]): Options {
 }
 
 const log = (msg: string) => process.stderr.write(`[bench:orders-list] ${msg}\n`);
-
-function dbUrl(base: string, name: string): string {
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function onServer(base: string, ...statements: string[]): Promise<void> {
-  const c = new pg.Client({ connectionString: base });
-  await c.connect();
-  try {
-    for (const s of statements) await c.query(s);
-  } finally {
-    await c.end();
-  }
-}
 
 async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
   const t0 = performance.now();
@@ -433,11 +400,6 @@ interface Measured {
   contrast?: { plan: string; planMs: number };
 }
 
-function percentile(sorted: number[], p: number): number {
-  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, i)]!;
-}
-
 /** The statements listOrders sends for a filter (text and parameters), by recording them. */
 async function statementsOf(db: Db, filter: OrderFilter): Promise<{ text: string; params: unknown[] }[]> {
   const seen: { text: string; params: unknown[] }[] = [];
@@ -491,38 +453,6 @@ async function explain(db: Db, text: string, params: unknown[]): Promise<{ plan:
 }
 
 // ---- the report ----
-
-interface Machine {
-  cpus: number;
-  cpuModel: string;
-  memoryGb: number;
-  node: string;
-  postgres: string;
-  commit: string;
-}
-
-async function machine(db: Db): Promise<Machine> {
-  const [v] = await db.query<{ v: string }>("SELECT current_setting('server_version') AS v");
-  let commit = 'unknown';
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
-    if (dirty.trim()) commit += '+dirty';
-  } catch {
-    /* not a git checkout */
-  }
-  return {
-    cpus: os.availableParallelism(),
-    cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
-    memoryGb: Math.round(os.totalmem() / 2 ** 30),
-    node: process.version,
-    postgres: v!.v.split(' ')[0]!,
-    commit,
-  };
-}
 
 const ms = (n: number) => n.toFixed(2);
 
@@ -617,37 +547,6 @@ function report(
 
 // ---- how busy the machine is (other processes skew every figure) ----
 
-function cpuTimes(): { busy: number; total: number } {
-  let busy = 0;
-  let total = 0;
-  for (const c of os.cpus()) {
-    const t = c.times;
-    const all = t.user + t.nice + t.sys + t.idle + t.irq;
-    total += all;
-    busy += all - t.idle;
-  }
-  return { busy, total };
-}
-
-async function busyShare(sampleMs = 2000): Promise<number> {
-  const a = cpuTimes();
-  await new Promise((r) => setTimeout(r, sampleMs));
-  const b = cpuTimes();
-  return (100 * (b.busy - a.busy)) / Math.max(1, b.total - a.total);
-}
-
-/** Waits (up to `seconds`) until other processes use less than 20% of the CPUs; returns the last share. */
-async function waitQuiet(seconds: number): Promise<number> {
-  const deadline = Date.now() + seconds * 1000;
-  let busy = await busyShare();
-  while (busy >= 20 && Date.now() < deadline) {
-    log(`machine busy (${busy.toFixed(0)}% CPU used by other processes), waiting…`);
-    await new Promise((r) => setTimeout(r, 10_000));
-    busy = await busyShare();
-  }
-  return busy;
-}
-
 const SECTION_HEAD = `## bench/orders-list — the order list at 1,000,000 orders on PostgreSQL
 
 **What.** \`GET /v1/orders\` and \`GET /admin/v1/orders\` answer with \`listOrders\` (src/db/orders.ts):
@@ -715,7 +614,7 @@ async function main() {
     let generateS: string;
     try {
       // the load is heavy too: do not start it in the middle of someone else's measurement
-      if (o.waitQuiet > 0) await waitQuiet(o.waitQuiet);
+      if (o.waitQuiet > 0) await waitQuiet(o.waitQuiet, log, 20);
       await migrate(loader);
       const t0 = performance.now();
       await generate(loader, o);
@@ -732,7 +631,7 @@ async function main() {
               current_setting('shared_buffers') AS "sharedBuffers"`,
     );
     const { list, facts } = await scenarios(db);
-    const busyBefore = o.waitQuiet > 0 ? await waitQuiet(o.waitQuiet) : await busyShare();
+    const busyBefore = o.waitQuiet > 0 ? await waitQuiet(o.waitQuiet, log, 20) : await cpuBusy();
     const loadBefore = os.loadavg()[0]!;
     const results: Measured[] = [];
     for (const s of list) {
@@ -743,7 +642,7 @@ async function main() {
       results.push(r);
     }
     const run: RunInfo = {
-      machine: await machine(db),
+      machine: await machine(url),
       command: `npm run bench:orders-list${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`,
       generateS,
       load: [loadBefore, os.loadavg()[0]!],

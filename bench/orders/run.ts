@@ -25,10 +25,20 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { openPostgres } from '../../src/db/client.ts';
 import { ledgerMismatches } from '../../src/db/ledger.ts';
+import {
+  BENCHMARKS_MD,
+  callApi,
+  dbUrl,
+  type Machine,
+  machine,
+  onServer,
+  ROOT,
+  sleep,
+  waitQuiet,
+} from '../support.ts';
 
 // ---- autocannon (CommonJS, no bundled types): the part of its API used here ----
 
@@ -69,8 +79,6 @@ const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 // ---- options ----
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BENCHMARKS_MD = path.join(ROOT, 'bench/BENCHMARKS.md');
 const ORDER_BODY = '{"product":"residential","gb":1}';
 const ORDER_CENTS = 450; // residential payg 4.50 × 1 GB
 const START_BALANCE_USD = 10_000_000;
@@ -169,22 +177,6 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-function dbUrl(base: string, name: string): string {
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function onServer(base: string, ...statements: string[]): Promise<void> {
-  const c = new pg.Client({ connectionString: base });
-  await c.connect();
-  try {
-    for (const s of statements) await c.query(s);
-  } finally {
-    await c.end();
-  }
-}
-
 // ---- the server, as a child process (its own event loop, as in production) ----
 
 interface Server {
@@ -194,7 +186,9 @@ interface Server {
 }
 
 async function startServer(databaseUrl: string, logLevel: string, dataDir: string): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  // BENCH_SERVER_NODE_ARGS: extra node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+  const extra = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -256,16 +250,8 @@ async function api(
   p: string,
   body?: unknown,
 ): Promise<Record<string, unknown>> {
-  const res = await fetch(`${url}${p}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`${method} ${p} → ${res.status} ${text}`);
+  const { status, text } = await callApi(url, token, method, p, body);
+  if (status !== 200) throw new Error(`${method} ${p} → ${status} ${text}`);
   return JSON.parse(text) as Record<string, unknown>;
 }
 
@@ -589,74 +575,7 @@ async function checkBooks(
 
 // ---- how busy the machine is before we start (other processes skew every figure) ----
 
-function cpuTimes(): { busy: number; total: number } {
-  let busy = 0;
-  let total = 0;
-  for (const c of os.cpus()) {
-    const t = c.times;
-    busy += t.user + t.nice + t.sys + t.irq;
-    total += t.user + t.nice + t.sys + t.irq + t.idle;
-  }
-  return { busy, total };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Share of all CPUs busy over `ms`, in percent. */
-async function cpuBusy(ms = 2000): Promise<number> {
-  const a = cpuTimes();
-  await sleep(ms);
-  const b = cpuTimes();
-  return b.total > a.total ? (100 * (b.busy - a.busy)) / (b.total - a.total) : 0;
-}
-
-async function waitQuiet(seconds: number, log: (s: string) => void): Promise<number> {
-  const until = Date.now() + seconds * 1000;
-  let busy = await cpuBusy();
-  while (busy >= 15 && Date.now() < until) {
-    log(`machine busy (${busy.toFixed(0)}% CPU used by other processes), waiting…`);
-    await sleep(8000);
-    busy = await cpuBusy();
-  }
-  return busy;
-}
-
 // ---- report ----
-
-interface Machine {
-  cpus: number;
-  cpuModel: string;
-  memoryGb: number;
-  node: string;
-  postgres: string;
-  commit: string;
-}
-
-async function machine(base: string): Promise<Machine> {
-  const c = new pg.Client({ connectionString: base });
-  await c.connect();
-  const v = await c.query<{ server_version: string }>('SHOW server_version');
-  await c.end();
-  let commit = 'unknown';
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
-    if (dirty.trim()) commit += '+dirty';
-  } catch {
-    /* not a git checkout */
-  }
-  return {
-    cpus: os.availableParallelism(),
-    cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
-    memoryGb: Math.round(os.totalmem() / 2 ** 30),
-    node: process.version,
-    postgres: v.rows[0]!.server_version.split(' ')[0]!,
-    commit,
-  };
-}
 
 const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '–');

@@ -3,7 +3,10 @@
  *  1. record the intent (payments row 'processing', with the draft of what it pays for);
  *  2. charge the gateway with the payment id as the gateway's idempotency key;
  *  3. settle in one transaction: re-check, write the effects, mark the payment 'succeeded'.
- * A decline marks it 'failed' and nothing else is written. If settling is refused (the balance
+ * A decline marks it 'failed' and nothing else is written but its `payment.failed` event (in the
+ * same transaction; so a pay-now order whose card is declined leaves no order, no money moved, but
+ * a failed payment and its event). Recovery marking a payment 'failed' (declined, or the gateway
+ * never reached) raises the event too; a voided payment does not. If settling is refused (the balance
  * moved meanwhile) the charge is refunded and the payment 'voided'. A process that dies between
  * 2 and 3 leaves a 'processing' row which recoverPayments finishes or undoes.
  */
@@ -19,6 +22,7 @@ import {
 } from '../db/payments.ts';
 import { type DomainError, DomainFailure, err, ok, type Result } from '../domain/errors.ts';
 import type { Deps } from './deps.ts';
+import { emitPaymentFailed } from './emit-event.ts';
 
 /**
  * Writes a charged payment's effects inside the settling transaction. `at` is the settlement time,
@@ -72,16 +76,26 @@ export async function chargeThenSettle<T>(
     now,
   });
   if (charge.status === 'declined') {
-    await finishPayment(deps.db, c.paymentId, {
-      status: 'failed',
-      failureCode: charge.code,
-      failureMessage: charge.message,
-      at: await deps.clock.now(),
+    const at = await deps.clock.now();
+    await deps.db.tx(async (q) => {
+      await finishPayment(q, c.paymentId, {
+        status: 'failed',
+        failureCode: charge.code,
+        failureMessage: charge.message,
+        at,
+      });
+      await emitPaymentFailedById(q, deps, c.paymentId, at);
     });
     return { ok: false, error: declined(charge.code, charge.message) };
   }
   await afterCharge?.();
   return settleCharged(deps, c.paymentId, charge.chargeId, settle);
+}
+
+/** `payment.failed` for a payment just marked failed in `q`'s transaction (read back as it now is). */
+async function emitPaymentFailedById(q: Sql, deps: Deps, paymentId: string, at: Date): Promise<void> {
+  const payment = await getPayment(q, paymentId);
+  if (payment) await emitPaymentFailed(q, deps, payment, at);
 }
 
 /** Step 3, also used by recovery: settle a charged payment, or refund it if settling is refused. */
@@ -206,12 +220,16 @@ export async function resolveProcessingPayment<T>(
     failureCode: string,
     failureMessage: string,
   ): Promise<{ resolution: Resolution }> => {
-    const done = await finishProcessingPayment(deps.db, payment.id, {
-      status,
-      chargeId: charge?.chargeId ?? null,
-      failureCode,
-      failureMessage,
-      at,
+    const done = await deps.db.tx(async (q) => {
+      const finished = await finishProcessingPayment(q, payment.id, {
+        status,
+        chargeId: charge?.chargeId ?? null,
+        failureCode,
+        failureMessage,
+        at,
+      });
+      if (finished && status === 'failed') await emitPaymentFailedById(q, deps, payment.id, at);
+      return finished;
     });
     return { resolution: done ? status : 'skipped' };
   };

@@ -5,36 +5,53 @@
  * the operators' (which receive every account's events). The worker (deliver-webhooks.ts) sends
  * them. When no endpoint receives the event nothing is written and it costs one indexed SELECT.
  *
- * The event types, and who emits each (the payload's `data.object` is the API object named):
+ * The event types, and who emits each (the payload's `data.object` is the API object named), all
+ * in the transaction that makes the change:
  *
- * | type                 | data.object     | emitted when                                                    |
- * | -------------------- | --------------- | --------------------------------------------------------------- |
- * | `order.paid`         | order           | an order's payment_status becomes `paid` (emitOrderPaidEvents)  |
- * | `order.completed`    | order           | an order's status becomes `completed` (bandwidth: with paid)    |
- * | `order.cancelled`    | order           | a pending_payment order is cancelled (customer or system)       |
- * | `order.refunded`     | order           | a refund finishes: payment_status `refunded`/`partially_refunded` |
- * | `isp_batch.ready`    | isp_batch       | the provisioner finished a batch (SPEC §6)                      |
- * | `isp_batch.expiring` | isp_batch       | the 7-day and 1-day expiry reminders                            |
- * | `isp_batch.expired`  | isp_batch       | a batch passed `expires_at` without renewal                     |
- * | `inventory.available`| stock_alert     | a stock alert fired (stock reached the alert's minimum)         |
- * | `payment.failed`     | payment         | a card charge was declined (auto top-up, auto-renew, pay later) |
+ * | type                 | data.object | emitted when, by                                              | state  |
+ * | -------------------- | ----------- | ------------------------------------------------------------- | ------ |
+ * | `order.paid`         | order       | an order's payment_status becomes `paid` (emitOrderPaidEvents): | wired  |
+ * |                      |             | bandwidth (place-order.ts), ISP renew (renew-batch.ts), ISP     |        |
+ * |                      |             | replacement fee `change` order (replace-ip.ts)                  |        |
+ * | `order.completed`    | order       | an order's status becomes `completed`: with `order.paid` for    | wired  |
+ * |                      |             | the orders above; an ISP order when its batch is ready          |        |
+ * |                      |             | (provision-isp-batch.ts) or released while provisioning         |        |
+ * |                      |             | (release-batch.ts)                                              |        |
+ * | `order.cancelled`    | order       | a pending_payment order is cancelled (customer or system)     | other  |
+ * | `order.refunded`     | order       | a refund finishes: payment_status `refunded`/`partially_refunded` | other |
+ * | `isp_batch.ready`    | isp_batch   | the provisioner finished a batch (provision-isp-batch.ts)       | wired  |
+ * | `isp_batch.expiring` | isp_batch   | the 7-day and the 1-day expiry reminder (expire-batches.ts)     | wired  |
+ * | `isp_batch.expired`  | isp_batch   | a batch passed `expires_at` without renewal (expire-batches.ts) | wired  |
+ * | `inventory.available`| stock_alert | a stock alert fired (evaluate-stock-alerts.ts): the alert as    | wired  |
+ * |                      |             | it is after firing (armed false, `available` = the stock)       |        |
+ * | `payment.failed`     | payment     | a card payment became `failed` (card-payment.ts): a decline on  | wired  |
+ * |                      |             | any card path (pay-now order, top-up, auto-renew, renew), and   |        |
+ * |                      |             | recovery marking one failed (declined or never charged)         |        |
  *
- * Wired today: `order.paid` and `order.completed` for bandwidth orders, in place-order.ts
- * (payFromBalance and writePaidOrder). For any other order path call `emitOrderPaidEvents` (or
- * `emitEvent` with presentOrder(order)) in the transaction that pays or completes the order.
- * An order that is paid now and completed later (ISP: `provisioning` → `completed`) gets
- * `order.paid` at payment and `order.completed` when it completes.
+ * `other`: wired by other use cases (ISP `order.paid` at payment in place-isp-order.ts, pay-later
+ * cancellation, refunds), see their files. Not evented: the zero-amount `unsubscribe` order of a
+ * release, a batch released at the end of its grace, a failed provisioning, a voided payment.
+ *
+ * `payment.failed` on the pay-now API flow: the order is refused (`409 insufficient_balance`) and
+ * nothing of it stays (no order, no money, no stock), but the payments row stays, `failed`, so the
+ * event is emitted and its `order_id` names the order that was not created. An order that is paid
+ * now and completed later (ISP: `provisioning` → `completed`) gets `order.paid` at payment and
+ * `order.completed` when it completes.
  *
  * `data` is the object as the API presents it (src/http/present.ts), serialized by the API's JSON
  * writer so amounts keep their two decimals: the events are part of the public API, so they are
  * rendered by its presenters (the one place app/ imports from http/, on purpose).
  */
 import type { Sql } from '../db/client.ts';
+import { getOrder } from '../db/orders.ts';
+import type { Payment } from '../db/payments.ts';
 import { hasSubscribers, insertEventsWithDeliveries, subscribedEndpoints } from '../db/webhooks.ts';
 import type { Order } from '../domain/order.ts';
 import { stringify } from '../http/json.ts';
-import { presentOrder } from '../http/present.ts';
+import { presentAlert, presentBatch, presentOrder, presentPayment } from '../http/present.ts';
 import type { Ids } from '../ids.ts';
+import { batchView } from './isp-batches.ts';
+import type { StockAlertView } from './stock-alerts.ts';
 
 export const EVENT_TYPES = [
   'order.paid',
@@ -132,4 +149,92 @@ export async function emitOrderPaidEvents(
  */
 export function wantsEvents(q: Sql, accountId: string, types: readonly EventType[]): Promise<boolean> {
   return hasSubscribers(q, accountId, types);
+}
+
+/**
+ * Emits the events `build` makes, building them (reading what their data needs) only when some
+ * endpoint receives one of `types` for the account: one index probe when none does.
+ */
+export async function emitIfWanted(
+  q: Sql,
+  deps: { ids: Ids },
+  accountId: string,
+  types: readonly EventType[],
+  build: () => Promise<EventInput[]>,
+): Promise<string[]> {
+  if (types.length === 0 || !(await wantsEvents(q, accountId, types))) return [];
+  return emitEvents(q, deps, await build());
+}
+
+/** An `isp_batch.*` event: the batch as the API presents it, read through `q` (its own writes). */
+export async function batchEvent(
+  q: Sql,
+  type: 'isp_batch.ready' | 'isp_batch.expiring' | 'isp_batch.expired',
+  batch: { id: string; accountId: string },
+  at: Date,
+): Promise<EventInput> {
+  const view = await batchView(q, batch.id, batch.accountId, at);
+  if (!view) throw new Error(`batchEvent: no batch ${batch.id}`);
+  return { accountId: batch.accountId, type, data: presentBatch(view), at };
+}
+
+/** Emits one `isp_batch.*` event per batch (batches of several accounts allowed), in `q`'s transaction. */
+export async function emitBatchEvents(
+  q: Sql,
+  deps: { ids: Ids },
+  type: 'isp_batch.ready' | 'isp_batch.expiring' | 'isp_batch.expired',
+  batches: readonly { id: string; accountId: string }[],
+  at: Date,
+): Promise<string[]> {
+  const byAccount = new Map<string, { id: string; accountId: string }[]>();
+  for (const b of batches) byAccount.set(b.accountId, [...(byAccount.get(b.accountId) ?? []), b]);
+  const ids: string[] = [];
+  for (const [accountId, own] of byAccount) {
+    const emitted = await emitIfWanted(q, deps, accountId, [type], async () => {
+      const events: EventInput[] = [];
+      for (const b of own) events.push(await batchEvent(q, type, b, at));
+      return events;
+    });
+    ids.push(...emitted);
+  }
+  return ids;
+}
+
+/** An `order.*` event: the order as it now is, read through `q` (its own writes). */
+export async function orderEvent(
+  q: Sql,
+  type: EventType,
+  order: { id: string; accountId: string },
+  at: Date,
+): Promise<EventInput> {
+  const o = await getOrder(q, order.id, order.accountId);
+  if (!o) throw new Error(`orderEvent: no order ${order.id}`);
+  return { accountId: o.accountId, type, data: presentOrder(o), at };
+}
+
+/**
+ * `order.completed` for an order that completes after it was paid (an ISP order whose batch is
+ * released while provisioning), in `q`'s transaction.
+ */
+export function emitOrderCompleted(
+  q: Sql,
+  deps: { ids: Ids },
+  order: { id: string; accountId: string },
+  at: Date,
+): Promise<string[]> {
+  return emitIfWanted(q, deps, order.accountId, ['order.completed'], async () => [
+    await orderEvent(q, 'order.completed', order, at),
+  ]);
+}
+
+/** `inventory.available` for a stock alert that fired: the alert as it is after firing. */
+export function alertFiredEvent(alert: StockAlertView, at: Date): EventInput {
+  return { accountId: alert.accountId, type: 'inventory.available', data: presentAlert(alert), at };
+}
+
+/** `payment.failed` for a card payment just marked failed, in `q`'s transaction. */
+export function emitPaymentFailed(q: Sql, deps: { ids: Ids }, payment: Payment, at: Date): Promise<string[]> {
+  return emitEvents(q, deps, [
+    { accountId: payment.accountId, type: 'payment.failed', data: presentPayment(payment), at },
+  ]);
 }

@@ -3,12 +3,15 @@
  * fires once — a mail through the outbox, and the alert disarms; a disarmed alert whose place
  * dropped below the minimum re-arms. Call it inside the transaction that changed the stock of
  * `countries`: imports and releases or expiries that return IPs to stock (pass what they added
- * as `added`), and allocations that take IPs (so alerts re-arm as soon as stock drops).
+ * as `added`), and allocations that take IPs (so alerts re-arm as soon as stock drops). It takes
+ * the watched countries' stock locks: a caller that also locks batches or orders takes the stock
+ * lock first (the lock order of every ISP flow).
  *
- * The `inventory.available` event belongs here too once webhooks exist; for now the mail is the
- * notification.
+ * A fired alert also raises an `inventory.available` event (the alert as GET /v1/alerts/{id}
+ * shows it right after firing), in the same transaction.
  */
 import type { Sql } from '../db/client.ts';
+import { lockIspStock } from '../db/isp-batches.ts';
 import { countAvailable } from '../db/isp-inventory.ts';
 import { enqueueMail } from '../db/mail-outbox.ts';
 import {
@@ -18,6 +21,7 @@ import {
   type WatchedAlert,
 } from '../db/stock-alerts.ts';
 import type { Deps } from './deps.ts';
+import { alertFiredEvent, type EventInput, emitEvents } from './emit-event.ts';
 
 export interface AlertPlace {
   country: string;
@@ -71,7 +75,12 @@ export async function evaluateStockAlerts(
   const unique = [...new Set(countries)];
   const alerts = await listLiveAlertsForCountries(q, unique);
   if (alerts.length === 0) return { fired: [], rearmed: [] };
-  const counts = await countAvailable(q, { countries: [...new Set(alerts.map((a) => a.country))] });
+  const watched = [...new Set(alerts.map((a) => a.country))].sort();
+  // the countries' stock locks (held to commit, taken in a fixed order): evaluations of a country
+  // run one after another, each counting what the one before committed. Without them two imports
+  // at once could each count only their own new IPs and both miss a minimum they reach together.
+  for (const country of watched) await lockIspStock(q, country);
+  const counts = await countAvailable(q, { countries: watched });
   const toFire: WatchedAlert[] = [];
   const toRearm: WatchedAlert[] = [];
   const availableOf = new Map<string, number>();
@@ -84,9 +93,13 @@ export async function evaluateStockAlerts(
     else if (!a.armed && armed) toRearm.push(a);
   }
   const fired = await fireStockAlerts(q, toFire, now);
+  const events = new Map<string, EventInput[]>();
   for (const a of toFire) {
     if (!fired.has(a.id)) continue;
     const available = availableOf.get(a.id)!;
+    // the alert as it is now: fired, disarmed, with the stock that fired it
+    const event = alertFiredEvent({ ...a, armed: false, lastFiredAt: now, available }, now);
+    events.set(a.accountId, [...(events.get(a.accountId) ?? []), event]);
     const place = placeLabel(a);
     await enqueueMail(q, {
       id: deps.ids.next('mail'),
@@ -110,6 +123,7 @@ export async function evaluateStockAlerts(
       at: now,
     });
   }
+  for (const own of events.values()) await emitEvents(q, deps, own);
   await rearmStockAlerts(q, toRearm);
   return { fired: toFire.filter((a) => fired.has(a.id)).map((a) => a.id), rearmed: toRearm.map((a) => a.id) };
 }

@@ -5,14 +5,18 @@
  *  1. auto-renewal: an auto-renewing ready batch is renewed (renew-batch.ts, charged like any
  *     order) from 1 day before its expiry; if the payment fails, the customer gets a "card declined
  *     on auto-renew" mail, once for that expiry, and the batch is left to expire;
- *  2. reminders: 7 days and 1 day before expires_at, once each per expiry (renewing clears them);
+ *  2. reminders: 7 days and 1 day before expires_at, once each per expiry (renewing clears them),
+ *     each a mail and an `isp_batch.expiring` event;
  *  3. expiry: at expires_at a ready batch becomes `expired` (its proxies stop: the list is no
- *     longer served), grace until expires_at + GRACE_HOURS, with an "expired" mail;
+ *     longer served), grace until expires_at + GRACE_HOURS, with an "expired" mail and an
+ *     `isp_batch.expired` event;
  *  4. release: at the end of the grace the batch is `released` and its IPs return to stock, in
  *     the same transaction as a wait-queue run and the stock-alert evaluation of its country.
- * Marks and mails are written in one transaction, and every claim is conditional, so two sweeps
+ * Marks, mails and events are written in one transaction, and every claim is conditional, so two sweeps
  * at once never send a mail twice.
  */
+
+import { lockIspStock } from '../db/isp-batches.ts';
 import {
   claimDueReminders,
   type DueBatch,
@@ -27,6 +31,7 @@ import { enqueueMail } from '../db/mail-outbox.ts';
 import { GRACE_HOURS } from '../domain/batch-lifecycle.ts';
 import type { DomainError } from '../domain/errors.ts';
 import type { Deps } from './deps.ts';
+import { emitBatchEvents } from './emit-event.ts';
 import { evaluateStockAlerts } from './evaluate-stock-alerts.ts';
 import { batchPlace } from './provision-isp-batch.ts';
 import { renewBatch } from './renew-batch.ts';
@@ -128,6 +133,7 @@ async function remind(deps: Deps, days: ReminderDays, out: ExpirySweep): Promise
           at,
         });
       }
+      await emitBatchEvents(q, deps, 'isp_batch.expiring', due, at);
       return due.map((b) => b.id);
     });
     (days === 7 ? out.reminded7d : out.reminded1d).push(...sent);
@@ -152,6 +158,7 @@ async function expire(deps: Deps, out: ExpirySweep): Promise<void> {
           at,
         });
       }
+      await emitBatchEvents(q, deps, 'isp_batch.expired', due, at);
       return due.map((b) => b.id);
     });
     out.expired.push(...done);
@@ -165,6 +172,8 @@ async function release(deps: Deps, out: ExpirySweep): Promise<void> {
     for (const b of due) {
       const at = await deps.clock.now();
       const released = await deps.db.tx(async (q) => {
+        // the stock lock before the batch, as every ISP flow (the alert evaluation takes it too)
+        await lockIspStock(q, b.country);
         const n = await releaseExpiredBatch(q, b.id, at);
         if (n === null) return false;
         // the IPs are back in stock: waiting orders may be served, alerts may fire

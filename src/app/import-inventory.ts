@@ -7,6 +7,7 @@
  */
 import { isIP } from 'node:net';
 import { insertIps, type NewIp } from '../db/isp-inventory.ts';
+import { normalizeCountry } from '../domain/country.ts';
 import { isBlankRecord, parseCsv } from '../domain/csv.ts';
 import { err, ok, type Result } from '../domain/errors.ts';
 import { isCitySlug, isLatLon, lookupCity } from '../domain/gazetteer.ts';
@@ -14,7 +15,6 @@ import { isAsn } from '../domain/isp-pricing.ts';
 import type { Deps } from './deps.ts';
 import { evaluateStockAlerts } from './evaluate-stock-alerts.ts';
 import { enqueueWaitQueueRun } from './serve-wait-queue.ts';
-import { normalizeCountry } from './submit-kyc.ts';
 
 /** Rows per import: beyond this, split the file. */
 export const MAX_IMPORT_ROWS = 1_000_000;

@@ -41,9 +41,8 @@ import {
   waitingPlaces,
 } from '../db/isp-batches.ts';
 import { enqueueJob } from '../db/jobs.ts';
-import { debitCashIfCovered, moveCash } from '../db/ledger.ts';
 import { insertOrder } from '../db/orders.ts';
-import { getPaymentMethod, type Payment } from '../db/payments.ts';
+import type { Payment } from '../db/payments.ts';
 import { getMainSubuser, getSubuser, type Subuser } from '../db/subusers.ts';
 import { addMonths } from '../domain/batch-lifecycle.ts';
 import { DomainFailure, err, ok, type Result } from '../domain/errors.ts';
@@ -52,9 +51,10 @@ import type { IspPriceBook } from '../domain/isp-pricing.ts';
 import type { Order } from '../domain/order.ts';
 import { splitPayment } from '../domain/payment-split.ts';
 import { chooseSubstitute, type Substitute } from '../domain/substitution.ts';
-import { chargeThenSettle } from './card-payment.ts';
 import type { Deps, IdempotencyLink } from './deps.ts';
-import { earlierOrderForKey, orderGate, type PlaceOrderCommand } from './place-order.ts';
+import { emitOrderPaidEvents } from './emit-event.ts';
+import { chargeRest, draftVouchers, estimatePayment, paidCause, takePayment } from './pay-order.ts';
+import { orderGate, type PlaceOrderCommand } from './place-order.ts';
 import {
   amountsOf,
   buildIspOrder,
@@ -95,7 +95,7 @@ async function resolveSubuser(q: Sql, accountId: string, id: string | undefined)
   return ok(s);
 }
 
-interface Prepared {
+export interface Prepared {
   account: Account;
   book: IspPriceBook;
   draft: Order;
@@ -103,7 +103,7 @@ interface Prepared {
 }
 
 /** The reads and checks before any payment: account, gate, price, subuser. */
-async function prepare(
+export async function prepare(
   deps: Deps,
   accountId: string,
   input: IspOrderInput,
@@ -142,12 +142,14 @@ export async function placeIspOrder(deps: Deps, cmd: IspPlaceCommand): Promise<R
   const prepared = await prepare(deps, cmd.accountId, cmd.input, now, { gate: true });
   if (!prepared.ok) return prepared;
   const { account, book, draft, req } = prepared.value;
+  const vouchers = cmd.vouchers ?? [];
 
-  const split = splitPayment({ payable: draft.payable, balance: account.balanceCents });
-  if (split.fromCard === 0) {
+  const est = await estimatePayment(deps, { account, order: draft, vouchers, now });
+  if (!est.ok) return est;
+  if (est.value.split.fromCard === 0) {
     try {
       return await deps.db.tx(async (q) => {
-        const r = await fulfil(deps, q, { draft, req, book, card: null, idem: cmd.idem, at: now });
+        const r = await fulfil(deps, q, { draft, req, book, vouchers, card: null, idem: cmd.idem, at: now });
         if (!r.ok) throw new DomainFailure(r.error);
         return r;
       });
@@ -166,39 +168,21 @@ async function payWithCard(
   draft: Order,
   req: IspRequest,
 ): Promise<Result<Order>> {
-  if (cmd.idem) {
-    const earlier = await earlierOrderForKey(deps, cmd.accountId, cmd.idem);
-    if (earlier) return earlier;
-  }
-  const account = await getAccount(deps.db, cmd.accountId);
-  if (!account) return err('not_found', 'no such account');
-  const split = splitPayment({ payable: draft.payable, balance: account.balanceCents });
-  const pm = account.defaultPaymentMethodId
-    ? await getPaymentMethod(deps.db, account.defaultPaymentMethodId, account.id)
-    : null;
-  if (!pm) {
-    return err(
-      'insufficient_balance',
-      'The balance does not cover this order and there is no default payment method',
-      { detail: { decline_code: 'no_payment_method', balance_short_usd_cents: split.fromCard } },
-    );
-  }
-  // no card is charged for an order the stock cannot serve now (the settle step checks again)
-  if (req.onShortage !== 'wait') {
-    const outlook = await stockOutlook(deps.db, req);
-    if (outlook.outcome === 'insufficient') return shortError(req, outlook.available);
-  }
-  return chargeThenSettle(
+  return chargeRest(
     deps,
     {
-      paymentId: deps.ids.next('pay'),
-      accountId: account.id,
-      paymentMethodId: pm.id,
-      gatewayToken: pm.gatewayRef,
-      amountCents: split.fromCard,
-      purpose: 'order',
-      orderId: draft.id,
-      draft: { order: draft, idem: cmd.idem ?? null, isp: req },
+      accountId: cmd.accountId,
+      order: draft,
+      vouchers: cmd.vouchers ?? [],
+      now: draft.createdAt,
+      idem: cmd.idem,
+      draft: { order: draft, isp: req },
+      // no card is charged for an order the stock cannot serve now (the settle step checks again)
+      check: async () => {
+        if (req.onShortage === 'wait') return ok(undefined);
+        const outlook = await stockOutlook(deps.db, req);
+        return outlook.outcome === 'insufficient' ? shortError(req, outlook.available) : ok(undefined);
+      },
     },
     (q, payment, at) => settleIspOrderPayment(deps, q, draft, payment, cmd.idem, at),
     cmd.afterCharge,
@@ -240,7 +224,8 @@ export async function settleIspOrderPayment(
   const gate = orderGate(account, 'isp');
   if (!gate.ok) return gate;
   const book = await loadIspPriceBook(q);
-  return fulfil(deps, q, { draft: order, req, book, card: payment, idem, at, locked: true });
+  const vouchers = draftVouchers(payment);
+  return fulfil(deps, q, { draft: order, req, book, vouchers, card: payment, idem, at, locked: true });
 }
 
 type Allocation =
@@ -254,7 +239,7 @@ type Allocation =
   | { kind: 'wait' }
   | { kind: 'short'; available: number };
 
-function shortError(req: IspRequest, available: number) {
+export function shortError(req: IspRequest, available: number) {
   const where = [req.country, req.city, req.asn].filter((x) => x !== null).join('/');
   return err(
     'insufficient_inventory',
@@ -304,7 +289,7 @@ function exactPlace(req: IspRequest): StockPlaceFilter {
  * Claims the order's IPs under the country's stock lock, following its shortage policy. IPs that
  * orders already waiting could use are theirs (first come, first served): never claimed here.
  */
-async function allocate(q: Sql, req: IspRequest, batchId: string, at: Date): Promise<Allocation> {
+export async function allocate(q: Sql, req: IspRequest, batchId: string, at: Date): Promise<Allocation> {
   const reserved = await waitingPlaces(q, req.country);
   const claim = (f: StockPlaceFilter) =>
     claimIps(q, { ...f, batchId, quantity: req.quantity, at, exclude: reserved });
@@ -335,7 +320,7 @@ async function allocate(q: Sql, req: IspRequest, batchId: string, at: Date): Pro
   return { kind: 'short', available: ips.length };
 }
 
-function substitutionRecord(req: IspRequest, sub: Substitute): SubstitutionRecord {
+export function substitutionRecord(req: IspRequest, sub: Substitute): SubstitutionRecord {
   return {
     requested: { city: req.city, asn: req.asn },
     delivered: { city: sub.city, asn: sub.asn },
@@ -356,6 +341,7 @@ async function fulfil(
     draft: Order;
     req: IspRequest;
     book: IspPriceBook;
+    vouchers: readonly string[];
     card: Payment | null;
     idem: IdempotencyLink | undefined;
     at: Date;
@@ -397,31 +383,9 @@ async function fulfil(
     createdAt: draft.createdAt,
   });
 
-  if (p.card) {
-    await moveCash(q, {
-      id: deps.ids.next('txn'),
-      accountId: order.accountId,
-      amount: p.card.amountCents,
-      cause: 'card_payment',
-      orderId: order.id,
-      paymentId: p.card.id,
-      at,
-    });
-  }
-  const debit = await debitCashIfCovered(q, {
-    id: deps.ids.next('txn'),
-    accountId: order.accountId,
-    amount: -order.payable,
-    cause: 'order',
-    orderId: order.id,
-    at,
-  });
-  if (!debit) {
-    return err('insufficient_balance', 'The balance changed while the order was paid', {
-      detail: { decline_code: 'balance_changed' },
-    });
-  }
-  await insertOrder(q, order, p.card ? 'paid from balance and card' : 'paid from balance');
+  const paid = await takePayment(deps, q, { order, vouchers: p.vouchers, card: p.card, at });
+  if (!paid.ok) return paid;
+  await insertOrder(q, paid.value, paidCause(paid.value, p.card !== null));
   await insertBatch(
     q,
     {
@@ -458,7 +422,8 @@ async function fulfil(
     });
   }
   if (p.idem) await attachResource(q, p.idem.scope, p.idem.key, 'order', order.id);
-  return ok(order);
+  await emitOrderPaidEvents(q, deps, paid.value, at);
+  return ok(paid.value);
 }
 
 /** Queues the provisioning of a batch whose IPs are allocated, after the provisioner's delay. */
@@ -579,6 +544,7 @@ export async function quoteIspOrder(
   return ok({
     order,
     payment: {
+      fromVoucher: 0,
       fromBalance: split.fromBalance,
       fromCard: split.fromCard,
       arrearsCovered: split.arrearsCovered,

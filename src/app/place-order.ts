@@ -3,26 +3,42 @@
  * from the balance and the default card for the rest (card charges outside the transaction, see
  * card-payment.ts). On any failure nothing stays taken.
  */
-import { type Account, getAccount } from '../db/accounts.ts';
+import { type Account, getAccount, type KeyPrincipal } from '../db/accounts.ts';
 import type { Sql } from '../db/client.ts';
 import { attachResource, readKey } from '../db/idempotency.ts';
-import { debitCashIfCovered, moveCash, movePool, payOrderFromBalance } from '../db/ledger.ts';
+import { movePool, payOrderFromBalance } from '../db/ledger.ts';
 import { getOrder, insertOrder } from '../db/orders.ts';
-import { getPaymentMethod, type Payment } from '../db/payments.ts';
-import { err, ok, type Result } from '../domain/errors.ts';
+import type { Payment } from '../db/payments.ts';
+import { DomainFailure, err, ok, type Result } from '../domain/errors.ts';
 import type { Order } from '../domain/order.ts';
 import { splitPayment } from '../domain/payment-split.ts';
 import type { Ids } from '../ids.ts';
-import { chargeThenSettle } from './card-payment.ts';
 import type { Deps, IdempotencyLink } from './deps.ts';
 import { type EventType, emitOrderPaidEvents, wantsEvents } from './emit-event.ts';
+import {
+  chargeRest,
+  draftVouchers,
+  estimatePayment,
+  isPayLaterDraft,
+  paidCause,
+  settlePendingOrderPayment,
+  takePayment,
+} from './pay-order.ts';
 import { placeIspOrder, settleIspOrderPayment } from './place-isp-order.ts';
+import { placeUnpaidOrder } from './place-unpaid-order.ts';
+import { cachedPrices, dropCachedPrices } from './price-cache.ts';
 import { BYTES_PER_GB, needsKyc, type OrderInput, priceOrder } from './price-order.ts';
 import { recoverPaymentsForKey } from './recover-payments.ts';
 
 export interface PlaceOrderCommand {
   accountId: string;
+  /** the account and its webhook flag as read at authentication (http/auth.ts); read here when absent */
+  principal?: Pick<KeyPrincipal, 'account' | 'hasWebhooks'>;
   input: OrderInput;
+  /** "now" (default): paid inside the request; "later": pending_payment, paid with POST …/pay */
+  pay?: 'now' | 'later';
+  /** vouchers to spend first, in this order (SPEC §5) */
+  vouchers?: readonly string[];
   idem?: IdempotencyLink;
   /** test seam for crash simulation, see chargeThenSettle */
   afterCharge?: () => Promise<void>;
@@ -66,17 +82,37 @@ export async function writePaidOrder(
 const PAID_ORDER_EVENTS: readonly EventType[] = ['order.paid', 'order.completed'];
 
 export async function placeOrder(deps: Deps, cmd: PlaceOrderCommand): Promise<Result<Order>> {
+  if (cmd.pay === 'later') return placeUnpaidOrder(deps, cmd);
   if (cmd.input.product === 'isp') return placeIspOrder(deps, { ...cmd, input: cmd.input });
+  if (cmd.vouchers?.length) return placeWithVouchers(deps, cmd);
+  return placeBandwidthNow(deps, cmd, true);
+}
+
+/**
+ * A bandwidth order paid now. With `cached`, the hot path reads nothing itself: the account and
+ * its webhook flag come from authentication (cmd.principal) and the prices from the process's
+ * cache, and the one statement that pays checks the prices' version. If that statement writes
+ * nothing (balance short, or prices changed) the order is priced and placed again from fresh reads.
+ */
+async function placeBandwidthNow(
+  deps: Deps,
+  cmd: PlaceOrderCommand,
+  cached: boolean,
+): Promise<Result<Order>> {
   const now = await deps.clock.now();
+  const pre = cached ? cmd.principal : undefined;
+  const product = cmd.input.product;
+  const bandwidth = product === 'residential' || product === 'mobile';
   // independent reads, side by side: the account (for the gate and the split), the prices, and
   // whether a webhook endpoint wants this order's events (one index probe, see payFromBalance)
-  const [account, priced, hooked] = await Promise.all([
-    getAccount(deps.db, cmd.accountId),
-    priceOrder(deps.db, deps.ids, cmd.accountId, cmd.input, now),
-    wantsEvents(deps.db, cmd.accountId, PAID_ORDER_EVENTS),
+  const [account, prices, hooked] = await Promise.all([
+    pre ? pre.account : getAccount(deps.db, cmd.accountId),
+    cached && bandwidth ? cachedPrices(deps.db, product) : null,
+    pre ? pre.hasWebhooks : wantsEvents(deps.db, cmd.accountId, PAID_ORDER_EVENTS),
   ]);
+  const priced = await priceOrder(deps.db, deps.ids, cmd.accountId, cmd.input, now, prices?.plans);
   if (!account) return err('not_found', 'no such account');
-  const gate = orderGate(account, cmd.input.product);
+  const gate = orderGate(account, product);
   if (!gate.ok) return gate;
   if (!priced.ok) return priced;
   const order = priced.value;
@@ -84,10 +120,23 @@ export async function placeOrder(deps: Deps, cmd: PlaceOrderCommand): Promise<Re
   const split = splitPayment({ payable: order.payable, balance: account.balanceCents });
   if (split.fromCard === 0) {
     // the hot path: one statement, whose conditional debit is the concurrency guard
-    const paid = await payFromBalance(deps, order, 'paid from balance', cmd.idem, now, hooked);
+    const paid = await payFromBalance(
+      deps,
+      order,
+      'paid from balance',
+      cmd.idem,
+      now,
+      hooked,
+      prices?.version,
+    );
     if (paid) return ok(order);
-    // the balance moved under us: fall through to the card, with a fresh read
+    // nothing written: the balance moved under us, or (with cached prices) the price book did
+    if (prices) {
+      dropCachedPrices(deps.db, product);
+      return placeBandwidthNow(deps, cmd, false);
+    }
   }
+  if (cached && (pre || prices)) return placeBandwidthNow(deps, cmd, false);
   return placeWithCard(deps, cmd, order);
 }
 
@@ -104,6 +153,8 @@ async function payFromBalance(
   idem: IdempotencyLink | undefined,
   at: Date,
   hooked = false,
+  /** the price book version of cached prices, checked by the statement */
+  priceVersion?: number,
 ): Promise<boolean> {
   const gb = order.details.gb;
   const pay = (q: Sql) =>
@@ -116,6 +167,7 @@ async function payFromBalance(
           ? { entryId: deps.ids.next('txn'), product: order.product, bytes: gb * BYTES_PER_GB }
           : null,
       idem: idem ?? null,
+      priceVersion: priceVersion ?? null,
       at,
     });
   if (!hooked) return (await pay(deps.db)) !== null;
@@ -126,39 +178,62 @@ async function payFromBalance(
   });
 }
 
-async function placeWithCard(deps: Deps, cmd: PlaceOrderCommand, order: Order): Promise<Result<Order>> {
-  if (cmd.idem) {
-    // a request under this key may have died after charging the card: finish that payment
-    // first, and answer with its order rather than charging a second time
-    const earlier = await earlierOrderForKey(deps, cmd.accountId, cmd.idem);
-    if (earlier) return earlier;
-  }
-  const account = await getAccount(deps.db, cmd.accountId);
+/** A bandwidth order's account (gated) and its price draft, read side by side. */
+export async function priceForAccount(
+  deps: Deps,
+  cmd: PlaceOrderCommand,
+  now: Date,
+): Promise<Result<{ account: Account; order: Order }>> {
+  const [account, priced] = await Promise.all([
+    getAccount(deps.db, cmd.accountId),
+    priceOrder(deps.db, deps.ids, cmd.accountId, cmd.input, now),
+  ]);
   if (!account) return err('not_found', 'no such account');
-  const split = splitPayment({ payable: order.payable, balance: account.balanceCents });
-  const pm = account.defaultPaymentMethodId
-    ? await getPaymentMethod(deps.db, account.defaultPaymentMethodId, account.id)
-    : null;
-  if (!pm) {
-    return err(
-      'insufficient_balance',
-      'The balance does not cover this order and there is no default payment method',
-      {
-        detail: { decline_code: 'no_payment_method', balance_short_usd_cents: split.fromCard },
-      },
-    );
+  const gate = orderGate(account, cmd.input.product);
+  if (!gate.ok) return gate;
+  if (!priced.ok) return priced;
+  return ok({ account, order: priced.value });
+}
+
+/**
+ * Pay now with vouchers named: vouchers, then the balance, in one transaction (the vouchers' and
+ * the balance's conditional decrements are the guards); the card for what they leave.
+ */
+async function placeWithVouchers(deps: Deps, cmd: PlaceOrderCommand): Promise<Result<Order>> {
+  const now = await deps.clock.now();
+  const priced = await priceForAccount(deps, cmd, now);
+  if (!priced.ok) return priced;
+  const { account, order } = priced.value;
+  const vouchers = cmd.vouchers ?? [];
+  const est = await estimatePayment(deps, { account, order, vouchers, now });
+  if (!est.ok) return est;
+  if (est.value.split.fromCard === 0) {
+    try {
+      return await deps.db.tx(async (q) => {
+        const paid = await takePayment(deps, q, { order, vouchers, card: null, at: now });
+        if (!paid.ok) throw new DomainFailure(paid.error);
+        await writePaidOrder(q, deps.ids, paid.value, paidCause(paid.value, false), cmd.idem);
+        return paid;
+      });
+    } catch (e) {
+      if (!(e instanceof DomainFailure)) throw e;
+      // the balance moved under us: pay the rest by card, with a fresh read; anything else is final
+      if (e.error.detail?.decline_code !== 'balance_changed') return { ok: false, error: e.error };
+    }
   }
-  return chargeThenSettle(
+  return placeWithCard(deps, cmd, order);
+}
+
+async function placeWithCard(deps: Deps, cmd: PlaceOrderCommand, order: Order): Promise<Result<Order>> {
+  return chargeRest(
     deps,
     {
-      paymentId: deps.ids.next('pay'),
-      accountId: account.id,
-      paymentMethodId: pm.id,
-      gatewayToken: pm.gatewayRef,
-      amountCents: split.fromCard,
-      purpose: 'order',
-      orderId: order.id,
-      draft: { order, idem: cmd.idem ?? null },
+      accountId: cmd.accountId,
+      order,
+      vouchers: cmd.vouchers ?? [],
+      now: order.createdAt,
+      idem: cmd.idem,
+      draft: { order },
     },
     (q, payment, at) => settleOrderPayment(deps, q, order, payment, cmd.idem, at),
     cmd.afterCharge,
@@ -178,29 +253,18 @@ export async function settleOrderPayment(
   /** settlement time, read before the transaction (see Settler in card-payment.ts) */
   at: Date,
 ): Promise<Result<Order>> {
+  const vouchers = draftVouchers(payment);
+  if (isPayLaterDraft(payment)) {
+    return settlePendingOrderPayment(deps, q, order, vouchers, payment, idem, at);
+  }
   if (order.product === 'isp') return settleIspOrderPayment(deps, q, order, payment, idem, at);
   const account = await getAccount(q, order.accountId, { forUpdate: true });
   if (!account) return err('not_found', 'no such account');
   const gate = orderGate(account, order.product);
   if (!gate.ok) return gate;
-  await moveCash(q, {
-    id: deps.ids.next('txn'),
-    accountId: account.id,
-    amount: payment.amountCents,
-    cause: 'card_payment',
-    orderId: order.id,
-    paymentId: payment.id,
-    at,
-  });
-  const debit = await debitCashIfCovered(q, {
-    id: deps.ids.next('txn'),
-    accountId: account.id,
-    amount: -order.payable,
-    cause: 'order',
-    orderId: order.id,
-    at,
-  });
-  if (!debit) {
+  const paid = await takePayment(deps, q, { order, vouchers, card: payment, at });
+  if (!paid.ok) {
+    if (paid.error.detail?.decline_code !== 'balance_changed') return paid;
     return err(
       'insufficient_balance',
       'The balance changed while the card was charged; the charge was refunded',
@@ -209,8 +273,8 @@ export async function settleOrderPayment(
       },
     );
   }
-  await writePaidOrder(q, deps.ids, order, 'paid from balance and card', idem);
-  return ok(order);
+  await writePaidOrder(q, deps.ids, paid.value, paidCause(paid.value, true), idem);
+  return ok(paid.value);
 }
 
 export async function earlierOrderForKey(

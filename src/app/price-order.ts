@@ -3,7 +3,7 @@
  * totals (sums of the lines) and the details the API shows. Nothing is written here.
  */
 import type { Sql } from '../db/client.ts';
-import { listPrices } from '../db/price-book.ts';
+import { listPrices, type PriceRow } from '../db/price-book.ts';
 import {
   type BandwidthProduct,
   type PlanCode,
@@ -24,7 +24,7 @@ export interface BandwidthOrderInput {
 export type OrderInput = BandwidthOrderInput | IspOrderInput;
 
 /** Bytes in one GB of traffic: decimal gigabytes, as traffic is sold. */
-export const BYTES_PER_GB = 1_000_000_000;
+export { BYTES_PER_GB } from '../domain/traffic.ts';
 
 /** Which products need an approved KYC before they can be ordered (SPEC §2). */
 export function needsKyc(product: string): boolean {
@@ -32,7 +32,11 @@ export function needsKyc(product: string): boolean {
 }
 
 export async function loadBandwidthPrices(q: Sql, product: string): Promise<PlanPrice[]> {
-  const rows = await listPrices(q, product);
+  return toPlanPrices(await listPrices(q, product));
+}
+
+/** Price book rows of a bandwidth product as the plans priceBandwidth chooses from. */
+export function toPlanPrices(rows: readonly PriceRow[]): PlanPrice[] {
   return rows.map((r) => ({
     product: r.product,
     plan: r.code as PlanCode,
@@ -48,6 +52,8 @@ export async function priceOrder(
   accountId: string,
   input: OrderInput,
   now: Date,
+  /** the bandwidth product's prices when the caller has them (app/price-cache.ts); else read */
+  prices?: readonly PlanPrice[],
 ): Promise<Result<Order>> {
   if (input.product === 'isp') return priceIspOrder(q, ids, accountId, input, now);
   if (input.product !== 'residential' && input.product !== 'mobile') {
@@ -55,7 +61,7 @@ export async function priceOrder(
       param: 'product',
     });
   }
-  const quote = priceBandwidth(input, await loadBandwidthPrices(q, input.product));
+  const quote = priceBandwidth(input, prices ?? (await loadBandwidthPrices(q, input.product)));
   if (!quote.ok) return quote;
   const p = quote.value;
   const config = { gb: p.gb, plan: p.plan, price_per_gb: p.unitPrice };

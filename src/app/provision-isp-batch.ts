@@ -1,8 +1,8 @@
 /**
  * Provisioning an ISP batch (SPEC §6), run by the durable job `provision_isp_batch`: the
  * provisioner turns the batch's allocated IPs into working proxies, then, in one transaction, the
- * batch becomes `ready`, its order `completed` (with an event) and the customer's "batch ready"
- * mail is queued (with the substitution flagged when the batch has one).
+ * batch becomes `ready`, its order `completed` (events `isp_batch.ready` and `order.completed`) and
+ * the customer's "batch ready" mail is queued (with the substitution flagged when the batch has one).
  *
  * The provisioner is called outside any transaction and may be called again for the same batch
  * (a crash after it answered, a retry): provisioners must treat a repeated call as a no-op that
@@ -11,11 +11,12 @@
  */
 import { getAccount } from '../db/accounts.ts';
 import { getBatch, listLiveBatchIps, markBatchReady, releaseFailedBatch } from '../db/isp-batch-queries.ts';
-import { changeOrderState, lockOrder, type SubstitutionRecord } from '../db/isp-batches.ts';
+import { changeOrderState, lockIspStock, lockOrder, type SubstitutionRecord } from '../db/isp-batches.ts';
 import { enqueueMail } from '../db/mail-outbox.ts';
 import { ok, type Result } from '../domain/errors.ts';
 import { type FulfilmentStatus, orderTransitions, transition } from '../domain/order-states.ts';
 import type { Deps } from './deps.ts';
+import { batchEvent, emitIfWanted, orderEvent } from './emit-event.ts';
 import { evaluateStockAlerts } from './evaluate-stock-alerts.ts';
 import { enqueueWaitQueueRun } from './serve-wait-queue.ts';
 
@@ -51,6 +52,8 @@ export async function provisionIspBatch(
   const at = await deps.clock.now();
   if (result.status === 'failed') {
     const failed = await deps.db.tx(async (q) => {
+      // the stock lock first, as every flow that returns IPs to stock (release-batch.ts)
+      await lockIspStock(q, batch.country);
       const order = await lockOrder(q, batch.orderId, null);
       if (!(await releaseFailedBatch(q, batch.id, 'provisioning_failed', at))) return false;
       if (order && transition(orderTransitions, order.status as FulfilmentStatus, 'failed', 'order').ok) {
@@ -83,7 +86,10 @@ export async function provisionIspBatch(
     // the order first, as every flow that touches an ISP order and its batch locks them
     const order = await lockOrder(q, batch.orderId, null);
     if (!(await markBatchReady(q, batch.id, at))) return false;
-    if (order && transition(orderTransitions, order.status as FulfilmentStatus, 'completed', 'order').ok) {
+    const completes =
+      order !== null &&
+      transition(orderTransitions, order.status as FulfilmentStatus, 'completed', 'order').ok;
+    if (order && completes) {
       await changeOrderState(q, order.id, {
         status: [order.status, 'completed'],
         cause: `ISP batch ${batch.id} ready`,
@@ -95,6 +101,17 @@ export async function provisionIspBatch(
         'ISP batch ready but its order is not provisioning; order left as it is',
       );
     }
+    // isp_batch.ready, and order.completed for the order that completes with it (SPEC §6)
+    await emitIfWanted(
+      q,
+      deps,
+      batch.accountId,
+      completes ? ['isp_batch.ready', 'order.completed'] : ['isp_batch.ready'],
+      async () => [
+        await batchEvent(q, 'isp_batch.ready', batch, at),
+        ...(order && completes ? [await orderEvent(q, 'order.completed', order, at)] : []),
+      ],
+    );
     if (account) {
       const mail = batchReadyMail(batch, batch.username);
       await enqueueMail(q, {

@@ -5,12 +5,12 @@
  */
 import { countAvailable, countStock, type StockCount } from '../db/isp-inventory.ts';
 import { listPrices } from '../db/price-book.ts';
+import { normalizeCountry } from '../domain/country.ts';
 import { err, ok, type Result } from '../domain/errors.ts';
 import { isCitySlug } from '../domain/gazetteer.ts';
 import { isAsn, ispPriceBookFromRows, ispUnitPrice, isT1Market } from '../domain/isp-pricing.ts';
 import type { Price4 } from '../domain/money.ts';
 import type { Deps } from './deps.ts';
-import { normalizeCountry } from './submit-kyc.ts';
 
 export interface InventoryFilter {
   country?: string;

@@ -4,8 +4,10 @@
  */
 import { getAccount } from '../db/accounts.ts';
 import { err, ok, type Result } from '../domain/errors.ts';
+import { sum } from '../domain/money.ts';
 import type { Order } from '../domain/order.ts';
 import { splitPayment } from '../domain/payment-split.ts';
+import { payableBeforeVouchers, planVouchers, withVouchers } from './apply-vouchers.ts';
 import type { Deps } from './deps.ts';
 import { quoteIspOrder, type StockPreview } from './place-isp-order.ts';
 import { orderGate } from './place-order.ts';
@@ -18,13 +20,67 @@ export interface QuoteCheck {
 
 export interface Quote {
   order: Order;
-  payment: { fromBalance: number; fromCard: number; arrearsCovered: number };
+  payment: { fromVoucher: number; fromBalance: number; fromCard: number; arrearsCovered: number };
   checks: QuoteCheck[];
   /** ISP: what the stock would do with the order */
   stock?: StockPreview;
 }
 
 export async function quoteOrder(
+  deps: Deps,
+  cmd: { accountId: string; input: OrderInput; vouchers?: readonly string[] },
+): Promise<Result<Quote>> {
+  const quote = await quoteWithoutVouchers(deps, cmd);
+  if (!quote.ok || !cmd.vouchers?.length) return quote;
+  return applyQuoteVouchers(deps, cmd.accountId, quote.value, cmd.vouchers);
+}
+
+/**
+ * The quote with the named vouchers applied as an order would spend them (first, in order, split
+ * over the lines); an unusable voucher is the order's own 422 voucher_invalid.
+ */
+async function applyQuoteVouchers(
+  deps: Deps,
+  accountId: string,
+  quote: Quote,
+  vouchers: readonly string[],
+): Promise<Result<Quote>> {
+  const now = await deps.clock.now();
+  const account = await getAccount(deps.db, accountId);
+  if (!account) return err('not_found', 'no such account');
+  const payable = payableBeforeVouchers(quote.order);
+  const takes = await planVouchers(deps.db, {
+    accountId,
+    product: quote.order.product,
+    ids: vouchers,
+    payable,
+    now,
+    lock: false,
+  });
+  if (!takes.ok) return takes;
+  const fromVoucher = sum(takes.value.map((t) => t.amount));
+  const split = splitPayment({ payable, balance: account.balanceCents, voucherAvailable: fromVoucher });
+  const checks = quote.checks.filter((c) => c.code !== 'insufficient_balance');
+  if (split.fromCard > 0 && !account.defaultPaymentMethodId) {
+    checks.push({
+      code: 'insufficient_balance',
+      message: 'The balance does not cover this order and there is no default payment method',
+    });
+  }
+  return ok({
+    ...quote,
+    order: withVouchers(quote.order, fromVoucher, false),
+    payment: {
+      fromVoucher: split.fromVoucher,
+      fromBalance: split.fromBalance,
+      fromCard: split.fromCard,
+      arrearsCovered: split.arrearsCovered,
+    },
+    checks,
+  });
+}
+
+async function quoteWithoutVouchers(
   deps: Deps,
   cmd: { accountId: string; input: OrderInput },
 ): Promise<Result<Quote>> {
@@ -54,6 +110,7 @@ export async function quoteOrder(
   return ok({
     order,
     payment: {
+      fromVoucher: 0,
       fromBalance: split.fromBalance,
       fromCard: split.fromCard,
       arrearsCovered: split.arrearsCovered,

@@ -6,7 +6,8 @@
  * (a queued run) and stock alerts evaluated, in the same transaction.
  *
  * Allowed for ready, expired (in its grace period) and provisioning batches; a provisioning
- * batch's order is completed (the provisioning job then finds the batch released and skips).
+ * batch's order is completed, with its `order.completed` event (the provisioning job then finds
+ * the batch released and skips). The zero-amount unsubscribe order raises no event.
  * A waiting batch is not released here (cancel its order for a full refund) and a released one
  * cannot be released again: both `409 invalid_state`. Lock order: the country's stock lock, the
  * batch's order, then the batch (the provisioning job takes the order before the batch too).
@@ -20,6 +21,7 @@ import { insertOrder } from '../db/orders.ts';
 import { err, ok, type Result } from '../domain/errors.ts';
 import type { Order } from '../domain/order.ts';
 import type { Deps } from './deps.ts';
+import { emitOrderCompleted } from './emit-event.ts';
 import { evaluateStockAlerts } from './evaluate-stock-alerts.ts';
 import { type BatchView, batchView } from './isp-batches.ts';
 import { enqueueWaitQueueRun } from './serve-wait-queue.ts';
@@ -117,6 +119,7 @@ export async function releaseBatch(
         cause: `ISP batch ${b.id} released by the customer before it was ready`,
         at: now,
       });
+      await emitOrderCompleted(q, deps, order, now);
     }
     const unsubscribe = unsubscribeOrder(deps, b, now);
     await insertOrder(q, unsubscribe, `ISP batch ${b.id} released by the customer`);

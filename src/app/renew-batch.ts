@@ -9,7 +9,8 @@
  *
  * The batch row is locked in the paying transaction and the renewal applies only if the batch
  * still expires when it did at pricing time (extendBatch), so two renewals racing never both
- * extend: the second is refused (a card it charged is refunded by chargeThenSettle).
+ * extend: the second is refused (a card it charged is refunded by chargeThenSettle). The renew
+ * order is paid and completed at once: `order.paid` and `order.completed`, in the paying transaction.
  */
 import { getAccount } from '../db/accounts.ts';
 import type { Sql } from '../db/client.ts';
@@ -26,6 +27,7 @@ import { type Order, orderTotals } from '../domain/order.ts';
 import { splitPayment } from '../domain/payment-split.ts';
 import { chargeThenSettle } from './card-payment.ts';
 import type { Deps, IdempotencyLink } from './deps.ts';
+import { emitOrderPaidEvents } from './emit-event.ts';
 import { loadIspPriceBook } from './price-isp-order.ts';
 
 export interface RenewBatchCommand {
@@ -270,6 +272,7 @@ async function settle(
   }
   const paid: Order = { ...order, updatedAt: at, createdAt: order.createdAt };
   await insertOrder(q, paid, p.card ? 'renewal paid from balance and card' : 'renewal paid from balance');
+  await emitOrderPaidEvents(q, deps, paid, at);
   const newExpiresAt = new Date(order.details.expires_at as string);
   if (!(await extendBatch(q, batchId, { oldExpiresAt: p.oldExpiresAt, newExpiresAt, at }))) {
     throw new Error(`batch ${batchId} could not be extended under its lock`);

@@ -9,7 +9,8 @@
  * replacement fee (price book `replacement_fee`, 1.00 by default) is paid from the balance in the
  * same transaction. A balance that does not cover the fee is `409 insufficient_balance` (the card
  * is not charged for a replacement fee: decision recorded in the report/docs). Each replacement is
- * recorded in isp_replacements (free, counts_toward_quota, order_id).
+ * recorded in isp_replacements (free, counts_toward_quota, order_id). The fee order raises
+ * `order.paid` and `order.completed` in the same transaction.
  *
  * `dry_run` answers what would happen (free or charged, the fee, the allowances after, and the
  * same errors) without taking stock or money.
@@ -38,6 +39,7 @@ import { replacementCharge } from '../domain/isp-pricing.ts';
 import type { Order } from '../domain/order.ts';
 import { type Allowances, allowances, replacementDecision } from '../domain/replacement-quota.ts';
 import type { Deps } from './deps.ts';
+import { emitOrderPaidEvents } from './emit-event.ts';
 import { evaluateStockAlerts } from './evaluate-stock-alerts.ts';
 import { refreshUsedIn } from './isp-batches.ts';
 import { orderGate } from './place-order.ts';
@@ -247,6 +249,7 @@ export async function replaceIp(deps: Deps, cmd: ReplaceIpCommand): Promise<Resu
         // the account is locked and was checked: a miss here is a bug, roll everything back
         if (!debit) throw new DomainFailure({ code: 'insufficient_balance', message: 'The balance changed' });
         await insertOrder(q, order, 'replacement fee paid from balance');
+        await emitOrderPaidEvents(q, deps, order, now);
         result.orderId = order.id;
       }
       const returned = await swapBatchIps(q, {

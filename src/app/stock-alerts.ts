@@ -14,12 +14,12 @@ import {
   listStockAlerts,
   type StockAlert,
 } from '../db/stock-alerts.ts';
+import { normalizeCountry } from '../domain/country.ts';
 import { err, ok, type Result } from '../domain/errors.ts';
 import { isCitySlug } from '../domain/gazetteer.ts';
 import { isAsn } from '../domain/isp-pricing.ts';
 import type { Deps, IdempotencyLink } from './deps.ts';
 import { availableAt, evaluateStockAlerts } from './evaluate-stock-alerts.ts';
-import { normalizeCountry } from './submit-kyc.ts';
 
 /** Live alerts per account. */
 export const MAX_ALERTS_PER_ACCOUNT = 100;

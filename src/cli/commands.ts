@@ -14,6 +14,7 @@ import { importInventory, rowsFromCsv } from '../app/import-inventory.ts';
 import { issueVoucher, VOUCHER_PRODUCTS, type VoucherProduct } from '../app/issue-voucher.ts';
 import { findAccount, searchAccounts, searchAccountVouchers } from '../app/query-accounts.ts';
 import { adminInventory } from '../app/query-inventory.ts';
+import { type RefundOutcome, refundOrder, retryRefund } from '../app/refund-order.ts';
 import type { Account, KycStatus } from '../db/accounts.ts';
 import { migrate } from '../db/migrate.ts';
 import type { VoucherStatus } from '../db/vouchers.ts';
@@ -21,6 +22,7 @@ import type { DomainError, Result } from '../domain/errors.ts';
 import { formatUsd, MoneyError, parseUsd } from '../domain/money.ts';
 import { page, presentAccount, presentLedgerEntry } from '../http/present.ts';
 import { presentAdminInventory, presentImport } from '../http/routes/admin-inventory.ts';
+import { presentRefundOutcome } from '../http/routes/admin-orders.ts';
 import { presentVoucher } from '../http/routes/vouchers.ts';
 import { type FlagSpec, UsageError } from './args.ts';
 import type { CliContext } from './context.ts';
@@ -107,6 +109,24 @@ function kycCommand(decision: 'approved' | 'rejected', verb: string): Command {
       );
     },
   };
+}
+
+/** A refund (or its plan) in a few lines: the order's status and where the money goes. */
+function refundText(r: RefundOutcome): string {
+  const p = r.plan;
+  const vouchers = p.toVouchers.map(
+    (v) =>
+      `  to voucher ${v.voucherId}: ${formatUsd(v.amount)} USD${v.forfeited ? ' (expired: forfeited)' : ''}`,
+  );
+  return [
+    r.refund
+      ? `${r.order.id}  ${r.order.paymentStatus}  refunded ${formatUsd(r.order.refunded)} of ${formatUsd(p.paid)} USD  (${r.refund.id} ${r.refund.status})`
+      : `${r.order.id}  dry run: would be ${p.resultingPaymentStatus}`,
+    `  paid ${formatUsd(p.paid)} − already refunded ${formatUsd(p.alreadyRefunded)} = refundable ${formatUsd(p.refundable)}; requested ${formatUsd(p.requested)}`,
+    `  to card: ${formatUsd(p.toCard)} USD`,
+    `  to balance: ${formatUsd(p.toBalance)} USD`,
+    ...vouchers,
+  ].join('\n');
 }
 
 export const commands: Command[] = [
@@ -382,5 +402,51 @@ export const commands: Command[] = [
         );
       };
     },
+  },
+  {
+    path: ['orders', 'refund'],
+    args: ['ORDER_ID'],
+    summary: 'Refund an order to its sources (card, balance, vouchers); --dry-run shows the plan',
+    flags: [
+      {
+        name: 'reason',
+        value: 'TEXT',
+        required: true,
+        description: 'why, kept with the refund (1–500 chars)',
+      },
+      { name: 'amount', value: 'USD', description: 'how much (default: everything left to refund)' },
+      { name: 'dry-run', boolean: true, description: 'show the plan with every term, change nothing' },
+    ],
+    prepare: (input) => {
+      const amount = flag(input, 'amount');
+      const amountCents = amount === undefined ? undefined : amountArg(amount, '--amount');
+      if (amountCents !== undefined && amountCents <= 0)
+        throw new UsageError('--amount must be greater than 0');
+      const reason = flag(input, 'reason')!.trim();
+      if (!reason) throw new UsageError('--reason must not be blank');
+      return async (ctx) => {
+        const r = await refundOrder(ctx.deps, {
+          orderId: input.positionals[0]!,
+          accountId: null,
+          ...(amountCents !== undefined ? { amountCents } : {}),
+          reason,
+          dryRun: input.flags.has('dry-run'),
+          requestedBy: ctx.operator,
+        });
+        return done(r, presentRefundOutcome, refundText);
+      };
+    },
+  },
+  {
+    path: ['orders', 'retry-refund'],
+    args: ['ORDER_ID'],
+    summary: 'Retry the failed card part of a refund (refund_failed → refunding → refunded)',
+    flags: [],
+    prepare: (input) => async (ctx) =>
+      done(
+        await retryRefund(ctx.deps, { orderId: input.positionals[0]!, requestedBy: ctx.operator }),
+        presentRefundOutcome,
+        refundText,
+      ),
   },
 ];

@@ -94,7 +94,10 @@ async function serve(io: Io): Promise<number> {
 
 /** Runs one command line; returns the exit code. */
 export async function run(argv: readonly string[], io: Io): Promise<number> {
-  const booleans = new Set(GLOBAL_FLAGS.map((f) => f.name));
+  // switches are known before the command is: every command's and the global ones
+  const booleans = new Set(
+    [...GLOBAL_FLAGS, ...ALL.flatMap((c) => c.flags)].filter((f) => f.boolean).map((f) => f.name),
+  );
   let command: Command | undefined;
   let ctx: CliContext | undefined;
   let text = false;

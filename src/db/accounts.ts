@@ -190,6 +190,36 @@ export async function findAccountIdByKeyHash(
   return rows[0] ? { accountId: rows[0].account_id, keyId: rows[0].id } : null;
 }
 
+/**
+ * Who a customer API key acts for, read once per request: the key, its account, and whether any
+ * enabled webhook endpoint (the account's or an operator's) may want the account's events.
+ */
+export interface KeyPrincipal {
+  accountId: string;
+  keyId: string;
+  account: Account;
+  hasWebhooks: boolean;
+}
+
+export async function findKeyPrincipal(q: Sql, keyHash: string): Promise<KeyPrincipal | null> {
+  const rows = await q.query(
+    `SELECT k.id AS key_id, ${COLS.split(', ')
+      .map((c) => `a.${c}`)
+      .join(', ')},
+            EXISTS (SELECT 1 FROM webhook_endpoints e
+                    WHERE (e.account_id = a.id OR e.account_id IS NULL)
+                      AND e.deleted_at IS NULL AND e.status = 'enabled') AS has_webhooks
+     FROM api_keys k JOIN accounts a ON a.id = k.account_id
+     WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
+    [keyHash],
+    { prepare: true },
+  );
+  const r = rows[0];
+  if (!r) return null;
+  const account = mapAccount(r);
+  return { accountId: account.id, keyId: r.key_id as string, account, hasWebhooks: r.has_webhooks === true };
+}
+
 export async function findAdminTokenByHash(q: Sql, tokenHash: string): Promise<{ id: string } | null> {
   const rows = await q.query<{ id: string }>(
     'SELECT id FROM admin_tokens WHERE token_hash = $1 AND revoked_at IS NULL',

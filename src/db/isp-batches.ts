@@ -480,3 +480,35 @@ export async function listOrderCardPayments(q: Sql, orderId: string): Promise<Or
     gatewayChargeId: r.gateway_charge_id ?? null,
   }));
 }
+
+// ---- pay later: IPs held for an unpaid order (isp_ips status 'held', held_by_order_id) ----
+
+/** The IPs just claimed for `batchId` become held for an unpaid order instead (no batch yet). */
+export async function holdClaimedIps(q: Sql, batchId: string, orderId: string, at: Date): Promise<number> {
+  const rows = await q.query(
+    `UPDATE isp_ips SET status = 'held', batch_id = NULL, held_by_order_id = $2::text, updated_at = $3::timestamptz
+     WHERE batch_id = $1::text AND status = 'allocated' RETURNING id`,
+    [batchId, orderId, at],
+  );
+  return rows.length;
+}
+
+/** The IPs held for an order become its batch's (allocated); returns their ids. */
+export async function allocateHeldIps(q: Sql, orderId: string, batchId: string, at: Date): Promise<string[]> {
+  const rows = await q.query<{ id: string }>(
+    `UPDATE isp_ips SET status = 'allocated', batch_id = $2::text, held_by_order_id = NULL, updated_at = $3::timestamptz
+     WHERE held_by_order_id = $1::text AND status = 'held' RETURNING id`,
+    [orderId, batchId, at],
+  );
+  return rows.map((r) => r.id).sort();
+}
+
+/** The IPs held for an order go back to stock; returns how many. */
+export async function releaseHeldIps(q: Sql, orderId: string, at: Date): Promise<number> {
+  const rows = await q.query(
+    `UPDATE isp_ips SET status = 'available', held_by_order_id = NULL, updated_at = $2::timestamptz
+     WHERE held_by_order_id = $1::text AND status = 'held' RETURNING id`,
+    [orderId, at],
+  );
+  return rows.length;
+}

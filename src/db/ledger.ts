@@ -112,8 +112,8 @@ const payOrderText = new Map<string, string>();
  * $5 time, then the pool's entry id, product and bytes, then the key's scope and key, then the
  * order's parameters.
  */
-function payOrderSql(withPool: boolean, withIdem: boolean): string {
-  const cacheKey = `${withPool}:${withIdem}`;
+function payOrderSql(withPool: boolean, withIdem: boolean, withPriceGuard: boolean): string {
+  const cacheKey = `${withPool}:${withIdem}:${withPriceGuard}`;
   const cached = payOrderText.get(cacheKey);
   if (cached) return cached;
   let n = 5;
@@ -143,9 +143,13 @@ function payOrderSql(withPool: boolean, withIdem: boolean): string {
        WHERE account_scope = ${scope} AND key = ${key} AND EXISTS (SELECT 1 FROM moved)
        RETURNING 1),`;
   }
+  // the prices the order was priced with are still the price book's (see app/price-cache.ts)
+  const priceGuard = withPriceGuard
+    ? ` AND (SELECT version FROM price_book_version WHERE id = 1) = $${++n}::int8`
+    : '';
   const sql = `WITH moved AS (
        UPDATE accounts SET balance_cents = balance_cents + $3::int8, updated_at = $5::timestamptz
-       WHERE id = $2::text AND balance_cents + $3::int8 >= 0 RETURNING balance_cents AS after),
+       WHERE id = $2::text AND balance_cents + $3::int8 >= 0${priceGuard} RETURNING balance_cents AS after),
      cash AS (
        INSERT INTO ledger_entries
          (id, account_id, asset, amount, balance_after, cause, order_id, payment_id, memo, created_at)
@@ -168,7 +172,7 @@ function payOrderSql(withPool: boolean, withIdem: boolean): string {
  * happened, so this is all or nothing without a multi-statement transaction, and the account's
  * row lock is held for one statement instead of several round trips. The statement is prepared
  * (it has four fixed texts; parsing and planning it was most of its cost). Null when the balance
- * does not cover the order (nothing written).
+ * does not cover the order, or `priceVersion` is given and no longer current (nothing written).
  */
 export async function payOrderFromBalance(
   q: Sql,
@@ -180,15 +184,21 @@ export async function payOrderFromBalance(
     /** traffic the order buys, if any: the pool entry's id and the bytes */
     pool: { entryId: string; product: string; bytes: number } | null;
     idem: { scope: string; key: string } | null;
+    /** the price book version the order was priced at: nothing is written unless it is current */
+    priceVersion?: number | null;
     at: Date;
   },
 ): Promise<LedgerEntry | null> {
   const o = p.order;
+  const guard = p.priceVersion !== undefined && p.priceVersion !== null;
   const params: unknown[] = [p.cashEntryId, o.accountId, -o.payable, o.id, p.at];
   if (p.pool) params.push(p.pool.entryId, p.pool.product, p.pool.bytes);
   if (p.idem) params.push(p.idem.scope, p.idem.key);
+  if (guard) params.push(p.priceVersion);
   params.push(...orderInsertParams(o, p.cause));
-  const rows = await q.query(payOrderSql(p.pool !== null, p.idem !== null), params, { prepare: true });
+  const rows = await q.query(payOrderSql(p.pool !== null, p.idem !== null, guard), params, {
+    prepare: true,
+  });
   return rows[0] ? mapLedgerEntry(rows[0]) : null;
 }
 

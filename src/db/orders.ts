@@ -257,3 +257,67 @@ export async function listOrders(q: Sql, f: OrderFilter): Promise<Order[]> {
   }
   return rows.map((r) => mapOrder(r, byOrder.get(r.id as string) ?? []));
 }
+
+// ---- pay later (issue 4 item 2): additive, used by app/place-unpaid-order.ts and app/pay-order.ts ----
+
+/** What an unpaid order still needs when it is paid (orders.pay_later, migration 012). */
+export interface PayLaterRecord {
+  /** vouchers named at creation, spent at payment unless the payment names others */
+  vouchers: string[];
+  /** ISP: the batch's request (subuser, term, renewal) */
+  isp?: { subuserId: string; months: number; autoRenew: boolean };
+}
+
+export async function setPayLater(q: Sql, orderId: string, r: PayLaterRecord): Promise<void> {
+  await q.query('UPDATE orders SET pay_later = $2::jsonb WHERE id = $1::text', [orderId, JSON.stringify(r)]);
+}
+
+export async function getPayLater(q: Sql, orderId: string): Promise<PayLaterRecord | null> {
+  const rows = await q.query<{ pay_later: PayLaterRecord | null }>(
+    'SELECT pay_later FROM orders WHERE id = $1::text',
+    [orderId],
+  );
+  return rows[0]?.pay_later ?? null;
+}
+
+/**
+ * Writes an order's amounts as paid: each line's voucher, payable and paid (by id) and the order's
+ * totals (the sums of its lines, computed by the caller). The caller holds the order's lock.
+ */
+export async function setOrderAmounts(q: Sql, o: Order): Promise<void> {
+  await q.query(
+    `WITH lines AS (
+       UPDATE order_line_items li SET voucher_cents = l.voucher, payable_cents = l.payable, paid_cents = l.paid
+       FROM jsonb_to_recordset($7::jsonb) AS l(id text, voucher bigint, payable bigint, paid bigint)
+       WHERE li.order_id = $1::text AND li.id = l.id RETURNING 1)
+     UPDATE orders SET original_cents = $2::int8, discount_cents = $3::int8, voucher_cents = $4::int8,
+       payable_cents = $5::int8, paid_cents = $6::int8
+     WHERE id = $1::text`,
+    [
+      o.id,
+      o.original,
+      o.discount,
+      o.voucher,
+      o.payable,
+      o.paid,
+      JSON.stringify(
+        o.lines.map((l) => ({ id: l.id, voucher: l.voucher, payable: l.payable, paid: l.paid })),
+      ),
+    ],
+  );
+}
+
+/** Unpaid orders whose time to be paid has run out (index orders_unpaid_idx), oldest deadline first. */
+export async function listDueUnpaidOrders(
+  q: Sql,
+  now: Date,
+  limit: number,
+): Promise<{ id: string; accountId: string; holdsStock: boolean }[]> {
+  const rows = await q.query<{ id: string; account_id: string; holds: boolean }>(
+    `SELECT id, account_id, product = 'isp' AS holds FROM orders
+     WHERE payment_status = 'pending_payment' AND unpaid_cancel_at <= $1::timestamptz
+     ORDER BY unpaid_cancel_at, id LIMIT $2::int8`,
+    [now, limit],
+  );
+  return rows.map((r) => ({ id: r.id, accountId: r.account_id, holdsStock: r.holds }));
+}

@@ -31,6 +31,24 @@ export async function listPrices(q: Sql, product?: string): Promise<PriceRow[]> 
   return rows.map(mapPrice);
 }
 
+/** The product's prices with the price book's version (migration 015), read together. */
+export async function listPricesVersioned(
+  q: Sql,
+  product: string,
+): Promise<{ version: number; rows: PriceRow[] }> {
+  const rows = await q.query(
+    `SELECT v.version, p.product, p.code, p.unit, p.min_quantity, p.unit_price4, p.updated_at
+     FROM price_book_version v LEFT JOIN price_book p ON p.product = $1
+     WHERE v.id = 1 ORDER BY p.min_quantity, p.code`,
+    [product],
+    { prepare: true },
+  );
+  return {
+    version: rows[0]?.version as number,
+    rows: rows.filter((r) => r.product !== null).map(mapPrice),
+  };
+}
+
 export async function upsertPrice(
   q: Sql,
   p: { product: string; code: string; unit: string; minQuantity: number; unitPrice4: number; at: Date },

@@ -87,3 +87,23 @@ export async function listVouchers(
   );
   return rows.map(mapVoucher);
 }
+
+/**
+ * The account's vouchers among `ids` (another account's are simply not returned), locked FOR
+ * UPDATE in id order when `lock` (so two orders naming the same vouchers in any order cannot
+ * deadlock). The conditional decrement of ledger.moveVoucher stays the guard against overspending.
+ */
+export async function findVouchers(
+  q: Sql,
+  accountId: string,
+  ids: readonly string[],
+  opts: { lock: boolean },
+): Promise<Voucher[]> {
+  if (ids.length === 0) return [];
+  const rows = await q.query(
+    `SELECT ${COLS} FROM vouchers WHERE account_id = $1::text AND id = ANY($2::text[])
+     ORDER BY id${opts.lock ? ' FOR UPDATE' : ''}`,
+    [accountId, [...ids]],
+  );
+  return rows.map(mapVoucher);
+}

@@ -23,8 +23,10 @@ export const errorStatus = {
   city_not_selectable: 422,
   compute_power_mismatch: 422,
   voucher_not_applicable: 422,
+  voucher_invalid: 422,
   card_invalid: 422,
   card_expired: 422,
+  refund_exceeds_paid: 422,
   rate_limited: 429,
 } as const;
 

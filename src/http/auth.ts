@@ -6,12 +6,19 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../app/deps.ts';
 import { sha256Hex, timingSafeEqualHex } from '../app/secrets.ts';
-import { findAccountIdByKeyHash, findAdminTokenByHash } from '../db/accounts.ts';
+import {
+  findAccountIdByKeyHash,
+  findAdminTokenByHash,
+  findKeyPrincipal,
+  type KeyPrincipal,
+} from '../db/accounts.ts';
 import { fail } from './errors.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
     accountId: string;
+    /** the key's account as read at authentication (a snapshot: writes re-check under locks) */
+    principal: KeyPrincipal;
     adminId: string;
   }
 }
@@ -28,9 +35,10 @@ export function customerAuth(deps: Deps) {
     const token = bearer(req);
     if (!token)
       return fail(reply, 'unauthenticated', 'Missing or malformed Authorization: Bearer <api key> header');
-    const found = await findAccountIdByKeyHash(deps.db, sha256Hex(token));
+    const found = await findKeyPrincipal(deps.db, sha256Hex(token));
     if (!found) return fail(reply, 'unauthenticated', 'Invalid API key');
     req.accountId = found.accountId;
+    req.principal = found;
   };
 }
 

@@ -1,7 +1,12 @@
 /** API shapes of domain objects: snake_case, typed ids, USD amounts with two decimals. */
+import { type BatchView, batchCredentials } from '../app/isp-batches.ts';
+import type { StockAlertView } from '../app/stock-alerts.ts';
 import type { Account } from '../db/accounts.ts';
 import type { LedgerEntry } from '../db/ledger.ts';
+import type { Payment } from '../db/payments.ts';
+import { graceUntil } from '../domain/batch-lifecycle.ts';
 import type { LineItem, Order, OrderEvent } from '../domain/order.ts';
+import type { Allowances } from '../domain/replacement-quota.ts';
 import { price, usd } from './json.ts';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -99,6 +104,86 @@ export function presentLedgerEntry(e: LedgerEntry) {
     payment_id: e.paymentId,
     memo: e.memo,
     created_at: iso(e.createdAt),
+  };
+}
+
+/** A batch's replacement and refresh allowances for its current billing period. */
+export function presentAllowances(a: Allowances) {
+  return {
+    replacements_used: a.replacements_used,
+    replacements_left: a.replacements_left,
+    replacements_quota: a.replacements_quota,
+    unlimited_until: iso(a.unlimited_until),
+    refresh_used: a.refresh_used,
+    resets_at: iso(a.resets_at),
+  };
+}
+
+/** An ISP batch (SPEC §6), as the batch routes and the `isp_batch.*` events show it. */
+export function presentBatch(b: BatchView) {
+  const creds = batchCredentials(b);
+  return {
+    id: b.id,
+    object: 'isp_batch',
+    status: b.status,
+    order_id: b.orderId,
+    subuser: b.subuserId,
+    username: creds.username,
+    password: creds.password,
+    password_source: b.ownPassword === null ? 'subuser' : 'batch',
+    country: b.country,
+    city: b.city,
+    asn: b.asn,
+    quantity: b.quantity,
+    months: b.months,
+    auto_renew: b.autoRenew,
+    substitution: b.substitution,
+    period_started_at: iso(b.periodStartedAt),
+    expires_at: iso(b.expiresAt),
+    // set when the batch expires; until then, when it would end if not renewed
+    grace_until: iso(b.graceUntil ?? (b.expiresAt ? graceUntil(b.expiresAt) : null)),
+    ready_at: iso(b.readyAt),
+    released_at: iso(b.releasedAt),
+    allowances: b.allowances ? presentAllowances(b.allowances) : null,
+    created_at: iso(b.createdAt),
+    updated_at: iso(b.updatedAt),
+  };
+}
+
+/** A stock alert (SPEC §6), as /v1/alerts and the `inventory.available` event show it. */
+export function presentAlert(a: StockAlertView) {
+  return {
+    id: a.id,
+    object: 'stock_alert',
+    country: a.country,
+    city: a.city,
+    asn: a.asn,
+    minimum: a.minimum,
+    armed: a.armed,
+    available: a.available,
+    last_fired_at: iso(a.lastFiredAt),
+    created_at: iso(a.createdAt),
+  };
+}
+
+/**
+ * A card payment (the `payment.failed` event's object): what it paid for (`purpose`, and
+ * `order_id` for an order: the id the order has, or would have had — a pay-now order whose card
+ * is declined is not created), the amount charged to the card, and why it failed.
+ */
+export function presentPayment(p: Payment) {
+  return {
+    id: p.id,
+    object: 'payment',
+    purpose: p.purpose,
+    order_id: p.orderId,
+    payment_method: p.paymentMethodId,
+    amount_usd: usd(p.amountCents),
+    status: p.status,
+    failure_code: p.failureCode,
+    failure_message: p.failureMessage,
+    created_at: iso(p.createdAt),
+    updated_at: iso(p.updatedAt),
   };
 }
 

@@ -1,5 +1,10 @@
 /** Every job kind the worker knows. */
 import { CARD_REFUND_JOB, finishCardRefund } from '../app/cancel-order.ts';
+import {
+  CANCEL_UNPAID_JOB,
+  CANCEL_UNPAID_SWEEP_JOB,
+  cancelDueUnpaidOrders,
+} from '../app/cancel-unpaid-order.ts';
 import { PROVISION_JOB } from '../app/place-isp-order.ts';
 import { recoverPayments } from '../app/recover-payments.ts';
 import { SERVE_WAIT_QUEUE_JOB, serveWaitQueue } from '../app/serve-wait-queue.ts';
@@ -29,6 +34,20 @@ export const jobKinds: Record<string, JobKind> = {
   // the card part of a cancelled order's refund, if the request died before finishing it
   [CARD_REFUND_JOB]: {
     handler: async (deps, job) => finishCardRefund(deps, String(job.payload.order_id)),
+  },
+  // unpaid (pay later) orders past their deadline: a one-off job at each order's deadline, and a
+  // periodic sweep as a safety net; both cancel every order due now (app/cancel-unpaid-order.ts)
+  [CANCEL_UNPAID_JOB]: {
+    handler: async (deps) => {
+      await cancelDueUnpaidOrders(deps);
+    },
+  },
+  [CANCEL_UNPAID_SWEEP_JOB]: {
+    everySeconds: 300,
+    handler: async (deps) => {
+      const n = await cancelDueUnpaidOrders(deps);
+      if (n > 0) deps.log.info({ cancelled: n }, 'unpaid orders cancelled');
+    },
   },
   recover_payments: {
     everySeconds: 30,

@@ -1,25 +1,92 @@
 /**
  * Operators' order management (SPEC §8, §11 "see any order"): every account's orders with the
- * customer list's filters plus `account`, and any order's detail with its events.
+ * customer list's filters plus `account`, and any order's detail with its events; refunds to the
+ * sources with a dry run (SPEC §4, §5) and the retry of a failed card refund (§11).
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../../app/deps.ts';
 import { findOrder, searchOrders } from '../../app/query-orders.ts';
+import { MAX_REFUND_REASON, type RefundOutcome, refundOrder, retryRefund } from '../../app/refund-order.ts';
+import { formatUsd } from '../../domain/money.ts';
 import type { Order, OrderEvent } from '../../domain/order.ts';
+import type { RefundPlan } from '../../domain/refund-plan.ts';
 import { reply } from '../errors.ts';
+import { usd } from '../json.ts';
 import { page, presentOrder } from '../present.ts';
-import { idParam } from '../schemas.ts';
+import { idParam, usdCents } from '../schemas.ts';
 import { endOfCreatedTo, orderListQuery } from './orders.ts';
 
 const adminOrderListQuery = orderListQuery.extend({
   account: z.string().min(1).max(64).optional().describe('only this account’s orders (acc_…)'),
 });
 
+const refundBody = z.strictObject({
+  amount_usd: usdCents
+    .optional()
+    .describe('greater than 0 and at most what is left to refund; omit for everything left'),
+  reason: z
+    .string()
+    .trim()
+    .min(1)
+    .max(MAX_REFUND_REASON)
+    .describe('why, kept with the refund and in the order events'),
+  dry_run: z.boolean().optional().describe('true: show the plan with every term, change nothing'),
+});
+
 /** The customer's order envelope plus whose order it is. */
 function presentAdminOrder(o: Order, events?: OrderEvent[]) {
   return { ...presentOrder(o, events), account: o.accountId };
+}
+
+/** A refund plan with every term of its formulas (SPEC §4 dry runs). */
+export function presentRefundPlan(p: RefundPlan) {
+  const f = formatUsd;
+  const vouchers = p.toVouchers.reduce((s, v) => s + v.amount, 0);
+  return {
+    paid_usd: usd(p.paid),
+    paid_by_card_usd: usd(p.paidByCard),
+    paid_by_balance_usd: usd(p.paidByBalance),
+    paid_by_vouchers_usd: usd(p.paidByVouchers),
+    already_refunded_usd: usd(p.alreadyRefunded),
+    refundable_usd: usd(p.refundable),
+    requested_usd: usd(p.requested),
+    to_card_usd: usd(p.toCard),
+    card_refunds: p.cardParts.map((c) => ({ payment_id: c.paymentId, amount_usd: usd(c.amount) })),
+    to_balance_usd: usd(p.toBalance),
+    to_vouchers: p.toVouchers.map((v) => ({
+      voucher_id: v.voucherId,
+      amount_usd: usd(v.amount),
+      forfeited: v.forfeited,
+    })),
+    forfeited_usd: usd(p.forfeited),
+    remaining_usd: usd(p.remaining),
+    resulting_payment_status: p.resultingPaymentStatus,
+    formula: {
+      paid: `${f(p.paidByCard)} card + ${f(p.paidByBalance)} balance + ${f(p.paidByVouchers)} vouchers = ${f(p.paid)}`,
+      refundable: `${f(p.paid)} paid − ${f(p.alreadyRefunded)} already refunded = ${f(p.refundable)}`,
+      requested: `${f(p.toCard)} to card + ${f(p.toBalance)} to balance + ${f(vouchers)} to vouchers (${f(p.forfeited)} of it forfeited) = ${f(p.requested)}`,
+      remaining: `${f(p.refundable)} refundable − ${f(p.requested)} requested = ${f(p.remaining)}`,
+    },
+  };
+}
+
+/** A dry run: the plan; a refund: the order with the refund and its plan. */
+export function presentRefundOutcome(r: RefundOutcome) {
+  if (!r.refund) {
+    return { object: 'refund_plan', dry_run: true, order: r.order.id, ...presentRefundPlan(r.plan) };
+  }
+  return {
+    ...presentAdminOrder(r.order),
+    refund: {
+      id: r.refund.id,
+      object: 'refund',
+      status: r.refund.status,
+      reason: r.refund.reason,
+      ...presentRefundPlan(r.plan),
+    },
+  };
 }
 
 export function adminOrderRoutes(app: FastifyInstance, deps: Deps) {
@@ -58,5 +125,47 @@ export function adminOrderRoutes(app: FastifyInstance, deps: Deps) {
     },
     async (req, res) =>
       reply(res, await findOrder(deps, null, req.params.id), (o) => presentAdminOrder(o.order, o.events)),
+  );
+  r.post(
+    '/admin/v1/orders/:id/refund',
+    {
+      schema: {
+        tags: ['admin', 'orders'],
+        summary:
+          'Refund an order to its sources (card, balance, vouchers), or show the plan with dry_run: true',
+        params: idParam,
+        body: refundBody,
+      },
+    },
+    async (req, res) =>
+      reply(
+        res,
+        await refundOrder(deps, {
+          orderId: req.params.id,
+          accountId: null,
+          ...(req.body.amount_usd !== undefined ? { amountCents: req.body.amount_usd } : {}),
+          reason: req.body.reason,
+          dryRun: req.body.dry_run === true,
+          requestedBy: `admin:${req.adminId}`,
+          ...(req.idem ? { idem: req.idem } : {}),
+        }),
+        presentRefundOutcome,
+      ),
+  );
+  r.post(
+    '/admin/v1/orders/:id/refund/retry',
+    {
+      schema: {
+        tags: ['admin', 'orders'],
+        summary: 'Retry the failed card part of a refund (refund_failed → refunding → refunded)',
+        params: idParam,
+      },
+    },
+    async (req, res) =>
+      reply(
+        res,
+        await retryRefund(deps, { orderId: req.params.id, requestedBy: `admin:${req.adminId}` }),
+        presentRefundOutcome,
+      ),
   );
 }

@@ -8,12 +8,11 @@ import {
   createStockAlert,
   findStockAlert,
   removeStockAlert,
-  type StockAlertView,
   searchStockAlerts,
 } from '../../app/stock-alerts.ts';
 import { ASN_MAX } from '../../domain/isp-pricing.ts';
 import { reply } from '../errors.ts';
-import { page } from '../present.ts';
+import { page, presentAlert } from '../present.ts';
 import { idParam, listQuery } from '../schemas.ts';
 
 const alertBody = z.strictObject({
@@ -34,22 +33,7 @@ const alertBody = z.strictObject({
     .describe('fire when at least this many IPs are available'),
 });
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
-
-export function presentAlert(a: StockAlertView) {
-  return {
-    id: a.id,
-    object: 'stock_alert',
-    country: a.country,
-    city: a.city,
-    asn: a.asn,
-    minimum: a.minimum,
-    armed: a.armed,
-    available: a.available,
-    last_fired_at: iso(a.lastFiredAt),
-    created_at: iso(a.createdAt),
-  };
-}
+export { presentAlert };
 
 export function alertRoutes(app: FastifyInstance, deps: Deps) {
   const r = app.withTypeProvider<ZodTypeProvider>();

@@ -6,65 +6,18 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../../app/deps.ts';
-import {
-  type BatchView,
-  batchCredentials,
-  batchIpList,
-  findBatch,
-  searchBatches,
-} from '../../app/isp-batches.ts';
+import { batchIpList, findBatch, searchBatches } from '../../app/isp-batches.ts';
 import { refreshBatch } from '../../app/refresh-batch.ts';
 import { releaseBatch } from '../../app/release-batch.ts';
 import { quoteRenewal, renewBatch } from '../../app/renew-batch.ts';
 import { type IpReplacement, replaceIp } from '../../app/replace-ip.ts';
 import { rotateBatchPassword } from '../../app/rotate-batch-password.ts';
 import { updateBatch } from '../../app/update-batch.ts';
-import { BATCH_STATUSES, graceUntil } from '../../domain/batch-lifecycle.ts';
+import { BATCH_STATUSES } from '../../domain/batch-lifecycle.ts';
 import { reply, sendError } from '../errors.ts';
 import { price, usd } from '../json.ts';
-import { page, presentOrder } from '../present.ts';
+import { page, presentAllowances, presentBatch, presentOrder } from '../present.ts';
 import { idParam, listQuery } from '../schemas.ts';
-
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
-
-export function presentBatch(b: BatchView) {
-  const creds = batchCredentials(b);
-  return {
-    id: b.id,
-    object: 'isp_batch',
-    status: b.status,
-    order_id: b.orderId,
-    subuser: b.subuserId,
-    username: creds.username,
-    password: creds.password,
-    password_source: b.ownPassword === null ? 'subuser' : 'batch',
-    country: b.country,
-    city: b.city,
-    asn: b.asn,
-    quantity: b.quantity,
-    months: b.months,
-    auto_renew: b.autoRenew,
-    substitution: b.substitution,
-    period_started_at: iso(b.periodStartedAt),
-    expires_at: iso(b.expiresAt),
-    // set when the batch expires; until then, when it would end if not renewed
-    grace_until: iso(b.graceUntil ?? (b.expiresAt ? graceUntil(b.expiresAt) : null)),
-    ready_at: iso(b.readyAt),
-    released_at: iso(b.releasedAt),
-    allowances: b.allowances
-      ? {
-          replacements_used: b.allowances.replacements_used,
-          replacements_left: b.allowances.replacements_left,
-          replacements_quota: b.allowances.replacements_quota,
-          unlimited_until: iso(b.allowances.unlimited_until),
-          refresh_used: b.allowances.refresh_used,
-          resets_at: iso(b.allowances.resets_at),
-        }
-      : null,
-    created_at: iso(b.createdAt),
-    updated_at: iso(b.updatedAt),
-  };
-}
 
 const batchListQuery = listQuery.extend({
   status: z.enum(BATCH_STATUSES).optional().describe('only batches in this status'),
@@ -233,7 +186,6 @@ function presentIp(ip: { id: string; ip: string; port: number; country: string; 
 }
 
 function presentReplacement(r: IpReplacement) {
-  const a = r.allowances;
   return {
     id: r.id,
     object: 'ip_replacement',
@@ -245,14 +197,7 @@ function presentReplacement(r: IpReplacement) {
     counts_toward_quota: r.countsTowardQuota,
     charge_usd: usd(r.charge),
     order_id: r.orderId,
-    allowances: {
-      replacements_used: a.replacements_used,
-      replacements_left: a.replacements_left,
-      replacements_quota: a.replacements_quota,
-      unlimited_until: iso(a.unlimited_until),
-      refresh_used: a.refresh_used,
-      resets_at: iso(a.resets_at),
-    },
+    allowances: presentAllowances(r.allowances),
     dry_run: r.dryRun,
     created_at: r.at.toISOString(),
   };

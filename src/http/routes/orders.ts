@@ -3,7 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { cancelOrder } from '../../app/cancel-order.ts';
+import { cancelUnpaidOrder } from '../../app/cancel-unpaid-order.ts';
 import type { Deps } from '../../app/deps.ts';
+import { payPendingOrder } from '../../app/pay-order.ts';
 import type { StockPreview } from '../../app/place-isp-order.ts';
 import { placeOrder } from '../../app/place-order.ts';
 import type { OrderInput } from '../../app/price-order.ts';
@@ -16,6 +18,29 @@ import { usd } from '../json.ts';
 import { page, presentOrder } from '../present.ts';
 import { idParam, listQuery } from '../schemas.ts';
 
+const vouchersField = z
+  .array(z.string().min(1).max(64))
+  .max(10)
+  .optional()
+  .describe(
+    'vouchers (vch_…) to spend first, in this order, each taking min(its remaining, what is still payable); at most 10, each once',
+  );
+
+const payField = z
+  .enum(['now', 'later'])
+  .optional()
+  .describe(
+    'now (default): paid inside the request; later: the order stays pending_payment (ISP stock held) until POST /v1/orders/{id}/pay, or is cancelled',
+  );
+
+export const payOrderBody = z
+  .strictObject({
+    vouchers: vouchersField.describe(
+      'vouchers to spend instead of those named when the order was placed (omit to spend those)',
+    ),
+  })
+  .nullish();
+
 export const bandwidthOrderBody = z.strictObject({
   product: z.enum(['residential', 'mobile']).describe('bandwidth product'),
   gb: z.number().describe('GB of traffic, an integer from 1 to 100,000'),
@@ -23,7 +48,8 @@ export const bandwidthOrderBody = z.strictObject({
     .enum(PLAN_CODES as [string, ...string[]])
     .optional()
     .describe('plan tier; default: the cheapest the quantity meets'),
-  pay: z.literal('now').optional().describe('pay inside the request (default)'),
+  pay: payField,
+  vouchers: vouchersField,
 });
 
 export const ispOrderBody = z.strictObject({
@@ -50,7 +76,8 @@ export const ispOrderBody = z.strictObject({
     .default('fail')
     .describe('short stock: fail (422), wait (paid, delivered when stock arrives), or substitute'),
   auto_renew: z.boolean().optional().describe('renew automatically a day before expiry'),
-  pay: z.literal('now').optional().describe('pay inside the request (default)'),
+  pay: payField,
+  vouchers: vouchersField,
 });
 
 export const orderBody = z.discriminatedUnion('product', [bandwidthOrderBody, ispOrderBody]);
@@ -120,7 +147,10 @@ export function orderRoutes(app: FastifyInstance, deps: Deps) {
     async (req, res) => {
       const result = await placeOrder(deps, {
         accountId: req.accountId,
+        principal: req.principal,
         input: orderInput(req.body),
+        pay: req.body.pay ?? 'now',
+        vouchers: req.body.vouchers ?? [],
         ...(req.idem ? { idem: req.idem } : {}),
       });
       return reply(res, result, (o) => presentOrder(o));
@@ -131,10 +161,12 @@ export function orderRoutes(app: FastifyInstance, deps: Deps) {
     { schema: { tags: ['orders'], summary: 'Price an order without placing it', body: orderBody } },
     async (req, res) => {
       const input = orderInput(req.body);
-      return reply(res, await quoteOrder(deps, { accountId: req.accountId, input }), (q) => ({
+      const vouchers = req.body.vouchers ?? [];
+      return reply(res, await quoteOrder(deps, { accountId: req.accountId, input, vouchers }), (q) => ({
         ...presentOrder(q.order),
         object: 'order_quote',
         payment: {
+          from_voucher_usd: usd(q.payment.fromVoucher),
           from_balance_usd: usd(q.payment.fromBalance),
           from_card_usd: usd(q.payment.fromCard),
           arrears_covered_usd: usd(q.payment.arrearsCovered),
@@ -145,19 +177,46 @@ export function orderRoutes(app: FastifyInstance, deps: Deps) {
     },
   );
   r.post(
+    '/v1/orders/:id/pay',
+    {
+      schema: {
+        tags: ['orders'],
+        summary: 'Pay an order placed with pay later: vouchers, then the balance, then the default card',
+        params: idParam,
+        body: payOrderBody,
+      },
+    },
+    async (req, res) => {
+      const result = await payPendingOrder(deps, {
+        accountId: req.accountId,
+        orderId: req.params.id,
+        ...(req.body?.vouchers ? { vouchers: req.body.vouchers } : {}),
+        ...(req.idem ? { idem: req.idem } : {}),
+      });
+      return reply(res, result, (o) => presentOrder(o));
+    },
+  );
+  r.post(
     '/v1/orders/:id/cancel',
     {
       schema: {
         tags: ['orders'],
-        summary: 'Cancel an order: for now an ISP order still waiting for stock, with a full refund',
+        summary:
+          'Cancel an order: an unpaid (pending_payment) order, releasing its held stock; or an ISP order still waiting for stock, with a full refund',
         params: idParam,
         body: z.strictObject({}).nullish(),
       },
     },
-    async (req, res) =>
-      reply(res, await cancelOrder(deps, { accountId: req.accountId, orderId: req.params.id }), (o) =>
-        presentOrder(o),
-      ),
+    async (req, res) => {
+      const cmd = { accountId: req.accountId, orderId: req.params.id };
+      // dispatch on the order's state; each use-case checks it again under the order's lock
+      const current = await findOrder(deps, req.accountId, req.params.id);
+      const result =
+        current.ok && current.value.order.paymentStatus === 'pending_payment'
+          ? await cancelUnpaidOrder(deps, { ...cmd, cause: 'cancelled by the customer before paying' })
+          : await cancelOrder(deps, cmd);
+      return reply(res, result, (o) => presentOrder(o));
+    },
   );
   r.get(
     '/v1/orders/:id',
