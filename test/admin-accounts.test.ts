@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../src/app/secrets.ts';
 import { type Harness, harness } from './support/harness.ts';
+import { uniqueName } from './support/unique.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -10,8 +11,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-let n = 0;
-const email = (tag = 'op') => `${tag}-${++n}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+const email = (tag = 'op') => `${uniqueName(tag)}@example.com`;
 
 function createAccount(body: unknown) {
   return h.call('POST', '/admin/v1/accounts', { admin: true, body });

@@ -4,10 +4,8 @@
  * with its events; customer keys never open them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { priceOrder } from '../src/app/price-order.ts';
-import { insertOrder } from '../src/db/orders.ts';
-import type { Order } from '../src/domain/order.ts';
 import { type Harness, harness } from './support/harness.ts';
+import { newOrder, nextDayAtTen, storedOrder } from './support/orders.ts';
 
 let h: Harness;
 let a: { id: string; key: string };
@@ -32,52 +30,34 @@ async function ids(query: string): Promise<string[]> {
   return (await list(query)).data.map((x) => x.id);
 }
 
-async function place(key: string, product: 'residential' | 'mobile', gb = 1): Promise<string> {
-  const res = await h.call('POST', '/v1/orders', { key, body: { product, gb } });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json().id;
-}
-
-/** An order in a state the API cannot produce yet, written through the store (no money moves). */
-async function stored(
-  accountId: string,
-  product: 'residential' | 'mobile',
-  state: Pick<Order, 'type' | 'status' | 'paymentStatus'>,
-): Promise<string> {
-  const priced = await priceOrder(h.db, h.deps.ids, accountId, { product, gb: 1 }, await h.clock.now());
-  if (!priced.ok) throw new Error(priced.error.message);
-  await insertOrder(h.db, { ...priced.value, ...state }, 'test fixture');
-  return priced.value.id;
-}
-
 beforeAll(async () => {
   h = await harness({ ORDERDESK_RATE_READS_PER_SECOND: '100000' });
   a = await h.customer({ balanceUsd: 1000, kyc: true });
   b = await h.customer({ balanceUsd: 1000, kyc: true });
-  // a known UTC day, 10:00
-  const now = await h.clock.now();
-  const next = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1, 10);
-  await h.clock.advance((next - now.getTime()) / 1000);
-  day = (await h.clock.now()).toISOString().slice(0, 10);
-  o.o1 = await place(a.key, 'residential'); // 10:00
+  day = await nextDayAtTen(h);
+  o.o1 = await newOrder(h, a.key, 'residential'); // 10:00
   await h.clock.advance(3600);
-  o.o2 = await place(b.key, 'mobile'); // 11:00
+  o.o2 = await newOrder(h, b.key, 'mobile'); // 11:00
   await h.clock.advance(3600);
-  o.o3 = await stored(a.id, 'mobile', {
+  o.o3 = await storedOrder(h, a.id, 'mobile', {
     type: 'renew',
     status: 'provisioning',
     paymentStatus: 'pending_payment',
   }); // 12:00
   await h.clock.advance(3600);
-  o.o4 = await stored(b.id, 'residential', {
+  o.o4 = await storedOrder(h, b.id, 'residential', {
     type: 'change',
     status: 'completed',
     paymentStatus: 'refunded',
   }); // 13:00
   await h.clock.advance(3600);
-  o.o5 = await place(a.key, 'mobile', 2); // 14:00
+  o.o5 = await newOrder(h, a.key, 'mobile', 2); // 14:00
   await h.clock.advance(24 * 3600);
-  o.o6 = await stored(b.id, 'mobile', { type: 'renew', status: 'cancelled', paymentStatus: 'cancelled' }); // next day 14:00
+  o.o6 = await storedOrder(h, b.id, 'mobile', {
+    type: 'renew',
+    status: 'cancelled',
+    paymentStatus: 'cancelled',
+  }); // next day 14:00
 });
 afterAll(async () => {
   await h?.close();

@@ -5,48 +5,30 @@
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addPaymentMethod } from '../src/app/add-payment-method.ts';
 import { adjustBalance } from '../src/app/adjust-balance.ts';
 import { createAccount } from '../src/app/create-account.ts';
 import { placeOrder } from '../src/app/place-order.ts';
 import { openContext } from '../src/cli/context.ts';
-import { run } from '../src/cli/main.ts';
-import { openPglite } from '../src/db/client.ts';
 import { lockFilePath } from '../src/db/data-dir-lock.ts';
 import type { Result } from '../src/domain/errors.ts';
-import { freshDb, TEMPLATE_DUMP, type TestDb } from './support/test-db.ts';
+import { type CliEnv, cliEnv, type Ran, runCli } from './support/cli-env.ts';
+import type { TestDb } from './support/test-db.ts';
 
+let cli: CliEnv;
 let dataDir: string;
-let pg: TestDb | null = null;
+let pg: TestDb | null;
 let env: Record<string, string | undefined>;
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderdesk-cli-'));
-  env = { ...process.env, DATA_DIR: dataDir, ORDERDESK_TEST_CLOCK: '', LOG_LEVEL: 'silent' };
-  if (process.env.DATABASE_URL) {
-    pg = await freshDb();
-    env.DATABASE_URL = pg.url!;
-  } else {
-    delete env.DATABASE_URL;
-    // a migrated copy of the test template: a child process then skips initdb (≈3 s, 800 MB)
-    const seed = await openPglite(path.join(dataDir, 'pglite'), new Blob([fs.readFileSync(TEMPLATE_DUMP)]));
-    await seed.close();
-  }
+  cli = await cliEnv('orderdesk-cli-');
+  ({ dataDir, pg, env } = cli);
 });
 
 afterAll(async () => {
-  await pg?.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await cli?.close();
 });
-
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 /** `orderdesk …` as a child process (through bin/orderdesk.js when viaBin). */
 function orderdesk(args: string[], opts: { viaBin?: boolean } = {}): Promise<Ran> {
@@ -65,19 +47,8 @@ function orderdesk(args: string[], opts: { viaBin?: boolean } = {}): Promise<Ran
 }
 
 /** The same command in this process (cheaper than a child), capturing its output. */
-async function inProcess(args: string[]): Promise<Ran> {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(args, {
-    env,
-    out: (t) => {
-      stdout += t;
-    },
-    err: (t) => {
-      stderr += t;
-    },
-  });
-  return { code, stdout, stderr };
+function inProcess(args: string[]): Promise<Ran> {
+  return runCli(env, args);
 }
 
 describe('orderdesk CLI (SPEC §11)', () => {

@@ -62,7 +62,7 @@ async function claimedElsewhere(accountId: string, idem: string, leaseUntil: Dat
   const claimed = await claimKey(h.db, {
     scope: accountId,
     key: idem,
-    requestHash: requestHash('POST', '/v1/orders', ONE_GB),
+    requestHash: await requestHash(h.db, 'POST', '/v1/orders', ONE_GB),
     now: await h.clock.now(),
     leaseUntil,
     expiredBefore: new Date(0),

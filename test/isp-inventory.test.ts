@@ -4,15 +4,12 @@
  * they can buy, per ASN, with the cities on offer and the price.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ImportRowInput, importInventory } from '../src/app/import-inventory.ts';
-import { run } from '../src/cli/main.ts';
-import { openPglite } from '../src/db/client.ts';
 import { loadDemoStock } from '../src/demo.ts';
+import { type CliEnv, cliEnv, runCli } from './support/cli-env.ts';
 import { type Harness, harness } from './support/harness.ts';
-import { freshDb, TEMPLATE_DUMP, type TestDb } from './support/test-db.ts';
 
 let h: Harness;
 let customer: { id: string; key: string };
@@ -381,44 +378,18 @@ describe('stock arriving by import', () => {
 });
 
 describe('orderdesk inventory import / show (SPEC §11)', () => {
-  let dataDir: string;
-  let pg: TestDb | null = null;
-  let env: Record<string, string | undefined>;
-
+  let t: CliEnv;
   beforeAll(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderdesk-inv-'));
-    env = { ...process.env, DATA_DIR: dataDir, ORDERDESK_TEST_CLOCK: '', LOG_LEVEL: 'silent' };
-    if (process.env.DATABASE_URL) {
-      pg = await freshDb();
-      env.DATABASE_URL = pg.url!;
-    } else {
-      delete env.DATABASE_URL;
-      const seed = await openPglite(path.join(dataDir, 'pglite'), new Blob([fs.readFileSync(TEMPLATE_DUMP)]));
-      await seed.close();
-    }
+    t = await cliEnv('orderdesk-inv-');
   });
   afterAll(async () => {
-    await pg?.close();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    await t?.close();
   });
 
-  async function cli(args: string[]) {
-    let stdout = '';
-    let stderr = '';
-    const code = await run(args, {
-      env,
-      out: (t) => {
-        stdout += t;
-      },
-      err: (t) => {
-        stderr += t;
-      },
-    });
-    return { code, stdout, stderr };
-  }
+  const cli = (args: string[]) => runCli(t.env, args);
 
   it('imports a CSV file with a summary, skips the bad rows, and shows the stock', async () => {
-    const file = path.join(dataDir, 'stock.csv');
+    const file = path.join(t.dataDir, 'stock.csv');
     fs.writeFileSync(
       file,
       'ip,port,country,city,asn\n203.0.113.1,8000,us,newyork,7922\n203.0.113.2,8000,us,newyork,7922\nbad,8000,us,newyork,7922\n',
@@ -443,7 +414,7 @@ describe('orderdesk inventory import / show (SPEC §11)', () => {
     });
     const text = await cli(['inventory', 'show', '--text']);
     expect(text.stdout).toContain('available 2  held 0  allocated 0');
-    const missing = await cli(['inventory', 'import', path.join(dataDir, 'nope.csv')]);
+    const missing = await cli(['inventory', 'import', path.join(t.dataDir, 'nope.csv')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('cannot read');
   });

@@ -2,8 +2,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { placeOrder } from '../src/app/place-order.ts';
 import { recoverPayments } from '../src/app/recover-payments.ts';
+import { balanceOf, cardCharges, customerWithCard } from './support/customers.ts';
 import { type Harness, harness } from './support/harness.ts';
 import { addStock, availableAt, batchIps, batchRow, jobsFor } from './support/isp-stock.ts';
+import { orderCount } from './support/orders.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -12,30 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-
-async function balance(key: string): Promise<number> {
-  return (await h.call('GET', '/v1/account', { key })).json().balance_usd;
-}
-
-async function orderCount(key: string): Promise<number> {
-  return (await h.call('GET', '/v1/orders', { key })).json().data.length;
-}
-
-async function addCard(key: string, number = '4242424242424242') {
-  const pm = await h.call('POST', '/v1/payment-methods', {
-    key,
-    body: { card: { number, exp_month: 12, exp_year: 2030, cvc: '123' } },
-  });
-  expect(pm.statusCode).toBe(200);
-}
-
-async function charges(accountId: string) {
-  return h.db.query<{ amount_cents: number; status: string; refunded_cents: number }>(
-    `SELECT c.amount_cents, c.status, c.refunded_cents FROM sandbox_charges c
-     JOIN payments p ON p.id = c.idempotency_key WHERE p.account_id = $1 ORDER BY c.created_at, c.id`,
-    [accountId],
-  );
-}
 
 describe('the seed example', () => {
   it('us/newyork/7922 × 20 for one month costs 120.00, is provisioning and holds a batch of 20 IPs', async () => {
@@ -114,7 +92,7 @@ describe('the seed example', () => {
     expect(jobs[0]!.payload).toEqual({ batch_id: o.details.batch_id });
     expect(jobs[0]!.run_at.toISOString()).toBe('2026-05-28T10:02:00.000Z');
 
-    expect(await balance(c.key)).toBe(380);
+    expect(await balanceOf(h, c.key)).toBe(380);
     const txns = (await h.call('GET', '/v1/billing/transactions', { key: c.key })).json().data;
     expect(txns[0]).toMatchObject({
       cause: 'order',
@@ -159,7 +137,7 @@ describe('pricing (SPEC §3)', () => {
     expires.setUTCFullYear(expires.getUTCFullYear() + 1);
     expect(o.details.expires_at).toBe(expires.toISOString());
     expect(o.line_items[0].duration).toBe('P12M');
-    expect(await balance(c.key)).toBe(460);
+    expect(await balanceOf(h, c.key)).toBe(460);
     expect(await h.ledgerMismatches()).toEqual([]);
   });
 
@@ -172,14 +150,14 @@ describe('pricing (SPEC §3)', () => {
     });
     expect(bad.statusCode).toBe(422);
     expect(bad.json().error).toMatchObject({ code: 'city_not_selectable', param: 'city' });
-    expect(await balance(c.key)).toBe(100);
+    expect(await balanceOf(h, c.key)).toBe(100);
     const res = await h.call('POST', '/v1/orders', {
       key: c.key,
       body: { product: 'isp', country: 'br', quantity: 5 },
     });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ total_usd: 35, details: { country: 'br', city: null, asn: null } });
-    expect(await balance(c.key)).toBe(65);
+    expect(await balanceOf(h, c.key)).toBe(65);
   });
 
   it.each([4, 5001, 7.5, 0])(
@@ -192,8 +170,8 @@ describe('pricing (SPEC §3)', () => {
       });
       expect(res.statusCode).toBe(422);
       expect(res.json().error).toMatchObject({ code: 'quantity_out_of_range', param: 'quantity' });
-      expect(await balance(c.key)).toBe(100);
-      expect(await orderCount(c.key)).toBe(0);
+      expect(await balanceOf(h, c.key)).toBe(100);
+      expect(await orderCount(h, c.key)).toBe(0);
     },
   );
 
@@ -223,7 +201,7 @@ describe('who may order (SPEC §2)', () => {
     });
     expect(res.statusCode).toBe(409);
     expect(res.json().error.code).toBe('kyc_required');
-    expect(await balance(c.key)).toBe(100);
+    expect(await balanceOf(h, c.key)).toBe(100);
     expect(await availableAt(h.db, { country: 'us', city: 'miami', asn: 64522 })).toBe(5);
   });
 
@@ -264,7 +242,7 @@ describe('who may order (SPEC §2)', () => {
       expect(res.statusCode).toBe(404);
       expect(res.json().error).toMatchObject({ code: 'not_found', param: 'subuser' });
     }
-    expect(await balance(a.key)).toBe(100);
+    expect(await balanceOf(h, a.key)).toBe(100);
     expect(await availableAt(h.db, { country: 'us', city: 'miami', asn: 64524 })).toBe(5);
   });
 });
@@ -279,8 +257,8 @@ describe('short stock with on_shortage fail (the default)', () => {
     });
     expect(res.statusCode).toBe(422);
     expect(res.json().error).toMatchObject({ code: 'insufficient_inventory', available: 3, requested: 5 });
-    expect(await balance(c.key)).toBe(100);
-    expect(await orderCount(c.key)).toBe(0);
+    expect(await balanceOf(h, c.key)).toBe(100);
+    expect(await orderCount(h, c.key)).toBe(0);
     expect(await availableAt(h.db, { country: 'us', city: 'denver', asn: 64525 })).toBe(3);
     expect(await h.ledgerMismatches()).toEqual([]);
   });
@@ -289,8 +267,7 @@ describe('short stock with on_shortage fail (the default)', () => {
 describe('paying by card (SPEC §5)', () => {
   it('balance 10.00 and a 30.00 order: the card pays 20.00 and the stock is claimed at settlement', async () => {
     await addStock(h.db, { country: 'us', city: 'seattle', asn: 7018, count: 5 });
-    const c = await h.customer({ balanceUsd: 10, kyc: true });
-    await addCard(c.key);
+    const c = await customerWithCard(h, { balanceUsd: 10, kyc: true });
     const res = await h.call('POST', '/v1/orders', {
       key: c.key,
       body: { product: 'isp', country: 'us', city: 'seattle', asn: 7018, quantity: 5 },
@@ -298,29 +275,29 @@ describe('paying by card (SPEC §5)', () => {
     expect(res.statusCode).toBe(200);
     const o = res.json();
     expect(o).toMatchObject({ status: 'provisioning', payment_status: 'paid', total_usd: 30 });
-    expect(await charges(c.id)).toEqual([{ amount_cents: 2000, status: 'succeeded', refunded_cents: 0 }]);
+    expect(await cardCharges(h, c.id)).toEqual([
+      { amount_cents: 2000, status: 'succeeded', refunded_cents: 0 },
+    ]);
     expect(await batchIps(h.db, o.details.batch_id)).toHaveLength(5);
-    expect(await balance(c.key)).toBe(0);
+    expect(await balanceOf(h, c.key)).toBe(0);
     expect(await jobsFor(h.db, 'provision_isp_batch', { batch_id: o.details.batch_id })).toHaveLength(1);
     expect(await h.ledgerMismatches()).toEqual([]);
   });
 
   it('no card is charged for an order the stock cannot serve', async () => {
-    const c = await h.customer({ kyc: true });
-    await addCard(c.key);
+    const c = await customerWithCard(h, { kyc: true });
     const res = await h.call('POST', '/v1/orders', {
       key: c.key,
       body: { product: 'isp', country: 'us', city: 'seattle', asn: 64526, quantity: 5 },
     });
     expect(res.statusCode).toBe(422);
     expect(res.json().error).toMatchObject({ code: 'insufficient_inventory', available: 0 });
-    expect(await charges(c.id)).toEqual([]);
+    expect(await cardCharges(h, c.id)).toEqual([]);
   });
 
   it('stock gone between the charge and the settlement: settling is refused and the card refunded', async () => {
     await addStock(h.db, { country: 'us', city: 'seattle', asn: 64527, count: 5 });
-    const c = await h.customer({ kyc: true });
-    await addCard(c.key);
+    const c = await customerWithCard(h, { kyc: true });
     const r = await placeOrder(h.deps, {
       accountId: c.id,
       input: { product: 'isp', country: 'us', city: 'seattle', asn: 64527, quantity: 5 },
@@ -330,13 +307,15 @@ describe('paying by card (SPEC §5)', () => {
     });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toMatchObject({ code: 'insufficient_inventory', detail: { available: 0 } });
-    expect(await charges(c.id)).toEqual([{ amount_cents: 2500, status: 'succeeded', refunded_cents: 2500 }]);
+    expect(await cardCharges(h, c.id)).toEqual([
+      { amount_cents: 2500, status: 'succeeded', refunded_cents: 2500 },
+    ]);
     const pay = await h.db.query<{ status: string }>('SELECT status FROM payments WHERE account_id = $1', [
       c.id,
     ]);
     expect(pay).toEqual([{ status: 'voided' }]);
-    expect(await orderCount(c.key)).toBe(0);
-    expect(await balance(c.key)).toBe(0);
+    expect(await orderCount(h, c.key)).toBe(0);
+    expect(await balanceOf(h, c.key)).toBe(0);
     expect(await h.ledgerMismatches()).toEqual([]);
   });
 });
@@ -344,8 +323,7 @@ describe('paying by card (SPEC §5)', () => {
 describe('crash recovery (SPEC §5)', () => {
   it('a card charged before a crash is settled by recovery: the order gets its stock then', async () => {
     await addStock(h.db, { country: 'us', city: 'phoenix', asn: 64531, count: 5 });
-    const c = await h.customer({ kyc: true });
-    await addCard(c.key);
+    const c = await customerWithCard(h, { kyc: true });
     await expect(
       placeOrder(h.deps, {
         accountId: c.id,
@@ -362,7 +340,7 @@ describe('crash recovery (SPEC §5)', () => {
         },
       }),
     ).rejects.toThrow('process died');
-    expect(await orderCount(c.key)).toBe(0);
+    expect(await orderCount(h, c.key)).toBe(0);
     expect(await availableAt(h.db, { country: 'us', city: 'phoenix', asn: 64531 })).toBe(5);
     await h.clock.advance(1);
     expect(await recoverPayments(h.deps, { olderThanSeconds: 0 })).toMatchObject({ settled: 1 });
@@ -376,7 +354,7 @@ describe('crash recovery (SPEC §5)', () => {
     });
     expect(await batchIps(h.db, orders[0].details.batch_id)).toHaveLength(5);
     expect(await availableAt(h.db, { country: 'us', city: 'phoenix', asn: 64531 })).toBe(0);
-    expect(await balance(c.key)).toBe(0);
+    expect(await balanceOf(h, c.key)).toBe(0);
     expect(await h.ledgerMismatches()).toEqual([]);
   });
 });
@@ -394,7 +372,7 @@ describe('idempotency (SPEC §1)', () => {
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.json().id).toBe(first.json().id);
     expect(await availableAt(h.db, { country: 'us', city: 'boston', asn: 64528 })).toBe(5);
-    expect(await balance(c.key)).toBe(75);
+    expect(await balanceOf(h, c.key)).toBe(75);
   });
 });
 
@@ -418,7 +396,7 @@ describe('quote (SPEC §4)', () => {
     });
     expect(res.json().checks).toEqual([{ code: 'insufficient_balance', message: expect.any(String) }]);
     expect(await availableAt(h.db, { country: 'us', city: 'atlanta', asn: 7922 })).toBe(20);
-    expect(await balance(c.key)).toBe(50);
+    expect(await balanceOf(h, c.key)).toBe(50);
   });
 
   it('a quote names the checks that would fail: kyc_required and insufficient_inventory', async () => {
@@ -481,7 +459,7 @@ describe('no IP is ever in two batches (issue 3 item 2)', () => {
       `SELECT status, count(*)::int8 AS n FROM isp_ips WHERE country = 'us' AND asn = 64530 GROUP BY status`,
     );
     expect(ips).toEqual([{ status: 'allocated', n: 100 }]);
-    const balances = await Promise.all(buyers.map((b) => balance(b.key)));
+    const balances = await Promise.all(buyers.map((b) => balanceOf(h, b.key)));
     // each success costs 5 × 5.00 = 25.00
     expect(balances.reduce((s, b) => s + (1000 - b), 0)).toBe(500);
     expect(await h.ledgerMismatches()).toEqual([]);

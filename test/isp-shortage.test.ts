@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueueWaitQueueRun, serveWaitQueue } from '../src/app/serve-wait-queue.ts';
+import { balanceOf } from './support/customers.ts';
 import { type Harness, harness } from './support/harness.ts';
 import { addStock, availableAt, batchIps, batchRow, jobsFor, waitRow } from './support/isp-stock.ts';
 
@@ -15,10 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-
-async function balance(key: string): Promise<number> {
-  return (await h.call('GET', '/v1/account', { key })).json().balance_usd;
-}
 
 async function order(key: string, body: Record<string, unknown>) {
   const res = await h.call('POST', '/v1/orders', { key, body: { product: 'isp', ...body } });
@@ -59,7 +56,7 @@ describe('on_shortage wait', () => {
       details: { quantity: 10, country: 'de', city: 'berlin', asn: 3320, expires_at: null },
     });
     expect(o.line_items[0]).toMatchObject({ status: 'paid', starts_at: null, ends_at: null });
-    expect(await balance(c.key)).toBe(45);
+    expect(await balanceOf(h, c.key)).toBe(45);
     expect(await batchRow(h.db, o.details.batch_id)).toMatchObject({
       status: 'waiting_inventory',
       quantity: 10,
@@ -99,7 +96,7 @@ describe('on_shortage wait', () => {
     expect(batch!.expires_at!.toISOString()).toBe(expires.toISOString());
     expect(await batchIps(h.db, o.details.batch_id)).toHaveLength(10);
     expect(await jobsFor(h.db, 'provision_isp_batch', { batch_id: o.details.batch_id })).toHaveLength(1);
-    expect(await balance(c.key)).toBe(45);
+    expect(await balanceOf(h, c.key)).toBe(45);
     expect(await h.ledgerMismatches()).toEqual([]);
   });
 
@@ -262,7 +259,7 @@ describe('on_shortage substitute', () => {
     const ips = await batchIps(h.db, o.details.batch_id);
     expect(ips.map((i) => [i.city, i.asn])).toEqual(Array(5).fill(['chicago', 64600]));
     expect(await availableAt(h.db, { country: 'us', city: 'chicago', asn: 7018 })).toBe(2);
-    expect(await balance(c.key)).toBe(75);
+    expect(await balanceOf(h, c.key)).toBe(75);
     expect(await h.ledgerMismatches()).toEqual([]);
   });
 
@@ -305,7 +302,7 @@ describe('on_shortage substitute', () => {
     });
     expect(res.statusCode).toBe(422);
     expect(res.json().error).toMatchObject({ code: 'insufficient_inventory', available: 4 });
-    expect(await balance(c.key)).toBe(100);
+    expect(await balanceOf(h, c.key)).toBe(100);
     expect(await availableAt(h.db, { country: 'jp' })).toBe(8);
   });
 
@@ -347,7 +344,7 @@ describe('cancelling a waiting order (SPEC §5)', () => {
       quantity: 5,
       on_shortage: 'wait',
     });
-    expect(await balance(c.key)).toBe(72.5);
+    expect(await balanceOf(h, c.key)).toBe(72.5);
     const res = await h.call('POST', `/v1/orders/${o.id}/cancel`, { key: c.key });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({
@@ -357,7 +354,7 @@ describe('cancelling a waiting order (SPEC §5)', () => {
       refunded_usd: 27.5,
     });
     expect(res.json().line_items[0].status).toBe('refunded');
-    expect(await balance(c.key)).toBe(100);
+    expect(await balanceOf(h, c.key)).toBe(100);
     const txns = (await h.call('GET', '/v1/billing/transactions', { key: c.key })).json().data;
     expect(txns[0]).toMatchObject({
       cause: 'refund',
@@ -383,7 +380,7 @@ describe('cancelling a waiting order (SPEC §5)', () => {
     const again = await h.call('POST', `/v1/orders/${o.id}/cancel`, { key: c.key });
     expect(again.statusCode).toBe(409);
     expect(again.json().error.code).toBe('invalid_state');
-    expect(await balance(c.key)).toBe(100);
+    expect(await balanceOf(h, c.key)).toBe(100);
     expect(await h.ledgerMismatches()).toEqual([]);
   });
 
@@ -402,11 +399,11 @@ describe('cancelling a waiting order (SPEC §5)', () => {
       on_shortage: 'wait',
     });
     expect(o).toMatchObject({ status: 'waiting_inventory', total_usd: 32.5 });
-    expect(await balance(c.key)).toBe(0);
+    expect(await balanceOf(h, c.key)).toBe(0);
     const res = await h.call('POST', `/v1/orders/${o.id}/cancel`, { key: c.key });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ status: 'cancelled', payment_status: 'refunded', refunded_usd: 32.5 });
-    expect(await balance(c.key)).toBe(10);
+    expect(await balanceOf(h, c.key)).toBe(10);
     const charges = await h.db.query<{ amount_cents: number; refunded_cents: number }>(
       `SELECT c.amount_cents, c.refunded_cents FROM sandbox_charges c
        JOIN payments p ON p.id = c.idempotency_key WHERE p.account_id = $1`,
@@ -479,6 +476,6 @@ describe('cancelling a waiting order (SPEC §5)', () => {
       expect(res.json().error.code).toBe('not_found');
     }
     expect((await getOrder(c.key, waiting.id)).status).toBe('waiting_inventory');
-    expect(await balance(other.key)).toBe(100);
+    expect(await balanceOf(h, other.key)).toBe(100);
   });
 });

@@ -1,7 +1,9 @@
 /** Paying an order with the balance and the default card for the rest (SPEC §5). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { placeOrder } from '../src/app/place-order.ts';
+import { cardCharges, customerWithCard, postpaidArrears } from './support/customers.ts';
 import { type Harness, harness } from './support/harness.ts';
+import { RESIDENTIAL_225 as ORDER } from './support/orders.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -10,26 +12,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-
-const ORDER = { product: 'residential', gb: 50 }; // 225.00
-
-async function customerWithCard(balanceUsd: number, number = '4242424242424242') {
-  const c = await h.customer(balanceUsd > 0 ? { balanceUsd } : {});
-  const pm = await h.call('POST', '/v1/payment-methods', {
-    key: c.key,
-    body: { card: { number, exp_month: 12, exp_year: 2030, cvc: '123' } },
-  });
-  expect(pm.statusCode).toBe(200);
-  return c;
-}
-
-async function charges(accountId: string) {
-  return h.db.query<{ amount_cents: number; status: string; refunded_cents: number }>(
-    `SELECT c.amount_cents, c.status, c.refunded_cents FROM sandbox_charges c
-     JOIN payments p ON p.id = c.idempotency_key WHERE p.account_id = $1 ORDER BY c.created_at, c.id`,
-    [accountId],
-  );
-}
 
 async function account(key: string) {
   return (await h.call('GET', '/v1/account', { key })).json() as { balance_usd: number; arrears_usd: number };
@@ -60,12 +42,14 @@ async function adjust(accountId: string, amountUsd: number) {
 
 describe('balance first, then the default card for the rest', () => {
   it('balance 100.00 and a 225.00 order: the card is charged 125.00 and the balance ends at 0.00', async () => {
-    const c = await customerWithCard(100);
+    const c = await customerWithCard(h, { balanceUsd: 100 });
     const res = await h.call('POST', '/v1/orders', { key: c.key, body: ORDER });
     expect(res.statusCode).toBe(200);
     const o = res.json();
     expect(o).toMatchObject({ payment_status: 'paid', status: 'completed', total_usd: 225, paid_usd: 225 });
-    expect(await charges(c.id)).toEqual([{ amount_cents: 12500, status: 'succeeded', refunded_cents: 0 }]);
+    expect(await cardCharges(h, c.id)).toEqual([
+      { amount_cents: 12500, status: 'succeeded', refunded_cents: 0 },
+    ]);
     const entries = await ledger(c.key);
     expect(entries.map((e) => [e.cause, e.amount_usd, e.balance_after_usd])).toEqual([
       ['order', -225, 0],
@@ -80,18 +64,20 @@ describe('balance first, then the default card for the rest', () => {
   });
 
   it('a balance that covers the order never touches the card', async () => {
-    const c = await customerWithCard(300);
+    const c = await customerWithCard(h, { balanceUsd: 300 });
     const res = await h.call('POST', '/v1/orders', { key: c.key, body: ORDER });
     expect(res.statusCode).toBe(200);
-    expect(await charges(c.id)).toEqual([]);
+    expect(await cardCharges(h, c.id)).toEqual([]);
     expect((await account(c.key)).balance_usd).toBe(75);
   });
 
   it('no balance at all: the card pays the whole 4.50', async () => {
-    const c = await customerWithCard(0);
+    const c = await customerWithCard(h);
     const res = await h.call('POST', '/v1/orders', { key: c.key, body: { product: 'residential', gb: 1 } });
     expect(res.statusCode).toBe(200);
-    expect(await charges(c.id)).toEqual([{ amount_cents: 450, status: 'succeeded', refunded_cents: 0 }]);
+    expect(await cardCharges(h, c.id)).toEqual([
+      { amount_cents: 450, status: 'succeeded', refunded_cents: 0 },
+    ]);
     expect((await ledger(c.key)).map((e) => [e.cause, e.amount_usd])).toEqual([
       ['order', -4.5],
       ['card_payment', 4.5],
@@ -105,14 +91,16 @@ describe('balance first, then the default card for the rest', () => {
   ])(
     'card %s declines: 409 insufficient_balance with decline_code %s, no order, balance unchanged',
     async (number, code) => {
-      const c = await customerWithCard(100, number);
+      const c = await customerWithCard(h, { balanceUsd: 100, card: number });
       const res = await h.call('POST', '/v1/orders', { key: c.key, body: ORDER });
       expect(res.statusCode).toBe(409);
       expect(res.json().error).toMatchObject({ code: 'insufficient_balance', decline_code: code });
       expect(await orders(c.key)).toEqual([]);
       expect((await account(c.key)).balance_usd).toBe(100);
       expect((await ledger(c.key)).map((e) => e.cause)).toEqual(['adjustment']);
-      expect(await charges(c.id)).toEqual([{ amount_cents: 12500, status: 'declined', refunded_cents: 0 }]);
+      expect(await cardCharges(h, c.id)).toEqual([
+        { amount_cents: 12500, status: 'declined', refunded_cents: 0 },
+      ]);
       const pools = await h.db.query('SELECT remaining_bytes FROM traffic_pools WHERE account_id = $1', [
         c.id,
       ]);
@@ -122,26 +110,28 @@ describe('balance first, then the default card for the rest', () => {
   );
 
   it('the card covers the arrears too: −50.00 and a 225.00 order charge 275.00 and leave 0.00', async () => {
-    const c = await customerWithCard(0);
-    await adjust(c.id, -50);
+    const c = await customerWithCard(h);
+    await postpaidArrears(h, c.id, 5000);
     expect(await account(c.key)).toMatchObject({ balance_usd: -50, arrears_usd: 50 });
     const quote = await h.call('POST', '/v1/orders/quote', { key: c.key, body: ORDER });
     expect(quote.json().payment).toMatchObject({ from_card_usd: 275, arrears_covered_usd: 50 });
     const res = await h.call('POST', '/v1/orders', { key: c.key, body: ORDER });
     expect(res.statusCode).toBe(200);
-    expect(await charges(c.id)).toEqual([{ amount_cents: 27500, status: 'succeeded', refunded_cents: 0 }]);
+    expect(await cardCharges(h, c.id)).toEqual([
+      { amount_cents: 27500, status: 'succeeded', refunded_cents: 0 },
+    ]);
     expect((await ledger(c.key)).map((e) => [e.cause, e.amount_usd, e.balance_after_usd])).toEqual([
       ['order', -225, 0],
       ['card_payment', 275, 225],
-      ['adjustment', -50, -50],
+      ['usage_charge', -50, -50],
     ]);
     expect(await account(c.key)).toMatchObject({ balance_usd: 0, arrears_usd: 0 });
     expect(await h.ledgerMismatches()).toEqual([]);
   });
 
   it('arrears and a declined card: 409, the arrears stay as they were', async () => {
-    const c = await customerWithCard(0, '4000000000000002');
-    await adjust(c.id, -50);
+    const c = await customerWithCard(h, { card: '4000000000000002' });
+    await postpaidArrears(h, c.id, 5000);
     const res = await h.call('POST', '/v1/orders', { key: c.key, body: { product: 'residential', gb: 1 } });
     expect(res.statusCode).toBe(409);
     expect(res.json().error.decline_code).toBe('card_declined');
@@ -149,7 +139,7 @@ describe('balance first, then the default card for the rest', () => {
   });
 
   it('an Idempotency-Key replay of a card-paid order charges the card once', async () => {
-    const c = await customerWithCard(100);
+    const c = await customerWithCard(h, { balanceUsd: 100 });
     const headers = { 'idempotency-key': 'card-order-1' };
     const a = await h.call('POST', '/v1/orders', { key: c.key, body: ORDER, headers });
     const b = await h.call('POST', '/v1/orders', { key: c.key, body: ORDER, headers });
@@ -157,24 +147,26 @@ describe('balance first, then the default card for the rest', () => {
     expect(b.headers['idempotent-replayed']).toBe('true');
     expect(b.json().id).toBe(a.json().id);
     expect(await orders(c.key)).toHaveLength(1);
-    expect(await charges(c.id)).toHaveLength(1);
+    expect(await cardCharges(h, c.id)).toHaveLength(1);
   });
 
   it('two concurrent 225.00 orders on a 225.00 balance: one paid from the balance, the other by the card', async () => {
-    const c = await customerWithCard(225);
+    const c = await customerWithCard(h, { balanceUsd: 225 });
     const results = await Promise.all([
       h.call('POST', '/v1/orders', { key: c.key, body: ORDER }),
       h.call('POST', '/v1/orders', { key: c.key, body: ORDER }),
     ]);
     expect(results.map((r) => r.statusCode)).toEqual([200, 200]);
     expect(await orders(c.key)).toHaveLength(2);
-    expect(await charges(c.id)).toEqual([{ amount_cents: 22500, status: 'succeeded', refunded_cents: 0 }]);
+    expect(await cardCharges(h, c.id)).toEqual([
+      { amount_cents: 22500, status: 'succeeded', refunded_cents: 0 },
+    ]);
     expect((await account(c.key)).balance_usd).toBe(0);
     expect(await h.ledgerMismatches()).toEqual([]);
   });
 
   it('the balance spent while the card was charged: the charge is refunded, 409, nothing written', async () => {
-    const c = await customerWithCard(100);
+    const c = await customerWithCard(h, { balanceUsd: 100 });
     const r = await placeOrder(h.deps, {
       accountId: c.id,
       input: { product: 'residential', gb: 50 },
@@ -187,7 +179,7 @@ describe('balance first, then the default card for the rest', () => {
         detail: { decline_code: 'balance_changed' },
       });
     }
-    expect(await charges(c.id)).toEqual([
+    expect(await cardCharges(h, c.id)).toEqual([
       { amount_cents: 12500, status: 'succeeded', refunded_cents: 12500 },
     ]);
     const [p] = await h.db.query<{ status: string }>('SELECT status FROM payments WHERE account_id = $1', [
@@ -205,17 +197,17 @@ describe('balance first, then the default card for the rest', () => {
 
 describe('other tenants', () => {
   it("an order is charged only to the ordering account's own default card", async () => {
-    const owner = await customerWithCard(0);
+    const owner = await customerWithCard(h);
     const other = await h.customer();
     const res = await h.call('POST', '/v1/orders', { key: other.key, body: ORDER });
     expect(res.statusCode).toBe(409);
     expect(res.json().error.decline_code).toBe('no_payment_method');
-    expect(await charges(owner.id)).toEqual([]);
-    expect(await charges(other.id)).toEqual([]);
+    expect(await cardCharges(h, owner.id)).toEqual([]);
+    expect(await cardCharges(h, other.id)).toEqual([]);
   });
 
   it("another account's card order is 404 for everyone else", async () => {
-    const owner = await customerWithCard(0);
+    const owner = await customerWithCard(h);
     const other = await h.customer();
     const o = (await h.call('POST', '/v1/orders', { key: owner.key, body: ORDER })).json();
     const res = await h.call('GET', `/v1/orders/${o.id}`, { key: other.key });

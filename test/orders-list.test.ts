@@ -4,10 +4,8 @@
  * type, status and payment_status, combined.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { priceOrder } from '../src/app/price-order.ts';
-import { insertOrder } from '../src/db/orders.ts';
-import type { Order } from '../src/domain/order.ts';
 import { type Harness, harness } from './support/harness.ts';
+import { newOrder, nextDayAtTen, storedOrder } from './support/orders.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -29,32 +27,11 @@ async function ids(key: string, query: string): Promise<string[]> {
   return (await list(key, query)).data.map((o) => o.id);
 }
 
-async function place(key: string, product: 'residential' | 'mobile', gb = 1): Promise<string> {
-  const res = await h.call('POST', '/v1/orders', { key, body: { product, gb } });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json().id;
-}
-
-/**
- * An order in a state the API cannot produce yet (renewals, refunds...), written through the
- * store as the use-cases that make them will: no money moves, it only has to be listed.
- */
-async function stored(
-  accountId: string,
-  product: 'residential' | 'mobile',
-  state: Pick<Order, 'type' | 'status' | 'paymentStatus'>,
-): Promise<string> {
-  const priced = await priceOrder(h.db, h.deps.ids, accountId, { product, gb: 1 }, await h.clock.now());
-  if (!priced.ok) throw new Error(priced.error.message);
-  await insertOrder(h.db, { ...priced.value, ...state }, 'test fixture');
-  return priced.value.id;
-}
-
 describe('limit', () => {
   let c: { id: string; key: string };
   beforeAll(async () => {
     c = await h.customer({ balanceUsd: 1000 });
-    for (let i = 0; i < 22; i++) await place(c.key, 'residential');
+    for (let i = 0; i < 22; i++) await newOrder(h, c.key, 'residential');
   });
 
   it.each(['0', '101', '-1', '1.5', 'abc', '', '1e3'])('limit=%s is 400 invalid_request', async (limit) => {
@@ -87,7 +64,7 @@ describe('starting_after', () => {
     created = [];
     // some orders share a created_at (the clock stands still), the rest are a minute apart
     for (let i = 0; i < 25; i++) {
-      created.push(await place(c.key, 'residential'));
+      created.push(await newOrder(h, c.key, 'residential'));
       if (i % 3 === 0) await h.clock.advance(60);
     }
   });
@@ -141,28 +118,29 @@ describe('filters, alone and combined', () => {
     c = await h.customer({ balanceUsd: 1000, kyc: true });
     // the clock sits at the harness START: 2026-05-28T10:00:00Z, shared by this file's describes;
     // move to a known day first
-    const now = await h.clock.now();
-    const nextDay = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1, 10);
-    await h.clock.advance((nextDay - now.getTime()) / 1000);
-    o.d1 = (await h.clock.now()).toISOString().slice(0, 10);
-    o.o1 = await place(c.key, 'residential'); // d1 10:00
+    o.d1 = await nextDayAtTen(h);
+    o.o1 = await newOrder(h, c.key, 'residential'); // d1 10:00
     await h.clock.advance(3600);
-    o.o2 = await place(c.key, 'mobile'); // d1 11:00
+    o.o2 = await newOrder(h, c.key, 'mobile'); // d1 11:00
     await h.clock.advance(3600);
-    o.o3 = await stored(c.id, 'residential', {
+    o.o3 = await storedOrder(h, c.id, 'residential', {
       type: 'renew',
       status: 'provisioning',
       paymentStatus: 'pending_payment',
     }); // d1 12:00
     await h.clock.advance(24 * 3600);
     o.d2 = (await h.clock.now()).toISOString().slice(0, 10);
-    o.o4 = await place(c.key, 'residential', 100); // d2 12:00
+    o.o4 = await newOrder(h, c.key, 'residential', 100); // d2 12:00
     await h.clock.advance(1800);
-    o.o5 = await stored(c.id, 'mobile', { type: 'change', status: 'completed', paymentStatus: 'refunded' }); // d2 12:30
+    o.o5 = await storedOrder(h, c.id, 'mobile', {
+      type: 'change',
+      status: 'completed',
+      paymentStatus: 'refunded',
+    }); // d2 12:30
     await h.clock.advance(24 * 3600);
     o.d3 = (await h.clock.now()).toISOString().slice(0, 10);
-    o.o6 = await place(c.key, 'mobile'); // d3 12:30
-    o.o7 = await stored(c.id, 'residential', {
+    o.o6 = await newOrder(h, c.key, 'mobile'); // d3 12:30
+    o.o7 = await storedOrder(h, c.id, 'residential', {
       type: 'new',
       status: 'cancelled',
       paymentStatus: 'cancelled',

@@ -8,8 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelDueUnpaidOrders } from '../src/app/cancel-unpaid-order.ts';
 import { payPendingOrder } from '../src/app/pay-order.ts';
 import { recoverPayments } from '../src/app/recover-payments.ts';
+import { addCard, balanceOf, cardCharges } from './support/customers.ts';
 import { type Harness, harness } from './support/harness.ts';
 import { addStock, availableAt, batchIps, batchRow, jobsFor } from './support/isp-stock.ts';
+import { issueVoucher } from './support/vouchers.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -19,29 +21,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-const IN_30_DAYS = '2026-06-27T10:00:00.000Z';
 const LATER_50GB = { product: 'residential', gb: 50, pay: 'later' }; // 225.00
-
-async function balance(key: string): Promise<number> {
-  return (await h.call('GET', '/v1/account', { key })).json().balance_usd;
-}
-
-async function addCard(key: string, number = '4242424242424242') {
-  const pm = await h.call('POST', '/v1/payment-methods', {
-    key,
-    body: { card: { number, exp_month: 12, exp_year: 2030, cvc: '123' } },
-  });
-  expect(pm.statusCode).toBe(200);
-}
-
-async function voucher(accountId: string, amountUsd: number) {
-  const res = await h.call('POST', `/admin/v1/accounts/${accountId}/vouchers`, {
-    admin: true,
-    body: { amount_usd: amountUsd, expires_at: IN_30_DAYS },
-  });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json().id as string;
-}
 
 async function remaining(key: string, id: string): Promise<number> {
   const data = (await h.call('GET', '/v1/vouchers', { key })).json().data as {
@@ -123,7 +103,7 @@ describe('pay later places a pending_payment order and takes nothing', () => {
       paid_usd: 0,
     });
     expect(o.line_items.map((l: { status: string }) => l.status)).toEqual(['pending_payment']);
-    expect(await balance(c.key)).toBe(300);
+    expect(await balanceOf(h, c.key)).toBe(300);
     expect(await pool(c.id, 'residential')).toBe(0);
     // cancelled by the system 24 h after it was placed, unless paid
     expect((await unpaidCancelAt(o.id)).getTime()).toBe(now.getTime() + 24 * 3600_000);
@@ -143,7 +123,7 @@ describe('pay later places a pending_payment order and takes nothing', () => {
       paid_usd: 225,
     });
     expect(res.json().line_items[0]).toMatchObject({ status: 'paid', paid_usd: 225 });
-    expect(await balance(c.key)).toBe(75);
+    expect(await balanceOf(h, c.key)).toBe(75);
     expect(await pool(c.id, 'residential')).toBe(50_000_000_000);
     expect(await events(c.id, o.id)).toEqual(['order.paid', 'order.completed']);
     const detail = await get(c.key, o.id);
@@ -160,7 +140,7 @@ describe('pay later places a pending_payment order and takes nothing', () => {
 
   it('/pay charges the default card for what the balance does not cover: balance 25.00 → card 200.00', async () => {
     const c = await h.customer({ balanceUsd: 25 });
-    await addCard(c.key);
+    await addCard(h, c.key);
     const o = await place(c.key, LATER_50GB);
     const res = await pay(c.key, o.id);
     expect(res.statusCode, res.body).toBe(200);
@@ -170,14 +150,14 @@ describe('pay later places a pending_payment order and takes nothing', () => {
       [c.id],
     );
     expect(charges).toEqual([{ amount_cents: 20000 }]);
-    expect(await balance(c.key)).toBe(0);
+    expect(await balanceOf(h, c.key)).toBe(0);
     expect(await h.ledgerMismatches()).toEqual([]);
   });
 
   it('/pay with a declined card is 409 insufficient_balance and the order stays pending_payment, nothing taken', async () => {
     const c = await h.customer({ balanceUsd: 25 });
-    await addCard(c.key, '4000000000000002');
-    const v = await voucher(c.id, 10);
+    await addCard(h, c.key, '4000000000000002');
+    const v = await issueVoucher(h, c.id, 10);
     const o = await place(c.key, { ...LATER_50GB, vouchers: [v] });
     const res = await pay(c.key, o.id);
     expect(res.statusCode).toBe(409);
@@ -186,14 +166,14 @@ describe('pay later places a pending_payment order and takes nothing', () => {
       status: 'pending_payment',
       payment_status: 'pending_payment',
     });
-    expect(await balance(c.key)).toBe(25);
+    expect(await balanceOf(h, c.key)).toBe(25);
     expect(await remaining(c.key, v)).toBe(10);
     expect(await h.ledgerMismatches()).toEqual([]);
   });
 
   it('vouchers named at placing are checked and shown, and spent only at /pay', async () => {
     const c = await h.customer({ balanceUsd: 300 });
-    const v = await voucher(c.id, 25);
+    const v = await issueVoucher(h, c.id, 25);
     const o = await place(c.key, { ...LATER_50GB, vouchers: [v] });
     expect(o).toMatchObject({ voucher_usd: 25, total_usd: 200, paid_usd: 0 });
     expect(await remaining(c.key, v)).toBe(25);
@@ -211,14 +191,14 @@ describe('pay later places a pending_payment order and takes nothing', () => {
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ voucher_usd: 25, total_usd: 200, paid_usd: 200 });
     expect(await remaining(c.key, v)).toBe(0);
-    expect(await balance(c.key)).toBe(100);
+    expect(await balanceOf(h, c.key)).toBe(100);
     expect(await h.ledgerMismatches()).toEqual([]);
   });
 
   it('/pay may name other vouchers instead: those are spent and the amounts follow', async () => {
     const c = await h.customer({ balanceUsd: 300 });
-    const first = await voucher(c.id, 25);
-    const other = await voucher(c.id, 5);
+    const first = await issueVoucher(h, c.id, 25);
+    const other = await issueVoucher(h, c.id, 5);
     const o = await place(c.key, { ...LATER_50GB, vouchers: [first] });
     const res = await pay(c.key, o.id, { vouchers: [other] });
     expect(res.statusCode, res.body).toBe(200);
@@ -234,7 +214,7 @@ describe('pay later places a pending_payment order and takes nothing', () => {
 
   it('an Idempotency-Key on /pay replays the answer and charges once', async () => {
     const c = await h.customer();
-    await addCard(c.key);
+    await addCard(h, c.key);
     const o = await place(c.key, LATER_50GB);
     const headers = { 'idempotency-key': `pay-${o.id}` };
     const a = await pay(c.key, o.id, undefined, headers);
@@ -260,7 +240,7 @@ describe('cancelling an unpaid order, and the illegal moves', () => {
     expect(res.json()).toMatchObject({ status: 'cancelled', payment_status: 'cancelled', paid_usd: 0 });
     expect(res.json().line_items[0].status).toBe('cancelled');
     expect(await events(c.id, o.id)).toEqual(['order.cancelled']);
-    expect(await balance(c.key)).toBe(300);
+    expect(await balanceOf(h, c.key)).toBe(300);
   });
 
   it('paying a cancelled order, paying a paid one, cancelling a paid bandwidth order: 409 invalid_state', async () => {
@@ -281,7 +261,7 @@ describe('cancelling an unpaid order, and the illegal moves', () => {
     expect(c2.json().error.code).toBe('invalid_state');
     const now = await place(c.key, { product: 'residential', gb: 1 });
     expect((await pay(c.key, now.id)).statusCode).toBe(409);
-    expect(await balance(c.key)).toBe(1000 - 225 - 4.5);
+    expect(await balanceOf(h, c.key)).toBe(1000 - 225 - 4.5);
   });
 
   it("another account's order is 404 on /pay and /cancel, and stays as it was", async () => {
@@ -294,7 +274,7 @@ describe('cancelling an unpaid order, and the illegal moves', () => {
     }
     expect((await pay(b.key, 'ord_01J00000000000000000000000')).statusCode).toBe(404);
     expect(await get(a.key, o.id)).toMatchObject({ payment_status: 'pending_payment' });
-    expect(await balance(b.key)).toBe(300);
+    expect(await balanceOf(h, b.key)).toBe(300);
   });
 
   it('/pay with a bad body is 400 invalid_request', async () => {
@@ -322,7 +302,7 @@ describe('ISP orders with pay later hold their IPs', () => {
     expect(o.details.expires_at).toBeNull();
     expect(await heldBy(o.id)).toBe(20);
     expect(await availableAt(h.db, { country: 'de' })).toBe(5);
-    expect(await balance(c.key)).toBe(500);
+    expect(await balanceOf(h, c.key)).toBe(500);
     expect((await unpaidCancelAt(o.id)).getTime()).toBe(now.getTime() + 3600_000);
     // nobody else can take them meanwhile
     const other = await h.customer({ balanceUsd: 500, kyc: true });
@@ -347,7 +327,7 @@ describe('ISP orders with pay later hold their IPs', () => {
       starts_at: paidAt.toISOString(),
       ends_at: month.toISOString(),
     });
-    expect(await balance(c.key)).toBe(500 - o.total_usd);
+    expect(await balanceOf(h, c.key)).toBe(500 - o.total_usd);
     expect(await heldBy(o.id)).toBe(0);
     const batch = await batchRow(h.db, o.details.batch_id);
     expect(batch).toMatchObject({ order_id: o.id, status: 'provisioning', quantity: 20, expires_at: month });
@@ -410,7 +390,7 @@ describe('unpaid orders are cancelled automatically', () => {
     const late = await get(c.key, b.id);
     expect(late).toMatchObject({ status: 'cancelled', payment_status: 'cancelled' });
     expect(late.events.at(-1).cause).toBe('not paid within 24 h');
-    expect(await balance(c.key)).toBe(500);
+    expect(await balanceOf(h, c.key)).toBe(500);
   });
 });
 
@@ -442,7 +422,7 @@ describe('paying and cancelling the same order at once: exactly one wins', () =>
       }
       expect(await heldBy(o.id)).toBe(0);
     }
-    expect(Math.round((await balance(c.key)) * 100)).toBe(500_000 - paidCents);
+    expect(Math.round((await balanceOf(h, c.key)) * 100)).toBe(500_000 - paidCents);
     const paidIsp = results.filter(([p], i) => p.statusCode === 200 && orders[i]!.product === 'isp').length;
     expect(await availableAt(h.db, { country: 'jp' })).toBe(100 - 5 * paidIsp);
     expect(await h.ledgerMismatches()).toEqual([]);
@@ -469,7 +449,7 @@ describe('paying and cancelling the same order at once: exactly one wins', () =>
         expect(o).toMatchObject({ status: 'cancelled', payment_status: 'cancelled' });
       }
     }
-    expect(await balance(c.key)).toBe(5000 - 4.5 * paid);
+    expect(await balanceOf(h, c.key)).toBe(5000 - 4.5 * paid);
     expect(await h.ledgerMismatches()).toEqual([]);
   });
 });
@@ -487,8 +467,8 @@ describe('OpenAPI', () => {
 describe('the card part of /pay survives crashes and lost races', () => {
   it('a crash between the charge and the settlement: recovery pays the order from the draft, charged once', async () => {
     const c = await h.customer({ balanceUsd: 25 });
-    await addCard(c.key);
-    const v = await voucher(c.id, 10);
+    await addCard(h, c.key);
+    const v = await issueVoucher(h, c.id, 10);
     const o = await place(c.key, { ...LATER_50GB, vouchers: [v] });
     await expect(
       payPendingOrder(h.deps, {
@@ -510,32 +490,69 @@ describe('the card part of /pay survives crashes and lost races', () => {
       paid_usd: 215,
     });
     expect(await remaining(c.key, v)).toBe(0);
-    expect(await balance(c.key)).toBe(0);
+    expect(await balanceOf(h, c.key)).toBe(0);
     expect(await pool(c.id, 'residential')).toBe(50_000_000_000);
     expect(await h.ledgerMismatches()).toEqual([]);
   });
 
-  it('the order cancelled while the card was charged: 409 invalid_state and the charge refunded', async () => {
+  it('a card payment in flight reserves the order: a second /pay and a cancel get 409 request_in_progress, the deadline waits, one charge', async () => {
     const c = await h.customer();
-    await addCard(c.key);
+    await addCard(h, c.key);
+    const o = await place(c.key, LATER_50GB);
+    const during: { statusCode: number; code: string }[] = [];
+    const r = await payPendingOrder(h.deps, {
+      accountId: c.id,
+      orderId: o.id,
+      afterCharge: async () => {
+        for (const res of [await pay(c.key, o.id), await cancel(c.key, o.id)]) {
+          during.push({ statusCode: res.statusCode, code: res.json().error?.code });
+        }
+        // the system's deadline cancels nothing either while the payment is in flight
+        await h.clock.advance(25 * 3600);
+        expect(await cancelDueUnpaidOrders(h.deps)).toBe(0);
+      },
+    });
+    expect(during).toEqual([
+      { statusCode: 409, code: 'request_in_progress' },
+      { statusCode: 409, code: 'request_in_progress' },
+    ]);
+    expect(r.ok).toBe(true);
+    expect(await get(c.key, o.id)).toMatchObject({
+      status: 'completed',
+      payment_status: 'paid',
+      paid_usd: 225,
+    });
+    expect(await pool(c.id, 'residential')).toBe(50_000_000_000);
+    expect(await cardCharges(h, c.id)).toMatchObject([{ amount_cents: 22500, refunded_cents: 0 }]);
+    expect((await cancel(c.key, o.id)).statusCode).toBe(409);
+    expect(await h.ledgerMismatches()).toEqual([]);
+  });
+
+  it('settling refused after the charge (account suspended meanwhile): the charge is refunded, the order stays unpaid', async () => {
+    const c = await h.customer();
+    await addCard(h, c.key);
     const o = await place(c.key, LATER_50GB);
     const r = await payPendingOrder(h.deps, {
       accountId: c.id,
       orderId: o.id,
       afterCharge: async () => {
-        expect((await cancel(c.key, o.id)).statusCode).toBe(200);
+        await h.db.query(`UPDATE accounts SET status = 'suspended' WHERE id = $1`, [c.id]);
       },
     });
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.error.code).toBe('invalid_state');
-    const charges = await h.db.query<{ amount_cents: number; refunded_cents: number }>(
-      `SELECT c.amount_cents, c.refunded_cents FROM sandbox_charges c JOIN payments p ON p.id = c.idempotency_key
-       WHERE p.account_id = $1`,
+    if (!r.ok) expect(r.error.code).toBe('forbidden');
+    const charges = await h.db.query<{ amount_cents: number; refunded_cents: number; status: string }>(
+      `SELECT c.amount_cents, c.refunded_cents, p.status FROM sandbox_charges c
+       JOIN payments p ON p.id = c.idempotency_key WHERE p.account_id = $1`,
       [c.id],
     );
-    expect(charges).toEqual([{ amount_cents: 22500, refunded_cents: 22500 }]);
-    expect(await get(c.key, o.id)).toMatchObject({ status: 'cancelled', payment_status: 'cancelled' });
-    expect(await balance(c.key)).toBe(0);
+    expect(charges).toEqual([{ amount_cents: 22500, refunded_cents: 22500, status: 'voided' }]);
+    await h.db.query(`UPDATE accounts SET status = 'active' WHERE id = $1`, [c.id]);
+    expect(await get(c.key, o.id)).toMatchObject({
+      status: 'pending_payment',
+      payment_status: 'pending_payment',
+    });
+    expect(await balanceOf(h, c.key)).toBe(0);
     expect(await h.ledgerMismatches()).toEqual([]);
   });
 });

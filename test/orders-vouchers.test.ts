@@ -4,8 +4,11 @@
  * take nothing; the spend is a ledger entry of the voucher with the order's id.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { balanceOf, customerWithCard } from './support/customers.ts';
 import { type Harness, harness } from './support/harness.ts';
 import { addStock } from './support/isp-stock.ts';
+import { orderCount } from './support/orders.ts';
+import { issueVoucher } from './support/vouchers.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -15,18 +18,8 @@ afterAll(async () => {
   await h?.close();
 });
 
-const IN_30_DAYS = '2026-06-27T10:00:00.000Z';
 /** 120.00: us/newyork/7922 × 20 for a month */
 const NEWYORK_20 = { product: 'isp', country: 'us', city: 'newyork', asn: 7922, quantity: 20 };
-
-async function voucher(accountId: string, amountUsd: number, extra: Record<string, unknown> = {}) {
-  const res = await h.call('POST', `/admin/v1/accounts/${accountId}/vouchers`, {
-    admin: true,
-    body: { amount_usd: amountUsd, expires_at: IN_30_DAYS, ...extra },
-  });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json().id as string;
-}
 
 async function vouchers(key: string) {
   const data = (await h.call('GET', '/v1/vouchers', { key })).json().data as {
@@ -35,22 +28,6 @@ async function vouchers(key: string) {
     status: string;
   }[];
   return Object.fromEntries(data.map((v) => [v.id, { remaining_usd: v.remaining_usd, status: v.status }]));
-}
-
-async function balance(key: string): Promise<number> {
-  return (await h.call('GET', '/v1/account', { key })).json().balance_usd;
-}
-
-async function orderCount(key: string): Promise<number> {
-  return (await h.call('GET', '/v1/orders', { key })).json().data.length;
-}
-
-async function addCard(key: string, number = '4242424242424242') {
-  const pm = await h.call('POST', '/v1/payment-methods', {
-    key,
-    body: { card: { number, exp_month: 12, exp_year: 2030, cvc: '123' } },
-  });
-  expect(pm.statusCode).toBe(200);
 }
 
 function order(key: string, body: Record<string, unknown>) {
@@ -68,7 +45,7 @@ async function voucherEntries(orderId: string) {
 describe('vouchers are applied before the balance', () => {
   it('a 10.00 voucher on a 225.00 order: voucher 10.00, the balance pays 215.00, the voucher is used up', async () => {
     const c = await h.customer({ balanceUsd: 300 });
-    const v = await voucher(c.id, 10);
+    const v = await issueVoucher(h, c.id, 10);
     const res = await order(c.key, { product: 'residential', gb: 50, vouchers: [v] });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.body).toContain('"voucher_usd":10.00');
@@ -87,7 +64,7 @@ describe('vouchers are applied before the balance', () => {
       payable_usd: 215,
       paid_usd: 215,
     });
-    expect(await balance(c.key)).toBe(85);
+    expect(await balanceOf(h, c.key)).toBe(85);
     expect(await vouchers(c.key)).toEqual({ [v]: { remaining_usd: 0, status: 'used_up' } });
     // the record the refunds rely on: one entry of the voucher, negative, cause order, the order's id
     expect(await voucherEntries(o.id)).toEqual([
@@ -98,19 +75,19 @@ describe('vouchers are applied before the balance', () => {
 
   it('a partly used voucher keeps its rest: 300.00 on a 225.00 order leaves 75.00 and never touches the balance', async () => {
     const c = await h.customer();
-    const v = await voucher(c.id, 300);
+    const v = await issueVoucher(h, c.id, 300);
     const res = await order(c.key, { product: 'residential', gb: 50, vouchers: [v] });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ voucher_usd: 225, total_usd: 0, paid_usd: 0, payment_status: 'paid' });
-    expect(await balance(c.key)).toBe(0);
+    expect(await balanceOf(h, c.key)).toBe(0);
     expect(await vouchers(c.key)).toEqual({ [v]: { remaining_usd: 75, status: 'active' } });
     expect(await h.ledgerMismatches()).toEqual([]);
   });
 
   it('several vouchers are taken in the order named: 5.00 then 20.00 on 22.50 take 5.00 and 17.50', async () => {
     const c = await h.customer({ balanceUsd: 1 });
-    const a = await voucher(c.id, 5);
-    const b = await voucher(c.id, 20);
+    const a = await issueVoucher(h, c.id, 5);
+    const b = await issueVoucher(h, c.id, 20);
     const res = await order(c.key, { product: 'residential', gb: 5, vouchers: [a, b] });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ original_usd: 22.5, voucher_usd: 22.5, total_usd: 0 });
@@ -119,13 +96,12 @@ describe('vouchers are applied before the balance', () => {
       [b]: { remaining_usd: 2.5, status: 'active' },
     });
     expect((await voucherEntries(res.json().id)).map((e) => e.amount)).toEqual([-500, -1750]);
-    expect(await balance(c.key)).toBe(1);
+    expect(await balanceOf(h, c.key)).toBe(1);
   });
 
   it('the card pays what the vouchers and the balance leave: 225.00 − voucher 100.00 − balance 25.00 → card 100.00', async () => {
-    const c = await h.customer({ balanceUsd: 25 });
-    await addCard(c.key);
-    const v = await voucher(c.id, 100);
+    const c = await customerWithCard(h, { balanceUsd: 25 });
+    const v = await issueVoucher(h, c.id, 100);
     const res = await order(c.key, { product: 'residential', gb: 50, vouchers: [v] });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ voucher_usd: 100, total_usd: 125, paid_usd: 125 });
@@ -135,40 +111,39 @@ describe('vouchers are applied before the balance', () => {
       [c.id],
     );
     expect(charges).toEqual([{ amount_cents: 10000 }]);
-    expect(await balance(c.key)).toBe(0);
+    expect(await balanceOf(h, c.key)).toBe(0);
     expect(await vouchers(c.key)).toEqual({ [v]: { remaining_usd: 0, status: 'used_up' } });
     expect(await h.ledgerMismatches()).toEqual([]);
   });
 
   it('a declined card undoes the voucher spend: 409 insufficient_balance, the voucher keeps its 100.00', async () => {
-    const c = await h.customer();
-    await addCard(c.key, '4000000000000002');
-    const v = await voucher(c.id, 100);
+    const c = await customerWithCard(h, { card: '4000000000000002' });
+    const v = await issueVoucher(h, c.id, 100);
     const res = await order(c.key, { product: 'residential', gb: 50, vouchers: [v] });
     expect(res.statusCode).toBe(409);
     expect(res.json().error).toMatchObject({ code: 'insufficient_balance', decline_code: 'card_declined' });
     expect(await vouchers(c.key)).toEqual({ [v]: { remaining_usd: 100, status: 'active' } });
-    expect(await orderCount(c.key)).toBe(0);
+    expect(await orderCount(h, c.key)).toBe(0);
     expect(await h.ledgerMismatches()).toEqual([]);
   });
 
   it('no card for the rest: 409 insufficient_balance, nothing taken', async () => {
     const c = await h.customer({ balanceUsd: 10 });
-    const v = await voucher(c.id, 10);
+    const v = await issueVoucher(h, c.id, 10);
     const res = await order(c.key, { product: 'residential', gb: 50, vouchers: [v] });
     expect(res.statusCode).toBe(409);
     expect(res.json().error.decline_code).toBe('no_payment_method');
     expect(await vouchers(c.key)).toEqual({ [v]: { remaining_usd: 10, status: 'active' } });
-    expect(await balance(c.key)).toBe(10);
+    expect(await balanceOf(h, c.key)).toBe(10);
   });
 
   it('mobile orders take vouchers too', async () => {
     const c = await h.customer({ balanceUsd: 100, kyc: true });
-    const v = await voucher(c.id, 3, { products: ['mobile'] });
+    const v = await issueVoucher(h, c.id, 3, { products: ['mobile'] });
     const res = await order(c.key, { product: 'mobile', gb: 1, vouchers: [v] });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().voucher_usd).toBe(3);
-    expect(await balance(c.key)).toBe(100 - res.json().total_usd);
+    expect(await balanceOf(h, c.key)).toBe(100 - res.json().total_usd);
   });
 });
 
@@ -182,23 +157,23 @@ describe('unusable vouchers are refused with 422 voucher_invalid and nothing is 
       reason,
       voucher: voucherId,
     });
-    expect(await orderCount(key)).toBe(0);
+    expect(await orderCount(h, key)).toBe(0);
     return res;
   }
 
   it('an unknown voucher: reason not_found', async () => {
     const c = await h.customer({ balanceUsd: 300 });
-    const good = await voucher(c.id, 10);
+    const good = await issueVoucher(h, c.id, 10);
     const unknown = 'vch_01J00000000000000000000000';
     await refused({ product: 'residential', gb: 5, vouchers: [good, unknown] }, c.key, 'not_found', unknown);
     expect(await vouchers(c.key)).toEqual({ [good]: { remaining_usd: 10, status: 'active' } });
-    expect(await balance(c.key)).toBe(300);
+    expect(await balanceOf(h, c.key)).toBe(300);
   });
 
   it("another account's voucher looks exactly like an unknown one (not_found), and stays untouched", async () => {
     const a = await h.customer();
     const b = await h.customer({ balanceUsd: 300 });
-    const va = await voucher(a.id, 50);
+    const va = await issueVoucher(h, a.id, 50);
     const res = await refused({ product: 'residential', gb: 5, vouchers: [va] }, b.key, 'not_found', va);
     expect(res.json().error.message).toBe(`No such voucher: ${va}`);
     expect(await vouchers(a.key)).toEqual({ [va]: { remaining_usd: 50, status: 'active' } });
@@ -207,31 +182,33 @@ describe('unusable vouchers are refused with 422 voucher_invalid and nothing is 
   it('an expired voucher: reason expired', async () => {
     const c = await h.customer({ balanceUsd: 300 });
     const now = await h.clock.now();
-    const v = await voucher(c.id, 10, { expires_at: new Date(now.getTime() + 3600_000).toISOString() });
+    const v = await issueVoucher(h, c.id, 10, {
+      expires_at: new Date(now.getTime() + 3600_000).toISOString(),
+    });
     await h.clock.advance(3601);
     await refused({ product: 'residential', gb: 5, vouchers: [v] }, c.key, 'expired', v);
-    expect(await balance(c.key)).toBe(300);
+    expect(await balanceOf(h, c.key)).toBe(300);
   });
 
   it('a used-up voucher: reason used_up', async () => {
     const c = await h.customer({ balanceUsd: 300 });
-    const v = await voucher(c.id, 4.5);
+    const v = await issueVoucher(h, c.id, 4.5);
     expect((await order(c.key, { product: 'residential', gb: 1, vouchers: [v] })).statusCode).toBe(200);
     const res = await order(c.key, { product: 'residential', gb: 1, vouchers: [v] });
     expect(res.statusCode).toBe(422);
     expect(res.json().error).toMatchObject({ code: 'voucher_invalid', reason: 'used_up', voucher: v });
-    expect(await orderCount(c.key)).toBe(1);
+    expect(await orderCount(h, c.key)).toBe(1);
   });
 
   it('a voucher for other products: reason product_mismatch', async () => {
     const c = await h.customer({ balanceUsd: 300 });
-    const v = await voucher(c.id, 10, { products: ['isp'] });
+    const v = await issueVoucher(h, c.id, 10, { products: ['isp'] });
     await refused({ product: 'residential', gb: 5, vouchers: [v] }, c.key, 'product_mismatch', v);
   });
 
   it('a voucher named twice: reason duplicate', async () => {
     const c = await h.customer({ balanceUsd: 300 });
-    const v = await voucher(c.id, 10);
+    const v = await issueVoucher(h, c.id, 10);
     await refused({ product: 'residential', gb: 5, vouchers: [v, v] }, c.key, 'duplicate', v);
     expect(await vouchers(c.key)).toEqual({ [v]: { remaining_usd: 10, status: 'active' } });
   });
@@ -244,14 +221,14 @@ describe('unusable vouchers are refused with 422 voucher_invalid and nothing is 
       expect(res.statusCode, JSON.stringify(vs)).toBe(400);
       expect(res.json().error.code).toBe('invalid_request');
     }
-    expect(await orderCount(c.key)).toBe(0);
+    expect(await orderCount(h, c.key)).toBe(0);
   });
 });
 
 describe('two orders racing for the same voucher', () => {
   it("10 concurrent orders for a voucher's last 5.00: exactly one gets it, the others 422 used_up", async () => {
     const c = await h.customer({ balanceUsd: 1000 });
-    const v = await voucher(c.id, 5);
+    const v = await issueVoucher(h, c.id, 5);
     const results = await Promise.all(
       Array.from({ length: 10 }, () => order(c.key, { product: 'residential', gb: 5, vouchers: [v] })),
     );
@@ -268,7 +245,7 @@ describe('two orders racing for the same voucher', () => {
       [`voucher:${v}`],
     );
     expect(spent[0]!.n).toBe(1);
-    expect(await balance(c.key)).toBe(1000 - 17.5);
+    expect(await balanceOf(h, c.key)).toBe(1000 - 17.5);
     expect(await h.ledgerMismatches()).toEqual([]);
   });
 });
@@ -276,7 +253,7 @@ describe('two orders racing for the same voucher', () => {
 describe('quotes and ISP orders with vouchers', () => {
   it('a quote shows the voucher deduction and the split, taking nothing', async () => {
     const c = await h.customer({ balanceUsd: 100 });
-    const v = await voucher(c.id, 10);
+    const v = await issueVoucher(h, c.id, 10);
     const res = await h.call('POST', '/v1/orders/quote', {
       key: c.key,
       body: { product: 'residential', gb: 50, vouchers: [v] },
@@ -306,12 +283,12 @@ describe('quotes and ISP orders with vouchers', () => {
       body: { url: 'https://example.com/hooks' },
     });
     expect(hook.statusCode, hook.body).toBe(200);
-    const v = await voucher(c.id, 50, { products: ['isp'] });
+    const v = await issueVoucher(h, c.id, 50, { products: ['isp'] });
     const res = await order(c.key, { ...NEWYORK_20, vouchers: [v] });
     expect(res.statusCode, res.body).toBe(200);
     const o = res.json();
     expect(o).toMatchObject({ status: 'provisioning', voucher_usd: 50, total_usd: 70, paid_usd: 70 });
-    expect(await balance(c.key)).toBe(30);
+    expect(await balanceOf(h, c.key)).toBe(30);
     expect(await voucherEntries(o.id)).toEqual([
       { asset: `voucher:${v}`, amount: -5000, cause: 'order', order_id: o.id },
     ]);
@@ -327,9 +304,8 @@ describe('quotes and ISP orders with vouchers', () => {
 describe('ISP orders paid by card with vouchers', () => {
   it('a 120.00 ISP order, voucher 20.00, no balance: the card pays 100.00, settled with the voucher spent', async () => {
     await addStock(h.db, { country: 'us', city: 'newyork', asn: 7922, count: 20 });
-    const c = await h.customer({ kyc: true });
-    await addCard(c.key);
-    const v = await voucher(c.id, 20);
+    const c = await customerWithCard(h, { kyc: true });
+    const v = await issueVoucher(h, c.id, 20);
     const res = await order(c.key, { ...NEWYORK_20, vouchers: [v] });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({
@@ -338,7 +314,7 @@ describe('ISP orders paid by card with vouchers', () => {
       total_usd: 100,
       paid_usd: 100,
     });
-    expect(await balance(c.key)).toBe(0);
+    expect(await balanceOf(h, c.key)).toBe(0);
     expect(await vouchers(c.key)).toEqual({ [v]: { remaining_usd: 0, status: 'used_up' } });
     expect(await h.ledgerMismatches()).toEqual([]);
   });

@@ -7,12 +7,14 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Deps } from '../src/app/deps.ts';
-import { placeOrder } from '../src/app/place-order.ts';
+import { type PlaceOrderCommand, placeOrder } from '../src/app/place-order.ts';
 import { recoverPayments, recoverPaymentsForKey } from '../src/app/recover-payments.ts';
 import { topUp } from '../src/app/top-up.ts';
 import { claimKey, readKey } from '../src/db/idempotency.ts';
 import { requestHash } from '../src/http/idempotency.ts';
+import { balanceOf, customerWithCard } from './support/customers.ts';
 import { type Harness, harness } from './support/harness.ts';
+import { RESIDENTIAL_225 as ORDER } from './support/orders.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -26,21 +28,33 @@ beforeEach(async () => {
   expect(await h.db.query(`SELECT id FROM payments WHERE status = 'processing'`)).toEqual([]);
 });
 
-const ORDER = { product: 'residential' as const, gb: 50 }; // 225.00
-
-async function customerWithCard(balanceUsd: number, number = '4242424242424242') {
-  const c = await h.customer(balanceUsd > 0 ? { balanceUsd } : {});
-  const pm = await h.call('POST', '/v1/payment-methods', {
-    key: c.key,
-    body: { card: { number, exp_month: 12, exp_year: 2030, cvc: '123' } },
-  });
-  expect(pm.statusCode).toBe(200);
-  return c;
-}
-
 const dieAfterCharge = async () => {
   throw new Error('process died after the charge');
 };
+
+/** An order whose process dies right after the card charge, before its transaction commits. */
+async function orderDiesAfterCharge(
+  accountId: string,
+  input: PlaceOrderCommand['input'] = ORDER,
+  idem?: { scope: string; key: string },
+) {
+  await expect(
+    placeOrder(h.deps, { accountId, input, ...(idem ? { idem } : {}), afterCharge: dieAfterCharge }),
+  ).rejects.toThrow('process died');
+}
+
+/** The key the HTTP layer had claimed for an order request that then died (its lease has run out). */
+async function claimedByDeadRequest(accountId: string, key: string) {
+  const now = await h.clock.now();
+  await claimKey(h.db, {
+    scope: accountId,
+    key,
+    requestHash: await requestHash(h.db, 'POST', '/v1/orders', ORDER),
+    now,
+    leaseUntil: new Date(Date.now() - 1000),
+    expiredBefore: new Date(now.getTime() - 86_400_000),
+  });
+}
 
 async function charges(accountId: string) {
   return h.db.query<{ id: string; amount_cents: number; status: string; refunded_cents: number }>(
@@ -55,10 +69,6 @@ async function payments(accountId: string) {
     'SELECT id, status, failure_code, purpose FROM payments WHERE account_id = $1 ORDER BY created_at, id',
     [accountId],
   );
-}
-
-async function balance(key: string): Promise<number> {
-  return (await h.call('GET', '/v1/account', { key })).json().balance_usd;
 }
 
 async function orders(key: string) {
@@ -82,15 +92,13 @@ async function ledger(key: string) {
 
 describe('a crash between the charge and the commit (SPEC §5)', () => {
   it('leaves the card charged and nothing else; recovery then writes the paid order', async () => {
-    const c = await customerWithCard(100);
-    await expect(
-      placeOrder(h.deps, { accountId: c.id, input: ORDER, afterCharge: dieAfterCharge }),
-    ).rejects.toThrow('process died');
+    const c = await customerWithCard(h, { balanceUsd: 100 });
+    await orderDiesAfterCharge(c.id);
     expect(await charges(c.id)).toMatchObject([
       { amount_cents: 12500, status: 'succeeded', refunded_cents: 0 },
     ]);
     expect(await orders(c.key)).toEqual([]);
-    expect(await balance(c.key)).toBe(100);
+    expect(await balanceOf(h, c.key)).toBe(100);
     expect(await payments(c.id)).toMatchObject([{ status: 'processing', purpose: 'order' }]);
 
     await h.clock.advance(60);
@@ -109,7 +117,7 @@ describe('a crash between the charge and the commit (SPEC §5)', () => {
       ['card_payment', 125, 225],
       ['adjustment', 100, 100],
     ]);
-    expect(await balance(c.key)).toBe(0);
+    expect(await balanceOf(h, c.key)).toBe(0);
     expect(await payments(c.id)).toMatchObject([{ status: 'succeeded' }]);
     expect(await charges(c.id)).toMatchObject([{ amount_cents: 12500, refunded_cents: 0 }]);
     // a second run finds nothing to do
@@ -118,26 +126,10 @@ describe('a crash between the charge and the commit (SPEC §5)', () => {
   });
 
   it('a client retrying with the dead request’s Idempotency-Key gets the recovered order, not a second one', async () => {
-    const c = await customerWithCard(100);
+    const c = await customerWithCard(h, { balanceUsd: 100 });
     const key = 'order-crash-1';
-    const now = await h.clock.now();
-    // the HTTP layer had claimed the key for the request that died (its lease has run out)
-    await claimKey(h.db, {
-      scope: c.id,
-      key,
-      requestHash: requestHash('POST', '/v1/orders', ORDER),
-      now,
-      leaseUntil: new Date(Date.now() - 1000),
-      expiredBefore: new Date(now.getTime() - 86_400_000),
-    });
-    await expect(
-      placeOrder(h.deps, {
-        accountId: c.id,
-        input: ORDER,
-        idem: { scope: c.id, key },
-        afterCharge: dieAfterCharge,
-      }),
-    ).rejects.toThrow('process died');
+    await claimedByDeadRequest(c.id, key);
+    await orderDiesAfterCharge(c.id, ORDER, { scope: c.id, key });
     await h.clock.advance(60);
     expect(await recoverPayments(h.deps)).toMatchObject({ settled: 1 });
     const [recovered] = await orders(c.key);
@@ -151,30 +143,15 @@ describe('a crash between the charge and the commit (SPEC §5)', () => {
     expect(retry.json()).toMatchObject({ id: recovered!.id, payment_status: 'paid', total_usd: 225 });
     expect(await orders(c.key)).toHaveLength(1);
     expect(await charges(c.id)).toHaveLength(1);
-    expect(await balance(c.key)).toBe(0);
+    expect(await balanceOf(h, c.key)).toBe(0);
     expect(await h.ledgerMismatches()).toEqual([]);
   });
 
   it('recoverPaymentsForKey finishes, at once, the payment a dead request left under its key', async () => {
-    const c = await customerWithCard(100);
+    const c = await customerWithCard(h, { balanceUsd: 100 });
     const key = 'order-crash-2';
-    const now = await h.clock.now();
-    await claimKey(h.db, {
-      scope: c.id,
-      key,
-      requestHash: requestHash('POST', '/v1/orders', ORDER),
-      now,
-      leaseUntil: new Date(Date.now() - 1000),
-      expiredBefore: new Date(now.getTime() - 86_400_000),
-    });
-    await expect(
-      placeOrder(h.deps, {
-        accountId: c.id,
-        input: ORDER,
-        idem: { scope: c.id, key },
-        afterCharge: dieAfterCharge,
-      }),
-    ).rejects.toThrow('process died');
+    await claimedByDeadRequest(c.id, key);
+    await orderDiesAfterCharge(c.id, ORDER, { scope: c.id, key });
     // no clock advance: the periodic run would not touch it yet, the key-scoped one does
     expect(await recoverPaymentsForKey(h.deps, { scope: c.id, key: 'another-key' })).toEqual({
       settled: 0,
@@ -191,19 +168,13 @@ describe('a crash between the charge and the commit (SPEC §5)', () => {
     const [order] = await orders(c.key);
     expect(order).toMatchObject({ payment_status: 'paid' });
     expect(await readKey(h.db, c.id, key)).toMatchObject({ resourceType: 'order', resourceId: order!.id });
-    expect(await balance(c.key)).toBe(0);
+    expect(await balanceOf(h, c.key)).toBe(0);
     expect(await h.ledgerMismatches()).toEqual([]);
   });
 
   it('a payment younger than the grace period is left alone (its request may still be running)', async () => {
-    const c = await customerWithCard(0);
-    await expect(
-      placeOrder(h.deps, {
-        accountId: c.id,
-        input: { product: 'residential', gb: 2 },
-        afterCharge: dieAfterCharge,
-      }),
-    ).rejects.toThrow();
+    const c = await customerWithCard(h);
+    await orderDiesAfterCharge(c.id, { product: 'residential', gb: 2 });
     await h.clock.advance(10);
     expect(await recoverPayments(h.deps)).toEqual({ settled: 0, voided: 0, failed: 0, pending: 0 });
     expect(await payments(c.id)).toMatchObject([{ status: 'processing' }]);
@@ -216,11 +187,11 @@ describe('a crash between the charge and the commit (SPEC §5)', () => {
   });
 
   it('a top-up whose process died after the charge is credited by recovery', async () => {
-    const c = await customerWithCard(0);
+    const c = await customerWithCard(h);
     await expect(
       topUp(h.deps, { accountId: c.id, amountCents: 4000, afterCharge: dieAfterCharge }),
     ).rejects.toThrow();
-    expect(await balance(c.key)).toBe(0);
+    expect(await balanceOf(h, c.key)).toBe(0);
     await h.clock.advance(60);
     expect(await recoverPayments(h.deps)).toEqual({ settled: 1, voided: 0, failed: 0, pending: 0 });
     expect(await ledger(c.key)).toEqual([['top_up', 40, 40]]);
@@ -231,14 +202,8 @@ describe('a crash between the charge and the commit (SPEC §5)', () => {
   });
 
   it('two recovery workers at once settle the payment once', async () => {
-    const c = await customerWithCard(0);
-    await expect(
-      placeOrder(h.deps, {
-        accountId: c.id,
-        input: { product: 'residential', gb: 10 },
-        afterCharge: dieAfterCharge,
-      }),
-    ).rejects.toThrow();
+    const c = await customerWithCard(h);
+    await orderDiesAfterCharge(c.id, { product: 'residential', gb: 10 });
     await h.clock.advance(60);
     const runs = await Promise.all([
       recoverPayments(h.deps),
@@ -259,7 +224,7 @@ describe('a crash between the charge and the commit (SPEC §5)', () => {
 
 describe('a crash before the charge, or a charge that must be undone', () => {
   it('the gateway was never called: recovery marks the payment failed (abandoned) and charges nothing', async () => {
-    const c = await customerWithCard(100);
+    const c = await customerWithCard(h, { balanceUsd: 100 });
     const dying: Deps = {
       ...h.deps,
       gateway: {
@@ -276,12 +241,12 @@ describe('a crash before the charge, or a charge that must be undone', () => {
     expect(await payments(c.id)).toMatchObject([{ status: 'failed', failure_code: 'abandoned' }]);
     expect(await charges(c.id)).toEqual([]);
     expect(await orders(c.key)).toEqual([]);
-    expect(await balance(c.key)).toBe(100);
+    expect(await balanceOf(h, c.key)).toBe(100);
     expect(await h.ledgerMismatches()).toEqual([]);
   });
 
   it('the card declined but the process died before recording it: recovery marks it failed', async () => {
-    const c = await customerWithCard(0, '4000000000000002');
+    const c = await customerWithCard(h, { card: '4000000000000002' });
     const dying: Deps = {
       ...h.deps,
       gateway: {
@@ -301,10 +266,8 @@ describe('a crash before the charge, or a charge that must be undone', () => {
   });
 
   it('settling is refused (the balance was spent meanwhile): the charge is refunded and the payment voided', async () => {
-    const c = await customerWithCard(100);
-    await expect(
-      placeOrder(h.deps, { accountId: c.id, input: ORDER, afterCharge: dieAfterCharge }),
-    ).rejects.toThrow();
+    const c = await customerWithCard(h, { balanceUsd: 100 });
+    await orderDiesAfterCharge(c.id);
     const spent = await h.call('POST', `/admin/v1/accounts/${c.id}/balance-adjustments`, {
       admin: true,
       body: { amount_usd: -100, reason: 'spent elsewhere' },
@@ -317,7 +280,7 @@ describe('a crash before the charge, or a charge that must be undone', () => {
     ]);
     expect(await payments(c.id)).toMatchObject([{ status: 'voided', failure_code: 'insufficient_balance' }]);
     expect(await orders(c.key)).toEqual([]);
-    expect(await balance(c.key)).toBe(0);
+    expect(await balanceOf(h, c.key)).toBe(0);
     expect(await ledger(c.key)).toEqual([
       ['adjustment', -100, 0],
       ['adjustment', 100, 100],
@@ -326,14 +289,8 @@ describe('a crash before the charge, or a charge that must be undone', () => {
   });
 
   it('a charge already refunded in full (a void whose bookkeeping was lost) is voided, not settled', async () => {
-    const c = await customerWithCard(0);
-    await expect(
-      placeOrder(h.deps, {
-        accountId: c.id,
-        input: { product: 'residential', gb: 4 },
-        afterCharge: dieAfterCharge,
-      }),
-    ).rejects.toThrow();
+    const c = await customerWithCard(h);
+    await orderDiesAfterCharge(c.id, { product: 'residential', gb: 4 });
     const [charge] = await charges(c.id);
     const refund = await h.deps.gateway.refund({
       chargeId: charge!.id,
@@ -345,11 +302,11 @@ describe('a crash before the charge, or a charge that must be undone', () => {
     await h.clock.advance(60);
     expect(await recoverPayments(h.deps)).toEqual({ settled: 0, voided: 1, failed: 0, pending: 0 });
     expect(await orders(c.key)).toEqual([]);
-    expect(await balance(c.key)).toBe(0);
+    expect(await balanceOf(h, c.key)).toBe(0);
   });
 
   it('a charge that lands after recovery abandoned its payment is refunded, and the order fails', async () => {
-    const c = await customerWithCard(100);
+    const c = await customerWithCard(h, { balanceUsd: 100 });
     const slow: Deps = {
       ...h.deps,
       gateway: {
@@ -374,16 +331,14 @@ describe('a crash before the charge, or a charge that must be undone', () => {
     ]);
     expect(await payments(c.id)).toMatchObject([{ status: 'failed', failure_code: 'abandoned' }]);
     expect(await orders(c.key)).toEqual([]);
-    expect(await balance(c.key)).toBe(100);
+    expect(await balanceOf(h, c.key)).toBe(100);
     expect(await h.ledgerMismatches()).toEqual([]);
   });
 
   // last: it leaves a payment 'processing' on purpose
   it('a void whose refund fails stays processing and is retried by the next run', async () => {
-    const c = await customerWithCard(100, '4000000000000341'); // refunds always fail
-    await expect(
-      placeOrder(h.deps, { accountId: c.id, input: ORDER, afterCharge: dieAfterCharge }),
-    ).rejects.toThrow();
+    const c = await customerWithCard(h, { balanceUsd: 100, card: '4000000000000341' }); // refunds always fail
+    await orderDiesAfterCharge(c.id);
     await h.call('POST', `/admin/v1/accounts/${c.id}/balance-adjustments`, {
       admin: true,
       body: { amount_usd: -100, reason: 'spent elsewhere' },
@@ -393,7 +348,7 @@ describe('a crash before the charge, or a charge that must be undone', () => {
     expect(await payments(c.id)).toMatchObject([{ status: 'processing' }]);
     expect(await recoverPayments(h.deps)).toEqual({ settled: 0, voided: 0, failed: 0, pending: 1 });
     expect(await orders(c.key)).toEqual([]);
-    expect(await balance(c.key)).toBe(0);
+    expect(await balanceOf(h, c.key)).toBe(0);
     expect(await h.ledgerMismatches()).toEqual([]);
     await h.db.query(`UPDATE payments SET status = 'failed' WHERE account_id = $1`, [c.id]);
   });

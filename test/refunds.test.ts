@@ -6,7 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { moveVoucher } from '../src/db/ledger.ts';
+import { balanceOf, customerWithCard } from './support/customers.ts';
 import { type Harness, harness } from './support/harness.ts';
+import { RESIDENTIAL_225 as ORDER } from './support/orders.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -16,26 +18,10 @@ afterAll(async () => {
   await h?.close();
 });
 
-const ORDER = { product: 'residential', gb: 50 }; // 225.00
-
-async function balance(key: string): Promise<number> {
-  return (await h.call('GET', '/v1/account', { key })).json().balance_usd;
-}
-
 async function placeOrder(key: string, body: Record<string, unknown> = ORDER) {
   const res = await h.call('POST', '/v1/orders', { key, body });
   expect(res.statusCode, res.body).toBe(200);
   return res.json() as { id: string; total_usd: number };
-}
-
-async function customerWithCard(balanceUsd: number, number = '4242424242424242') {
-  const c = await h.customer(balanceUsd > 0 ? { balanceUsd } : {});
-  const pm = await h.call('POST', '/v1/payment-methods', {
-    key: c.key,
-    body: { card: { number, exp_month: 12, exp_year: 2030, cvc: '123' } },
-  });
-  expect(pm.statusCode).toBe(200);
-  return c;
 }
 
 function refund(orderId: string, body: Record<string, unknown>, headers: Record<string, string> = {}) {
@@ -122,7 +108,7 @@ describe('refunds to the balance', () => {
   it('full refund of a balance-paid bandwidth order: the balance gets 225.00 back and the order is refunded', async () => {
     const c = await h.customer({ balanceUsd: 300 });
     const o = await placeOrder(c.key);
-    expect(await balance(c.key)).toBe(75);
+    expect(await balanceOf(h, c.key)).toBe(75);
     const res = await refund(o.id, { reason: 'customer complaint #12' });
     expect(res.statusCode, res.body).toBe(200);
     const body = res.json();
@@ -152,7 +138,7 @@ describe('refunds to the balance', () => {
     expect(body.refund.id).toMatch(/^rfd_[0-9A-Z]{26}$/);
     expect(res.body).toContain('"to_balance_usd":225.00');
     expect(body.line_items.map((l: { status: string }) => l.status)).toEqual(['refunded']);
-    expect(await balance(c.key)).toBe(300);
+    expect(await balanceOf(h, c.key)).toBe(300);
     const [entry] = await cashEntries(c.key);
     expect(entry).toMatchObject({ cause: 'refund', amount_usd: 225, order_id: o.id });
     expect(entry!.memo).toBe(`refund ${body.refund.id}: customer complaint #12`);
@@ -183,7 +169,7 @@ describe('refunds to the balance', () => {
     });
     // a line item is refunded whole only: it stays paid under a partial refund
     expect(first.json().line_items[0].status).toBe('paid');
-    expect(await balance(c.key)).toBe(100);
+    expect(await balanceOf(h, c.key)).toBe(100);
 
     const beyond = await refund(o.id, { amount_usd: 125.01, reason: 'beyond the rest' });
     expect(beyond.statusCode).toBe(422);
@@ -198,7 +184,7 @@ describe('refunds to the balance', () => {
       refund: { already_refunded_usd: 100, refundable_usd: 125, requested_usd: 125, remaining_usd: 0 },
     });
     expect(rest.json().line_items[0].status).toBe('refunded');
-    expect(await balance(c.key)).toBe(225);
+    expect(await balanceOf(h, c.key)).toBe(225);
     expect(paymentEvents(await adminOrder(o.id))).toEqual([
       [null, 'paid'],
       ['paid', 'partially_refunded'],
@@ -208,7 +194,7 @@ describe('refunds to the balance', () => {
   });
 
   it('a dry run shows every term of the formula and changes nothing', async () => {
-    const c = await customerWithCard(100);
+    const c = await customerWithCard(h, { balanceUsd: 100 });
     const o = await placeOrder(c.key); // 100.00 from the balance, 125.00 from the card
     const res = await refund(o.id, { amount_usd: 150, reason: 'checking', dry_run: true });
     expect(res.statusCode, res.body).toBe(200);
@@ -240,7 +226,7 @@ describe('refunds to the balance', () => {
     const after = await adminOrder(o.id);
     expect(after).toMatchObject({ payment_status: 'paid', refunded_usd: 0 });
     expect(paymentEvents(after)).toEqual([[null, 'paid']]);
-    expect(await balance(c.key)).toBe(0);
+    expect(await balanceOf(h, c.key)).toBe(0);
     expect(await charges(c.id)).toEqual([{ amount_cents: 12500, refunded_cents: 0 }]);
     expect((await cashEntries(c.key)).map((e) => e.cause)).not.toContain('refund');
     const refunds = await h.db.query('SELECT id FROM order_refunds WHERE order_id = $1', [o.id]);
@@ -253,7 +239,7 @@ describe('refunds to the balance', () => {
 
 describe('refunds to the card', () => {
   it('the card part goes refunding → refunded through the gateway, the balance part to the balance', async () => {
-    const c = await customerWithCard(100);
+    const c = await customerWithCard(h, { balanceUsd: 100 });
     const o = await placeOrder(c.key);
     const part = await refund(o.id, { amount_usd: 50, reason: 'partial to card' });
     expect(part.statusCode, part.body).toBe(200);
@@ -273,7 +259,7 @@ describe('refunds to the card', () => {
     });
     expect(all.json().line_items[0].status).toBe('refunded');
     expect(await charges(c.id)).toEqual([{ amount_cents: 12500, refunded_cents: 12500 }]);
-    expect(await balance(c.key)).toBe(100);
+    expect(await balanceOf(h, c.key)).toBe(100);
     expect(paymentEvents(await adminOrder(o.id))).toEqual([
       [null, 'paid'],
       ['paid', 'refunding'],
@@ -285,7 +271,7 @@ describe('refunds to the card', () => {
   });
 
   it('the failing-refund card 0341 leaves refund_failed; retry fails again, then succeeds once the issuer accepts', async () => {
-    const c = await customerWithCard(0, '4000000000000341');
+    const c = await customerWithCard(h, { card: '4000000000000341' });
     const o = await placeOrder(c.key, { product: 'residential', gb: 1 }); // 4.50, all by card
     const first = await refund(o.id, { amount_usd: 2, reason: 'partial' });
     expect(first.statusCode, first.body).toBe(200);
@@ -348,7 +334,7 @@ describe('refunds to the card', () => {
   });
 
   it('a whole refund that fails marks the line items refund_failed, and the retry refunds them', async () => {
-    const c = await customerWithCard(0, '4000000000000341');
+    const c = await customerWithCard(h, { card: '4000000000000341' });
     const o = await placeOrder(c.key, { product: 'residential', gb: 2 }); // 9.00
     const res = await refund(o.id, { reason: 'whole' });
     expect(res.json()).toMatchObject({ payment_status: 'refund_failed', refunded_usd: 0 });
@@ -360,7 +346,7 @@ describe('refunds to the card', () => {
   });
 
   it('a gateway that cannot be reached leaves the order refunding; the job finishes the card part', async () => {
-    const c = await customerWithCard(0);
+    const c = await customerWithCard(h);
     const o = await placeOrder(c.key, { product: 'residential', gb: 1 });
     const real = h.deps.gateway.refund;
     h.deps.gateway.refund = async () => {
@@ -418,7 +404,7 @@ describe('refunds to vouchers', () => {
       { amount: 500, cause: 'refund', order_id: o.id },
       { amount: 1500, cause: 'refund', order_id: o.id },
     ]);
-    expect(await balance(c.key)).toBe(225);
+    expect(await balanceOf(h, c.key)).toBe(225);
     expect(await h.ledgerMismatches()).toEqual([]);
   });
 
@@ -440,7 +426,7 @@ describe('refunds to vouchers', () => {
       },
     });
     expect(await voucher(c.key, v)).toMatchObject({ remaining_usd: 0, status: 'used_up' });
-    expect(await balance(c.key)).toBe(225);
+    expect(await balanceOf(h, c.key)).toBe(225);
     expect(await h.ledgerMismatches()).toEqual([]);
   });
 });
@@ -460,7 +446,7 @@ describe('the customer cancel of a waiting ISP order uses the same engine', () =
     const res = await h.call('POST', `/v1/orders/${o.id}/cancel`, { key: c.key });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ status: 'cancelled', payment_status: 'refunded', refunded_usd: 37.5 });
-    expect(await balance(c.key)).toBe(100);
+    expect(await balanceOf(h, c.key)).toBe(100);
     expect((await voucher(c.key, v)).remaining_usd).toBe(10);
     const rows = await h.db.query<{
       amount_cents: number;
@@ -488,11 +474,11 @@ describe('concurrency, idempotency and access', () => {
     ]);
     expect(both.map((r) => r.statusCode).sort()).toEqual([200, 422]);
     expect(both.find((r) => r.statusCode === 422)!.json().error.code).toBe('refund_exceeds_paid');
-    expect(await balance(c.key)).toBe(150);
+    expect(await balanceOf(h, c.key)).toBe(150);
 
     const full = await Promise.all([refund(o.id, { reason: 'full a' }), refund(o.id, { reason: 'full b' })]);
     expect(full.map((r) => r.statusCode).sort()).toEqual([200, 409]);
-    expect(await balance(c.key)).toBe(225);
+    expect(await balanceOf(h, c.key)).toBe(225);
     expect(await adminOrder(o.id)).toMatchObject({ payment_status: 'refunded', refunded_usd: 225 });
     expect(await h.ledgerMismatches()).toEqual([]);
   });
@@ -507,7 +493,7 @@ describe('concurrency, idempotency and access', () => {
     expect(b.statusCode).toBe(200);
     expect(b.headers['idempotent-replayed']).toBe('true');
     expect(b.json().refund.id).toBe(a.json().refund.id);
-    expect(await balance(c.key)).toBe(10);
+    expect(await balanceOf(h, c.key)).toBe(10);
     const other = await refund(
       o.id,
       { amount_usd: 11, reason: 'goodwill' },
@@ -548,7 +534,7 @@ describe('concurrency, idempotency and access', () => {
       expect(res.statusCode).toBe(404);
       expect(res.json().error.code).toBe('not_found');
     }
-    expect(await balance(c.key)).toBe(0);
+    expect(await balanceOf(h, c.key)).toBe(0);
   });
 
   it.each([

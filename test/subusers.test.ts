@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, harness } from './support/harness.ts';
+import { uniqueName } from './support/unique.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -8,9 +9,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-
-let n = 0;
-const uniqueName = (prefix: string) => `${prefix}-${++n}-${Math.random().toString(36).slice(2, 8)}`;
 
 async function mainSubuser(key: string) {
   const list = await h.call('GET', '/v1/subusers', { key });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topUp } from '../src/app/top-up.ts';
 import { claimKey } from '../src/db/idempotency.ts';
 import { requestHash } from '../src/http/idempotency.ts';
+import { balanceOf, cardCharges, customerWithCard, postpaidArrears } from './support/customers.ts';
 import { type Harness, harness } from './support/harness.ts';
 
 let h: Harness;
@@ -11,29 +12,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-
-async function withCard(number = '4242424242424242', balanceUsd?: number) {
-  const c = await h.customer(balanceUsd ? { balanceUsd } : {});
-  const pm = await h.call('POST', '/v1/payment-methods', {
-    key: c.key,
-    body: { card: { number, exp_month: 12, exp_year: 2030, cvc: '123' } },
-  });
-  expect(pm.statusCode).toBe(200);
-  return c;
-}
-
-/** What the card network saw for this account: its sandbox charges, oldest first. */
-async function charges(accountId: string) {
-  return h.db.query<{ amount_cents: number; status: string; refunded_cents: number }>(
-    `SELECT c.amount_cents, c.status, c.refunded_cents FROM sandbox_charges c
-     JOIN payments p ON p.id = c.idempotency_key WHERE p.account_id = $1 ORDER BY c.created_at, c.id`,
-    [accountId],
-  );
-}
-
-async function balance(key: string): Promise<number> {
-  return (await h.call('GET', '/v1/account', { key })).json().balance_usd;
-}
 
 async function transactions(key: string) {
   return (await h.call('GET', '/v1/billing/transactions', { key })).json().data as {
@@ -46,7 +24,7 @@ async function transactions(key: string) {
 
 describe('POST /v1/billing/top-ups (SPEC §5)', () => {
   it('charges the default card 50.00 and credits the balance with a top_up ledger entry', async () => {
-    const c = await withCard();
+    const c = await customerWithCard(h);
     const res = await h.call('POST', '/v1/billing/top-ups', { key: c.key, body: { amount_usd: 50 } });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('"amount_usd":50.00');
@@ -60,11 +38,13 @@ describe('POST /v1/billing/top-ups (SPEC §5)', () => {
       balance_usd: 50,
       created_at: '2026-05-28T10:00:00.000Z',
     });
-    expect(await balance(c.key)).toBe(50);
+    expect(await balanceOf(h, c.key)).toBe(50);
     expect(await transactions(c.key)).toMatchObject([
       { amount_usd: 50, balance_after_usd: 50, cause: 'top_up', payment_id: t.id },
     ]);
-    expect(await charges(c.id)).toEqual([{ amount_cents: 5000, status: 'succeeded', refunded_cents: 0 }]);
+    expect(await cardCharges(h, c.id)).toEqual([
+      { amount_cents: 5000, status: 'succeeded', refunded_cents: 0 },
+    ]);
     const got = await h.call('GET', `/v1/billing/top-ups/${t.id}`, { key: c.key });
     expect(got.statusCode).toBe(200);
     expect(got.json()).toEqual(t);
@@ -72,12 +52,9 @@ describe('POST /v1/billing/top-ups (SPEC §5)', () => {
   });
 
   it('a top-up pays arrears off first: −30.00 + 50.00 leaves 20.00', async () => {
-    const c = await withCard();
-    const adj = await h.call('POST', `/admin/v1/accounts/${c.id}/balance-adjustments`, {
-      admin: true,
-      body: { amount_usd: -30, reason: 'postpaid usage' },
-    });
-    expect(adj.statusCode).toBe(200);
+    const c = await customerWithCard(h);
+    // arrears come from postpaid charges only (SPEC §2; an operator debit must be covered)
+    await postpaidArrears(h, c.id, 3000);
     const res = await h.call('POST', '/v1/billing/top-ups', { key: c.key, body: { amount_usd: '50.00' } });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ amount_usd: 50, balance_usd: 20 });
@@ -94,13 +71,15 @@ describe('POST /v1/billing/top-ups (SPEC §5)', () => {
   ])(
     'card %s declines: 409 insufficient_balance with decline_code %s, nothing credited',
     async (number, code) => {
-      const c = await withCard(number, 5);
+      const c = await customerWithCard(h, { balanceUsd: 5, card: number });
       const res = await h.call('POST', '/v1/billing/top-ups', { key: c.key, body: { amount_usd: 20 } });
       expect(res.statusCode).toBe(409);
       expect(res.json().error).toMatchObject({ code: 'insufficient_balance', decline_code: code });
-      expect(await balance(c.key)).toBe(5);
+      expect(await balanceOf(h, c.key)).toBe(5);
       expect((await transactions(c.key)).map((e) => e.cause)).toEqual(['adjustment']);
-      expect(await charges(c.id)).toEqual([{ amount_cents: 2000, status: 'declined', refunded_cents: 0 }]);
+      expect(await cardCharges(h, c.id)).toEqual([
+        { amount_cents: 2000, status: 'declined', refunded_cents: 0 },
+      ]);
       const [p] = await h.db.query<{ status: string; failure_code: string }>(
         'SELECT status, failure_code FROM payments WHERE account_id = $1',
         [c.id],
@@ -118,32 +97,32 @@ describe('POST /v1/billing/top-ups (SPEC §5)', () => {
       code: 'insufficient_balance',
       decline_code: 'no_payment_method',
     });
-    expect(await balance(c.key)).toBe(0);
-    expect(await charges(c.id)).toEqual([]);
+    expect(await balanceOf(h, c.key)).toBe(0);
+    expect(await cardCharges(h, c.id)).toEqual([]);
   });
 
   it.each([0.99, 0, -5, 100_000.01, 1.001, '12.345', 'abc', '', null])(
     'amount_usd %s is 400 invalid_request on amount_usd',
     async (amount) => {
-      const c = await withCard();
+      const c = await customerWithCard(h);
       const res = await h.call('POST', '/v1/billing/top-ups', { key: c.key, body: { amount_usd: amount } });
       expect(res.statusCode).toBe(400);
       expect(res.json().error).toMatchObject({ code: 'invalid_request', param: 'amount_usd' });
-      expect(await charges(c.id)).toEqual([]);
+      expect(await cardCharges(h, c.id)).toEqual([]);
     },
   );
 
   it('the bounds 1.00 and 100,000.00 are accepted', async () => {
-    const c = await withCard();
+    const c = await customerWithCard(h);
     const lo = await h.call('POST', '/v1/billing/top-ups', { key: c.key, body: { amount_usd: 1 } });
     const hi = await h.call('POST', '/v1/billing/top-ups', { key: c.key, body: { amount_usd: '100000.00' } });
     expect([lo.statusCode, hi.statusCode]).toEqual([200, 200]);
     expect(hi.body).toContain('"balance_usd":100001.00');
-    expect(await balance(c.key)).toBe(100001);
+    expect(await balanceOf(h, c.key)).toBe(100001);
   });
 
   it('an Idempotency-Key replay charges once; the same key with another amount is 422', async () => {
-    const c = await withCard();
+    const c = await customerWithCard(h);
     const headers = { 'idempotency-key': 'topup-1' };
     const a = await h.call('POST', '/v1/billing/top-ups', { key: c.key, body: { amount_usd: 30 }, headers });
     const b = await h.call('POST', '/v1/billing/top-ups', { key: c.key, body: { amount_usd: 30 }, headers });
@@ -157,25 +136,25 @@ describe('POST /v1/billing/top-ups (SPEC §5)', () => {
     });
     expect(other.statusCode).toBe(422);
     expect(other.json().error.code).toBe('idempotency_key_reused');
-    expect(await charges(c.id)).toHaveLength(1);
-    expect(await balance(c.key)).toBe(30);
+    expect(await cardCharges(h, c.id)).toHaveLength(1);
+    expect(await balanceOf(h, c.key)).toBe(30);
   });
 
   it('10 concurrent top-ups of 10.00 make 10 charges and a 100.00 balance', async () => {
-    const c = await withCard();
+    const c = await customerWithCard(h);
     const results = await Promise.all(
       Array.from({ length: 10 }, () =>
         h.call('POST', '/v1/billing/top-ups', { key: c.key, body: { amount_usd: 10 } }),
       ),
     );
     expect(results.map((r) => r.statusCode)).toEqual(Array(10).fill(200));
-    expect(await charges(c.id)).toHaveLength(10);
-    expect(await balance(c.key)).toBe(100);
+    expect(await cardCharges(h, c.id)).toHaveLength(10);
+    expect(await balanceOf(h, c.key)).toBe(100);
     expect(await h.ledgerMismatches()).toEqual([]);
   });
 
   it('a retry with the key of a request that died after the charge gets that top-up, not a second charge', async () => {
-    const c = await withCard();
+    const c = await customerWithCard(h);
     const key = 'topup-crash';
     const body = { amount_usd: 25 };
     // the first request claimed the key, charged the card and died before settling
@@ -183,7 +162,7 @@ describe('POST /v1/billing/top-ups (SPEC §5)', () => {
     await claimKey(h.db, {
       scope: c.id,
       key,
-      requestHash: requestHash('POST', '/v1/billing/top-ups', body),
+      requestHash: await requestHash(h.db, 'POST', '/v1/billing/top-ups', body),
       now,
       leaseUntil: new Date(Date.now() - 1000),
       expiredBefore: new Date(now.getTime() - 86_400_000),
@@ -198,8 +177,8 @@ describe('POST /v1/billing/top-ups (SPEC §5)', () => {
         },
       }),
     ).rejects.toThrow('process died');
-    expect(await balance(c.key)).toBe(0);
-    expect(await charges(c.id)).toHaveLength(1);
+    expect(await balanceOf(h, c.key)).toBe(0);
+    expect(await cardCharges(h, c.id)).toHaveLength(1);
 
     const retry = await h.call('POST', '/v1/billing/top-ups', {
       key: c.key,
@@ -213,8 +192,10 @@ describe('POST /v1/billing/top-ups (SPEC §5)', () => {
       status: 'succeeded',
       balance_usd: 25,
     });
-    expect(await charges(c.id)).toEqual([{ amount_cents: 2500, status: 'succeeded', refunded_cents: 0 }]);
-    expect(await balance(c.key)).toBe(25);
+    expect(await cardCharges(h, c.id)).toEqual([
+      { amount_cents: 2500, status: 'succeeded', refunded_cents: 0 },
+    ]);
+    expect(await balanceOf(h, c.key)).toBe(25);
     const again = await h.call('POST', '/v1/billing/top-ups', {
       key: c.key,
       body,
@@ -228,7 +209,7 @@ describe('POST /v1/billing/top-ups (SPEC §5)', () => {
 
 describe('other tenants', () => {
   it("another account's top-up is 404 and never shows in its transactions", async () => {
-    const owner = await withCard();
+    const owner = await customerWithCard(h);
     const other = await h.customer();
     const t = (
       await h.call('POST', '/v1/billing/top-ups', { key: owner.key, body: { amount_usd: 15 } })
@@ -241,6 +222,6 @@ describe('other tenants', () => {
     const own = await h.call('POST', '/v1/billing/top-ups', { key: other.key, body: { amount_usd: 15 } });
     expect(own.statusCode).toBe(409);
     expect(own.json().error.decline_code).toBe('no_payment_method');
-    expect(await charges(owner.id)).toHaveLength(1);
+    expect(await cardCharges(h, owner.id)).toHaveLength(1);
   });
 });

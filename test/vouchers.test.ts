@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { moveVoucher } from '../src/db/ledger.ts';
 import { type Harness, harness } from './support/harness.ts';
+import { IN_30_DAYS } from './support/vouchers.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -9,9 +10,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-
-// the harness clock starts at 2026-05-28T10:00:00Z
-const IN_30_DAYS = '2026-06-27T10:00:00.000Z';
 
 function issue(accountId: string, body: unknown, headers?: Record<string, string>) {
   return h.call('POST', `/admin/v1/accounts/${accountId}/vouchers`, {

@@ -1,7 +1,8 @@
 /** An operator's balance adjustment: a ledger entry with a reason (negative to debit). */
 import { getAccount } from '../db/accounts.ts';
-import { type LedgerEntry, moveCash } from '../db/ledger.ts';
+import { debitCashIfCovered, type LedgerEntry, moveCash } from '../db/ledger.ts';
 import { err, ok, type Result } from '../domain/errors.ts';
+import { formatUsd } from '../domain/money.ts';
 import type { Deps } from './deps.ts';
 
 /**
@@ -10,6 +11,12 @@ import type { Deps } from './deps.ts';
  */
 export const MAX_BALANCE_CENTS = 999_999_999_999_999;
 
+/**
+ * A credit, or a debit the balance covers: a balance goes below zero only through postpaid
+ * charges (SPEC §2), so a debit larger than the balance is `409 insufficient_balance` and writes
+ * nothing. The cover is checked by the statement that debits (debitCashIfCovered), so of two
+ * racing debits that together exceed the balance only one passes.
+ */
 export async function adjustBalance(
   deps: Deps,
   cmd: { accountId: string; amountCents: number; reason: string; operator: string },
@@ -25,14 +32,22 @@ export async function adjustBalance(
         param: 'amount_usd',
       });
     }
-    const entry = await moveCash(q, {
+    const move = {
       id: deps.ids.next('txn'),
       accountId: account.id,
       amount: cmd.amountCents,
-      cause: 'adjustment',
+      cause: 'adjustment' as const,
       memo: `${cmd.reason} (by ${cmd.operator})`,
       at,
-    });
-    return ok(entry);
+    };
+    if (cmd.amountCents > 0) return ok(await moveCash(q, move));
+    const entry = await debitCashIfCovered(q, move);
+    if (entry) return ok(entry);
+    return err(
+      'insufficient_balance',
+      `The balance (${formatUsd(account.balanceCents)} USD) does not cover a debit of ` +
+        `${formatUsd(-cmd.amountCents)} USD; only postpaid charges take a balance below zero`,
+      { param: 'amount_usd' },
+    );
   });
 }

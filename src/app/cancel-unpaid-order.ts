@@ -3,24 +3,31 @@
  * the customer (POST /v1/orders/{id}/cancel, dispatched here by the route while the order is
  * unpaid) or by the system when its time to pay has run out (orders.unpaid_cancel_at: 24 h, 1 h
  * when it holds ISP stock; config.unpaidOrderSeconds). Nothing was taken, so nothing is refunded:
- * the IPs held for it go back to stock, the order and its lines become `cancelled`, and the
- * `order.cancelled` event is written, all in one transaction holding the order's lock. Paying
- * takes the same lock first (pay-order.ts), so of a payment and a cancellation exactly one wins
- * and the other gets 409 invalid_state.
+ * the IPs held for it go back to stock (wait queue run, stock alerts evaluated), the quoted
+ * voucher deduction goes back to 0.00, the order and its lines become `cancelled`, and the
+ * `order.cancelled` event is written, all in one transaction holding the country's stock lock (ISP)
+ * and the order's lock. Paying takes the order's lock first (pay-order.ts), so of a payment and a
+ * cancellation exactly one wins and the other gets 409 invalid_state. A card payment in flight
+ * reserves the order: the cancellation is 409 request_in_progress (the system's: skipped, and the
+ * sweep comes back) until it is settled or failed.
  *
  * The system's side: a one-off job `cancel_unpaid_order` queued at each unpaid order's deadline,
  * and the periodic sweep `cancel_unpaid_orders` as a safety net; both cancel every order due now.
  */
 
 import type { Sql } from '../db/client.ts';
-import { changeOrderState, lockOrder, releaseHeldIps } from '../db/isp-batches.ts';
+import { changeOrderState, lockIspStock, lockOrder, releaseHeldIps } from '../db/isp-batches.ts';
 import { enqueueJob } from '../db/jobs.ts';
-import { getOrder, listDueUnpaidOrders } from '../db/orders.ts';
+import { getOrder, listDueUnpaidOrders, setOrderAmounts } from '../db/orders.ts';
+import { hasProcessingPayment } from '../db/payments.ts';
 import { err, ok, type Result } from '../domain/errors.ts';
 import type { Order } from '../domain/order.ts';
 import { presentOrder } from '../http/present.ts';
+import { withVouchers } from './apply-vouchers.ts';
 import type { Deps } from './deps.ts';
 import { emitEvent } from './emit-event.ts';
+import { evaluateStockAlerts } from './evaluate-stock-alerts.ts';
+import { resultTx } from './result-tx.ts';
 import { enqueueWaitQueueRun } from './serve-wait-queue.ts';
 
 /** The one-off job at an unpaid order's deadline (payload `{order_id}`; it sweeps all due). */
@@ -49,9 +56,15 @@ export async function cancelUnpaidOrder(
   cmd: { accountId: string | null; orderId: string; cause: string },
 ): Promise<Result<Order>> {
   const at = await deps.clock.now();
-  return deps.db.tx(async (q): Promise<Result<Order>> => {
+  const first = await getOrder(deps.db, cmd.orderId, cmd.accountId);
+  if (!first) return notFound(cmd.orderId);
+  // an ISP order holds stock: the country's stock lock before the order's, as every flow that
+  // returns IPs to stock takes them (release-batch.ts)
+  const country = first.product === 'isp' ? (first.details.country as string) : null;
+  return resultTx(deps.db, async (q): Promise<Result<Order>> => {
+    if (country) await lockIspStock(q, country);
     const locked = await lockOrder(q, cmd.orderId, cmd.accountId);
-    if (!locked) return err('not_found', `No such order: ${cmd.orderId}`, { param: 'id' });
+    if (!locked) return notFound(cmd.orderId);
     if (locked.paymentStatus !== 'pending_payment') {
       return err(
         'invalid_state',
@@ -59,18 +72,32 @@ export async function cancelUnpaidOrder(
         { detail: { status: locked.status, payment_status: locked.paymentStatus } },
       );
     }
+    // a card payment in flight reserves the order (pay-order.ts): it settles or fails first
+    if (await hasProcessingPayment(q, locked.id)) {
+      return err(
+        'request_in_progress',
+        `A card payment for order ${locked.id} is in progress; it cannot be cancelled until it is settled`,
+      );
+    }
+    const current = await getOrder(q, locked.id, null);
+    if (!current) return notFound(cmd.orderId);
+    // the vouchers were only quoted, never spent: a cancelled order shows no deduction
+    if (current.voucher > 0) await setOrderAmounts(q, withVouchers(current, 0, false));
     const released = await releaseHeldIps(q, locked.id, at);
     await changeOrderState(q, locked.id, {
-      status: ['pending_payment', 'cancelled'],
-      paymentStatus: ['pending_payment', 'cancelled'],
+      status: [locked.status, 'cancelled'],
+      paymentStatus: [locked.paymentStatus, 'cancelled'],
       lineStatus: 'cancelled',
       cause: cmd.cause,
       at,
     });
-    // stock back: orders waiting for it get the first chance
-    if (released > 0) await enqueueWaitQueueRun(q, at, locked.details.country as string);
+    if (country && released.length > 0) {
+      // stock back: orders waiting for it get the first chance, and alerts may fire
+      await enqueueWaitQueueRun(q, at, country);
+      await evaluateStockAlerts(q, deps, [country], at, released);
+    }
     const order = await getOrder(q, locked.id, null);
-    if (!order) throw new Error(`order ${locked.id} vanished while cancelled`);
+    if (!order) return notFound(cmd.orderId);
     await emitEvent(q, deps, {
       accountId: order.accountId,
       type: 'order.cancelled',
@@ -79,6 +106,10 @@ export async function cancelUnpaidOrder(
     });
     return ok(order);
   });
+}
+
+function notFound(id: string) {
+  return err('not_found', `No such order: ${id}`, { param: 'id' });
 }
 
 /** Cancels every unpaid order whose deadline has passed; returns how many it cancelled. */
@@ -92,7 +123,8 @@ export async function cancelDueUnpaidOrders(deps: Deps, limit = 100): Promise<nu
       orderId: o.id,
       cause: `not paid within ${describeSeconds(o.holdsStock ? holdingStock : def)}`,
     });
-    // invalid_state: paid (or cancelled) since it was listed — the payment won
+    // invalid_state: paid (or cancelled) since it was listed — the payment won;
+    // request_in_progress: a card payment is in flight — a later sweep decides
     if (r.ok) cancelled += 1;
   }
   return cancelled;

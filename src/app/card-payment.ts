@@ -40,6 +40,19 @@ export interface CardCharge {
   purpose: Payment['purpose'];
   orderId: string | null;
   draft: unknown;
+  /**
+   * Runs in the transaction that records the intent, before it (e.g. lock a pending_payment order
+   * and check it may still be paid): an error stops the payment before the card is charged. The
+   * intent then reserves the order until it is settled: one payment in flight per order.
+   */
+  reserve?: (q: Sql) => Promise<Result<void>>;
+}
+
+function inFlight(orderId: string | null): Result<never> {
+  return err(
+    'request_in_progress',
+    `A card payment for order ${orderId} is already in progress; retry later`,
+  );
 }
 
 export function declined(code: string, message: string): DomainError {
@@ -58,7 +71,7 @@ export async function chargeThenSettle<T>(
   afterCharge?: () => Promise<void>,
 ): Promise<Result<T>> {
   const now = await deps.clock.now();
-  await insertPaymentIntent(deps.db, {
+  const intent = {
     id: c.paymentId,
     accountId: c.accountId,
     purpose: c.purpose,
@@ -68,7 +81,17 @@ export async function chargeThenSettle<T>(
     amountCents: c.amountCents,
     draft: c.draft,
     createdAt: now,
-  });
+  };
+  const recorded = c.reserve
+    ? await deps.db.tx(async (q): Promise<Result<void>> => {
+        const reserved = await c.reserve!(q);
+        if (!reserved.ok) return reserved;
+        return (await insertPaymentIntent(q, intent)) ? reserved : inFlight(c.orderId);
+      })
+    : (await insertPaymentIntent(deps.db, intent))
+      ? ok(undefined)
+      : inFlight(c.orderId);
+  if (!recorded.ok) return recorded;
   const charge = await deps.gateway.charge({
     token: c.gatewayToken,
     amountCents: c.amountCents,

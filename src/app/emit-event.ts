@@ -40,7 +40,9 @@
  *
  * `data` is the object as the API presents it (src/http/present.ts), serialized by the API's JSON
  * writer so amounts keep their two decimals: the events are part of the public API, so they are
- * rendered by its presenters (the one place app/ imports from http/, on purpose).
+ * rendered by its presenters (the one place app/ imports from http/, on purpose). Credentials are
+ * left out: an `isp_batch` has no `password` in an event (presentBatchEvent), since events go to
+ * any URL an endpoint names and are kept in the outbox for 3 days.
  */
 import type { Sql } from '../db/client.ts';
 import { getOrder } from '../db/orders.ts';
@@ -48,7 +50,7 @@ import type { Payment } from '../db/payments.ts';
 import { hasSubscribers, insertEventsWithDeliveries, subscribedEndpoints } from '../db/webhooks.ts';
 import type { Order } from '../domain/order.ts';
 import { stringify } from '../http/json.ts';
-import { presentAlert, presentBatch, presentOrder, presentPayment } from '../http/present.ts';
+import { presentAlert, presentBatchEvent, presentOrder, presentPayment } from '../http/present.ts';
 import type { Ids } from '../ids.ts';
 import { batchView } from './isp-batches.ts';
 import type { StockAlertView } from './stock-alerts.ts';
@@ -166,7 +168,10 @@ export async function emitIfWanted(
   return emitEvents(q, deps, await build());
 }
 
-/** An `isp_batch.*` event: the batch as the API presents it, read through `q` (its own writes). */
+/**
+ * An `isp_batch.*` event: the batch as the API presents it, read through `q` (its own writes),
+ * without its proxy password (presentBatchEvent: events carry no credential).
+ */
 export async function batchEvent(
   q: Sql,
   type: 'isp_batch.ready' | 'isp_batch.expiring' | 'isp_batch.expired',
@@ -175,7 +180,7 @@ export async function batchEvent(
 ): Promise<EventInput> {
   const view = await batchView(q, batch.id, batch.accountId, at);
   if (!view) throw new Error(`batchEvent: no batch ${batch.id}`);
-  return { accountId: batch.accountId, type, data: presentBatch(view), at };
+  return { accountId: batch.accountId, type, data: presentBatchEvent(view), at };
 }
 
 /** Emits one `isp_batch.*` event per batch (batches of several accounts allowed), in `q`'s transaction. */

@@ -19,23 +19,30 @@
 import { type Account, getAccount } from '../db/accounts.ts';
 import type { Sql } from '../db/client.ts';
 import { attachResource } from '../db/idempotency.ts';
-import { allocateHeldIps, changeOrderState, insertBatch, lockOrder } from '../db/isp-batches.ts';
+import {
+  allocateHeldIps,
+  changeOrderState,
+  insertBatch,
+  type LockedOrder,
+  lockOrder,
+} from '../db/isp-batches.ts';
 import { debitCashIfCovered, moveCash, movePool } from '../db/ledger.ts';
-import { getOrder, getPayLater, setOrderAmounts } from '../db/orders.ts';
-import { getPaymentMethod, type Payment, type PaymentMethod } from '../db/payments.ts';
+import { getOrder, getPayLater, type PayLaterRecord, setOrderAmounts } from '../db/orders.ts';
+import { getPaymentMethod, hasProcessingPayment, type Payment, type PaymentMethod } from '../db/payments.ts';
 import { addMonths } from '../domain/batch-lifecycle.ts';
-import { DomainFailure, err, ok, type Result } from '../domain/errors.ts';
+import { err, ok, type Result } from '../domain/errors.ts';
 import { type Cents, sum } from '../domain/money.ts';
 import type { Order } from '../domain/order.ts';
 import { type PaymentSplit, splitPayment } from '../domain/payment-split.ts';
 import type { VoucherTake } from '../domain/voucher-split.ts';
 import { payableBeforeVouchers, planVouchers, spendVouchers, withVouchers } from './apply-vouchers.ts';
-import { chargeThenSettle, type Settler } from './card-payment.ts';
+import { chargeThenSettle } from './card-payment.ts';
 import type { Deps, IdempotencyLink } from './deps.ts';
 import { emitOrderPaidEvents } from './emit-event.ts';
 import { enqueueProvisioning } from './place-isp-order.ts';
 import { earlierOrderForKey, orderGate } from './place-order.ts';
 import { BYTES_PER_GB } from './price-order.ts';
+import { resultTx } from './result-tx.ts';
 
 export interface Estimate {
   takes: VoucherTake[];
@@ -154,24 +161,66 @@ async function defaultCard(deps: Deps, account: Account, shortCents: Cents): Pro
 }
 
 /**
- * The card part of an order's payment: with a fresh read of the account, what the vouchers and
- * the balance leave is charged to the default card (card-payment.ts: intent, charge, settle with
- * `settle`). `check` runs after the card is known and before it is charged (ISP: the stock). The
- * payment's draft gets the voucher ids, for crash recovery.
+ * Writes a paid order in the paying transaction: `card` is the card payment that paid the rest, or
+ * null when the vouchers and the balance paid it all. Also the settler of the card payment, so it
+ * runs again from crash recovery (through the payment's draft).
  */
-export async function chargeRest(
+export type SourceSettler = (q: Sql, card: Payment | null, at: Date) => Promise<Result<Order>>;
+
+export interface PayFromSources {
+  accountId: string;
+  /** the account as read by the request (a fresh read is made when the balance moved) */
+  account?: Account;
+  order: Order;
+  vouchers: readonly string[];
+  now: Date;
+  idem: IdempotencyLink | undefined;
+  /** the payment's draft, for crash recovery; the voucher ids and the key are added */
+  draft: Record<string, unknown>;
+  /** runs after the card is known and before it is charged (ISP: the stock) */
+  check?: () => Promise<Result<void>>;
+  /** see CardCharge.reserve: runs with the intent's insert (pay later: the order's lock) */
+  reserve?: (q: Sql) => Promise<Result<void>>;
+  /** test seam for crash simulation, see chargeThenSettle */
+  afterCharge?: () => Promise<void>;
+}
+
+/**
+ * Pays an order from its sources (SPEC §5): when the vouchers and the balance cover it, in one
+ * transaction (`settle(q, null)`, whose conditional decrements are the guards); otherwise the rest
+ * by the default card (chargeRest). When the balance moved under the transaction it reads the
+ * account again and decides again, so a card is never charged for nothing (no 0.00 charges).
+ */
+export async function payFromSources(
   deps: Deps,
-  p: {
-    accountId: string;
-    order: Order;
-    vouchers: readonly string[];
-    now: Date;
-    idem: IdempotencyLink | undefined;
-    draft: Record<string, unknown>;
-    check?: () => Promise<Result<void>>;
-  },
-  settle: Settler<Order>,
-  afterCharge?: () => Promise<void>,
+  p: PayFromSources,
+  settle: SourceSettler,
+): Promise<Result<Order>> {
+  let account: Account | null = p.account ?? null;
+  for (let attempt = 1; ; attempt++) {
+    account ??= await getAccount(deps.db, p.accountId);
+    if (!account) return err('not_found', 'no such account');
+    const est = await estimatePayment(deps, { account, order: p.order, vouchers: p.vouchers, now: p.now });
+    if (!est.ok) return est;
+    const fromCard = est.value.split.fromCard;
+    if (fromCard > 0) return chargeRest(deps, p, account, fromCard, settle);
+    const paid = await resultTx(deps.db, (q) => settle(q, null, p.now));
+    // the balance moved under us: decide again from a fresh read (a few times, then give up)
+    if (paid.ok || paid.error.detail?.decline_code !== 'balance_changed' || attempt === 3) return paid;
+    account = null;
+  }
+}
+
+/**
+ * The card part of an order's payment: `fromCard` (what the vouchers and the balance leave) is
+ * charged to the default card (card-payment.ts: intent, charge, settle with `settle`).
+ */
+async function chargeRest(
+  deps: Deps,
+  p: PayFromSources,
+  account: Account,
+  fromCard: Cents,
+  settle: SourceSettler,
 ): Promise<Result<Order>> {
   if (p.idem) {
     // a request under this key may have died after charging the card: finish that payment
@@ -179,11 +228,7 @@ export async function chargeRest(
     const earlier = await earlierOrderForKey(deps, p.accountId, p.idem);
     if (earlier) return earlier;
   }
-  const account = await getAccount(deps.db, p.accountId);
-  if (!account) return err('not_found', 'no such account');
-  const est = await estimatePayment(deps, { account, order: p.order, vouchers: p.vouchers, now: p.now });
-  if (!est.ok) return est;
-  const pm = await defaultCard(deps, account, est.value.split.fromCard);
+  const pm = await defaultCard(deps, account, fromCard);
   if (!pm.ok) return pm;
   if (p.check) {
     const checked = await p.check();
@@ -196,13 +241,14 @@ export async function chargeRest(
       accountId: account.id,
       paymentMethodId: pm.value.id,
       gatewayToken: pm.value.gatewayRef,
-      amountCents: est.value.split.fromCard,
+      amountCents: fromCard,
       purpose: 'order',
       orderId: p.order.id,
       draft: { ...p.draft, idem: p.idem ?? null, vouchers: p.vouchers },
+      ...(p.reserve ? { reserve: p.reserve } : {}),
     },
     settle,
-    afterCharge,
+    p.afterCharge,
   );
 }
 
@@ -260,26 +306,26 @@ export async function payPendingOrder(deps: Deps, cmd: PayOrderCommand): Promise
   const gate = orderGate(account, order.product);
   if (!gate.ok) return gate;
   const vouchers = cmd.vouchers ?? record?.vouchers ?? [];
-  const est = await estimatePayment(deps, { account, order, vouchers, now });
-  if (!est.ok) return est;
-
-  if (est.value.split.fromCard === 0) {
-    try {
-      return await deps.db.tx(async (q) => {
-        const r = await settlePendingOrderPayment(deps, q, order, vouchers, null, cmd.idem, now);
-        if (!r.ok) throw new DomainFailure(r.error);
-        return r;
-      });
-    } catch (e) {
-      if (!(e instanceof DomainFailure)) throw e;
-      if (e.error.detail?.decline_code !== 'balance_changed') return { ok: false, error: e.error };
-    }
-  }
-  return chargeRest(
+  return payFromSources(
     deps,
-    { accountId: cmd.accountId, order, vouchers, now, idem: cmd.idem, draft: { order, pay_later: true } },
-    (q, payment, at) => settlePendingOrderPayment(deps, q, order, vouchers, payment, cmd.idem, at),
-    cmd.afterCharge,
+    {
+      accountId: cmd.accountId,
+      account,
+      order,
+      vouchers,
+      now,
+      idem: cmd.idem,
+      draft: { order, pay_later: true },
+      // the card's intent is written under the order's lock, once it is known to be payable: a
+      // cancellation (which takes the same lock) then sees the payment in flight and waits for it
+      reserve: async (q) => {
+        const locked = await lockOrder(q, order.id, order.accountId);
+        if (!locked) return notFound(order.id);
+        return locked.paymentStatus === 'pending_payment' ? ok(undefined) : notPayable(locked);
+      },
+      ...(cmd.afterCharge ? { afterCharge: cmd.afterCharge } : {}),
+    },
+    (q, card, at) => settlePendingOrderPayment(deps, q, order, vouchers, card, cmd.idem, at),
   );
 }
 
@@ -289,6 +335,7 @@ export async function payPendingOrder(deps: Deps, cmd: PayOrderCommand): Promise
  * same order serialize and exactly one wins (the other: 409 invalid_state, and a card already
  * charged is refunded by the caller). Then the payment, the amounts, what the order delivers
  * (traffic; or the batch from the held IPs and its provisioning job) and the `order.paid` events.
+ * Every refusal is an error result (never a throw), so a card charged for it is refunded.
  */
 export async function settlePendingOrderPayment(
   deps: Deps,
@@ -302,6 +349,8 @@ export async function settlePendingOrderPayment(
   const locked = await lockOrder(q, draft.id, draft.accountId);
   if (!locked) return notFound(draft.id);
   if (locked.paymentStatus !== 'pending_payment') return notPayable(locked);
+  // paid without a card while a card payment for it is in flight: that payment decides
+  if (!card && (await hasProcessingPayment(q, locked.id))) return paymentInFlight(locked.id);
   // one query at a time: this runs inside a transaction
   const order = await getOrder(q, draft.id, draft.accountId);
   const record = await getPayLater(q, draft.id);
@@ -313,70 +362,102 @@ export async function settlePendingOrderPayment(
   if (!paid.ok) return paid;
   await setOrderAmounts(q, paid.value);
   const cause = paidCause(paid.value, card !== null, true);
-  if (order.product === 'isp') {
-    const batchId = order.details.batch_id as string;
-    const isp = record?.isp;
-    if (!isp) throw new Error(`unpaid ISP order ${order.id} has no batch request`);
-    const ips = await allocateHeldIps(q, order.id, batchId, at);
-    if (ips.length !== (order.details.quantity as number)) {
-      throw new Error(`unpaid ISP order ${order.id} holds ${ips.length} IPs, not ${order.details.quantity}`);
-    }
-    const expiresAt = addMonths(at, isp.months);
-    await insertBatch(
-      q,
-      {
-        id: batchId,
-        accountId: order.accountId,
-        orderId: order.id,
-        subuserId: isp.subuserId,
-        country: order.details.country as string,
-        city: order.details.city as string | null,
-        asn: order.details.asn as number | null,
-        quantity: ips.length,
-        months: isp.months,
-        status: 'provisioning',
-        autoRenew: isp.autoRenew,
-        substitution: (order.details.substitution as never) ?? null,
-        periodStartedAt: at,
-        expiresAt,
-        at,
-      },
-      ips,
-    );
-    await enqueueProvisioning(deps, q, batchId, order.details.country as string, at);
-    await changeOrderState(q, order.id, {
-      status: ['pending_payment', 'provisioning'],
-      paymentStatus: ['pending_payment', 'paid'],
-      lineStatus: 'paid',
-      term: { startsAt: at, endsAt: expiresAt },
-      details: { expires_at: expiresAt.toISOString() },
-      cause,
-      at,
-    });
-  } else {
-    const gb = order.details.gb;
-    if (typeof gb === 'number') {
-      await movePool(q, {
-        id: deps.ids.next('txn'),
-        accountId: order.accountId,
-        product: order.product,
-        amount: gb * BYTES_PER_GB,
-        cause: 'order',
-        orderId: order.id,
-        at,
-      });
-    }
-    await changeOrderState(q, order.id, {
-      status: ['pending_payment', 'completed'],
-      paymentStatus: ['pending_payment', 'paid'],
-      lineStatus: 'paid',
-      cause,
+  const delivered =
+    order.product === 'isp'
+      ? await deliverHeldIps(deps, q, { locked, order, isp: record?.isp, cause, at })
+      : await deliverTraffic(deps, q, { locked, order, cause, at });
+  if (!delivered.ok) return delivered;
+  if (idem) await attachResource(q, idem.scope, idem.key, 'order', order.id);
+  const final = await getOrder(q, order.id, order.accountId);
+  if (!final) return notFound(order.id);
+  await emitOrderPaidEvents(q, deps, final, at);
+  return ok(final);
+}
+
+function paymentInFlight(orderId: string) {
+  return err('request_in_progress', `A card payment for order ${orderId} is in progress; retry later`);
+}
+
+interface Delivery {
+  locked: LockedOrder;
+  order: Order;
+  cause: string;
+  at: Date;
+}
+
+/** A paid bandwidth order: its traffic to the pool, and completed. */
+async function deliverTraffic(deps: Deps, q: Sql, d: Delivery): Promise<Result<void>> {
+  const { order, at } = d;
+  const gb = order.details.gb;
+  if (typeof gb === 'number') {
+    await movePool(q, {
+      id: deps.ids.next('txn'),
+      accountId: order.accountId,
+      product: order.product,
+      amount: gb * BYTES_PER_GB,
+      cause: 'order',
+      orderId: order.id,
       at,
     });
   }
-  if (idem) await attachResource(q, idem.scope, idem.key, 'order', order.id);
-  const final = await getOrder(q, order.id, order.accountId);
-  if (!final) throw new Error(`order ${order.id} vanished while paid`);
-  await emitOrderPaidEvents(q, deps, final, at);
-  return ok(final);
+  await changeOrderState(q, order.id, {
+    status: [d.locked.status, 'completed'],
+    paymentStatus: [d.locked.paymentStatus, 'paid'],
+    lineStatus: 'paid',
+    cause: d.cause,
+    at,
+  });
+  return ok(undefined);
+}
+
+/** A paid ISP order: its batch from the IPs held for it, provisioning. */
+async function deliverHeldIps(
+  deps: Deps,
+  q: Sql,
+  d: Delivery & { isp: PayLaterRecord['isp'] },
+): Promise<Result<void>> {
+  const { order, at, isp } = d;
+  const batchId = order.details.batch_id as string;
+  const quantity = order.details.quantity as number;
+  const ips = isp ? await allocateHeldIps(q, order.id, batchId, at) : [];
+  if (!isp || ips.length !== quantity) {
+    // an invariant broken (the held IPs are gone): refuse, so a card charged for it is refunded
+    deps.log.error({ orderId: order.id, held: ips.length, quantity }, 'unpaid ISP order lost its held IPs');
+    return err('invalid_state', `order ${order.id} no longer holds its ${quantity} IPs; it cannot be paid`, {
+      detail: { held: ips.length, quantity },
+    });
+  }
+  const expiresAt = addMonths(at, isp.months);
+  await insertBatch(
+    q,
+    {
+      id: batchId,
+      accountId: order.accountId,
+      orderId: order.id,
+      subuserId: isp.subuserId,
+      country: order.details.country as string,
+      city: order.details.city as string | null,
+      asn: order.details.asn as number | null,
+      quantity: ips.length,
+      months: isp.months,
+      status: 'provisioning',
+      autoRenew: isp.autoRenew,
+      substitution: (order.details.substitution as never) ?? null,
+      periodStartedAt: at,
+      expiresAt,
+      at,
+    },
+    ips,
+  );
+  await enqueueProvisioning(deps, q, batchId, order.details.country as string, at);
+  await changeOrderState(q, order.id, {
+    status: [d.locked.status, 'provisioning'],
+    paymentStatus: [d.locked.paymentStatus, 'paid'],
+    lineStatus: 'paid',
+    term: { startsAt: at, endsAt: expiresAt },
+    details: { expires_at: expiresAt.toISOString() },
+    cause: d.cause,
+    at,
+  });
+  return ok(undefined);
 }

@@ -45,7 +45,7 @@ import { insertOrder } from '../db/orders.ts';
 import type { Payment } from '../db/payments.ts';
 import { getMainSubuser, getSubuser, type Subuser } from '../db/subusers.ts';
 import { addMonths } from '../domain/batch-lifecycle.ts';
-import { DomainFailure, err, ok, type Result } from '../domain/errors.ts';
+import { err, ok, type Result } from '../domain/errors.ts';
 import { lookupCity } from '../domain/gazetteer.ts';
 import type { IspPriceBook } from '../domain/isp-pricing.ts';
 import type { Order } from '../domain/order.ts';
@@ -53,7 +53,7 @@ import { splitPayment } from '../domain/payment-split.ts';
 import { chooseSubstitute, type Substitute } from '../domain/substitution.ts';
 import type { Deps, IdempotencyLink } from './deps.ts';
 import { emitOrderPaidEvents } from './emit-event.ts';
-import { chargeRest, draftVouchers, estimatePayment, paidCause, takePayment } from './pay-order.ts';
+import { draftVouchers, paidCause, payFromSources, takePayment } from './pay-order.ts';
 import { orderGate, type PlaceOrderCommand } from './place-order.ts';
 import {
   amountsOf,
@@ -144,37 +144,14 @@ export async function placeIspOrder(deps: Deps, cmd: IspPlaceCommand): Promise<R
   const { account, book, draft, req } = prepared.value;
   const vouchers = cmd.vouchers ?? [];
 
-  const est = await estimatePayment(deps, { account, order: draft, vouchers, now });
-  if (!est.ok) return est;
-  if (est.value.split.fromCard === 0) {
-    try {
-      return await deps.db.tx(async (q) => {
-        const r = await fulfil(deps, q, { draft, req, book, vouchers, card: null, idem: cmd.idem, at: now });
-        if (!r.ok) throw new DomainFailure(r.error);
-        return r;
-      });
-    } catch (e) {
-      if (!(e instanceof DomainFailure)) throw e;
-      // the balance moved under us: pay the rest by card, with a fresh read; anything else is final
-      if (e.error.detail?.decline_code !== 'balance_changed') return { ok: false, error: e.error };
-    }
-  }
-  return payWithCard(deps, cmd, draft, req);
-}
-
-async function payWithCard(
-  deps: Deps,
-  cmd: IspPlaceCommand,
-  draft: Order,
-  req: IspRequest,
-): Promise<Result<Order>> {
-  return chargeRest(
+  return payFromSources(
     deps,
     {
       accountId: cmd.accountId,
+      account,
       order: draft,
-      vouchers: cmd.vouchers ?? [],
-      now: draft.createdAt,
+      vouchers,
+      now,
       idem: cmd.idem,
       draft: { order: draft, isp: req },
       // no card is charged for an order the stock cannot serve now (the settle step checks again)
@@ -183,9 +160,12 @@ async function payWithCard(
         const outlook = await stockOutlook(deps.db, req);
         return outlook.outcome === 'insufficient' ? shortError(req, outlook.available) : ok(undefined);
       },
+      ...(cmd.afterCharge ? { afterCharge: cmd.afterCharge } : {}),
     },
-    (q, payment, at) => settleIspOrderPayment(deps, q, draft, payment, cmd.idem, at),
-    cmd.afterCharge,
+    (q, card, at) =>
+      card
+        ? settleIspOrderPayment(deps, q, draft, card, cmd.idem, at)
+        : fulfil(deps, q, { draft, req, book, vouchers, card: null, idem: cmd.idem, at }),
   );
 }
 
@@ -228,16 +208,54 @@ export async function settleIspOrderPayment(
   return fulfil(deps, q, { draft: order, req, book, vouchers, card: payment, idem, at, locked: true });
 }
 
-type Allocation =
-  | {
-      kind: 'claimed';
-      ips: ClaimedIp[];
-      city: string | null;
-      asn: number | null;
-      substitute: Substitute | null;
-    }
-  | { kind: 'wait' }
-  | { kind: 'short'; available: number };
+interface Claimed {
+  kind: 'claimed';
+  ips: ClaimedIp[];
+  city: string | null;
+  asn: number | null;
+  substitute: Substitute | null;
+}
+
+type Allocation = Claimed | { kind: 'wait' } | { kind: 'short'; available: number };
+
+/**
+ * A draft ISP order as its allocation makes it: the place delivered (a substitute's, at its
+ * price), provisioning when its IPs were claimed (else waiting_inventory), and the term if known.
+ */
+export function allocatedOrder(p: {
+  draft: Order;
+  req: IspRequest;
+  book: IspPriceBook;
+  claimed: Claimed | null;
+  term: { startsAt: Date; expiresAt: Date } | null;
+}): Order {
+  const { draft, req, claimed } = p;
+  const sub = claimed?.substitute ?? null;
+  return buildIspOrder({
+    orderId: draft.id,
+    lineId: draft.lines[0]!.id,
+    batchId: draft.details.batch_id as string,
+    accountId: draft.accountId,
+    country: req.country,
+    city: claimed ? claimed.city : req.city,
+    asn: claimed ? claimed.asn : req.asn,
+    quantity: req.quantity,
+    months: req.months,
+    amounts: sub
+      ? substitutedAmounts(p.book, amountsOf(draft), {
+          country: req.country,
+          asn: sub.asn,
+          quantity: req.quantity,
+          months: req.months,
+        })
+      : amountsOf(draft),
+    status: claimed ? 'provisioning' : 'waiting_inventory',
+    startsAt: p.term?.startsAt ?? null,
+    expiresAt: p.term?.expiresAt ?? null,
+    substitution: sub ? substitutionRecord(req, sub) : null,
+    createdAt: draft.createdAt,
+  });
+}
 
 export function shortError(req: IspRequest, available: number) {
   const where = [req.country, req.city, req.asn].filter((x) => x !== null).join('/');
@@ -356,32 +374,15 @@ async function fulfil(
   if (alloc.kind === 'short') return shortError(req, alloc.available);
 
   const claimed = alloc.kind === 'claimed' ? alloc : null;
-  const substitution = claimed?.substitute ? substitutionRecord(req, claimed.substitute) : null;
   const expiresAt = claimed ? addMonths(at, req.months) : null;
-  const order = buildIspOrder({
-    orderId: draft.id,
-    lineId: draft.lines[0]!.id,
-    batchId,
-    accountId: draft.accountId,
-    country: req.country,
-    city: claimed ? claimed.city : req.city,
-    asn: claimed ? claimed.asn : req.asn,
-    quantity: req.quantity,
-    months: req.months,
-    amounts: claimed?.substitute
-      ? substitutedAmounts(p.book, amountsOf(draft), {
-          country: req.country,
-          asn: claimed.substitute.asn,
-          quantity: req.quantity,
-          months: req.months,
-        })
-      : amountsOf(draft),
-    status: claimed ? 'provisioning' : 'waiting_inventory',
-    startsAt: claimed ? at : null,
-    expiresAt,
-    substitution,
-    createdAt: draft.createdAt,
+  const order = allocatedOrder({
+    draft,
+    req,
+    book: p.book,
+    claimed,
+    term: expiresAt ? { startsAt: at, expiresAt } : null,
   });
+  const substitution = claimed?.substitute ? substitutionRecord(req, claimed.substitute) : null;
 
   const paid = await takePayment(deps, q, { order, vouchers: p.vouchers, card: p.card, at });
   if (!paid.ok) return paid;

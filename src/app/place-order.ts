@@ -9,18 +9,17 @@ import { attachResource, readKey } from '../db/idempotency.ts';
 import { movePool, payOrderFromBalance } from '../db/ledger.ts';
 import { getOrder, insertOrder } from '../db/orders.ts';
 import type { Payment } from '../db/payments.ts';
-import { DomainFailure, err, ok, type Result } from '../domain/errors.ts';
+import { err, ok, type Result } from '../domain/errors.ts';
 import type { Order } from '../domain/order.ts';
 import { splitPayment } from '../domain/payment-split.ts';
 import type { Ids } from '../ids.ts';
 import type { Deps, IdempotencyLink } from './deps.ts';
 import { type EventType, emitOrderPaidEvents, wantsEvents } from './emit-event.ts';
 import {
-  chargeRest,
   draftVouchers,
-  estimatePayment,
   isPayLaterDraft,
   paidCause,
+  payFromSources,
   settlePendingOrderPayment,
   takePayment,
 } from './pay-order.ts';
@@ -137,7 +136,7 @@ async function placeBandwidthNow(
     }
   }
   if (cached && (pre || prices)) return placeBandwidthNow(deps, cmd, false);
-  return placeWithCard(deps, cmd, order);
+  return placeFromSources(deps, cmd, order);
 }
 
 /**
@@ -196,47 +195,43 @@ export async function priceForAccount(
 }
 
 /**
- * Pay now with vouchers named: vouchers, then the balance, in one transaction (the vouchers' and
- * the balance's conditional decrements are the guards); the card for what they leave.
+ * Pay now with vouchers named, or when the balance does not cover the order: vouchers, then the
+ * balance, in one transaction (the vouchers' and the balance's conditional decrements are the
+ * guards); the card for what they leave (pay-order.ts payFromSources).
  */
 async function placeWithVouchers(deps: Deps, cmd: PlaceOrderCommand): Promise<Result<Order>> {
   const now = await deps.clock.now();
   const priced = await priceForAccount(deps, cmd, now);
   if (!priced.ok) return priced;
-  const { account, order } = priced.value;
-  const vouchers = cmd.vouchers ?? [];
-  const est = await estimatePayment(deps, { account, order, vouchers, now });
-  if (!est.ok) return est;
-  if (est.value.split.fromCard === 0) {
-    try {
-      return await deps.db.tx(async (q) => {
-        const paid = await takePayment(deps, q, { order, vouchers, card: null, at: now });
-        if (!paid.ok) throw new DomainFailure(paid.error);
-        await writePaidOrder(q, deps.ids, paid.value, paidCause(paid.value, false), cmd.idem);
-        return paid;
-      });
-    } catch (e) {
-      if (!(e instanceof DomainFailure)) throw e;
-      // the balance moved under us: pay the rest by card, with a fresh read; anything else is final
-      if (e.error.detail?.decline_code !== 'balance_changed') return { ok: false, error: e.error };
-    }
-  }
-  return placeWithCard(deps, cmd, order);
+  return placeFromSources(deps, cmd, priced.value.order, priced.value.account);
 }
 
-async function placeWithCard(deps: Deps, cmd: PlaceOrderCommand, order: Order): Promise<Result<Order>> {
-  return chargeRest(
+function placeFromSources(
+  deps: Deps,
+  cmd: PlaceOrderCommand,
+  order: Order,
+  account?: Account,
+): Promise<Result<Order>> {
+  const vouchers = cmd.vouchers ?? [];
+  return payFromSources(
     deps,
     {
       accountId: cmd.accountId,
+      ...(account ? { account } : {}),
       order,
-      vouchers: cmd.vouchers ?? [],
+      vouchers,
       now: order.createdAt,
       idem: cmd.idem,
       draft: { order },
+      ...(cmd.afterCharge ? { afterCharge: cmd.afterCharge } : {}),
     },
-    (q, payment, at) => settleOrderPayment(deps, q, order, payment, cmd.idem, at),
-    cmd.afterCharge,
+    async (q, card, at) => {
+      if (card) return settleOrderPayment(deps, q, order, card, cmd.idem, at);
+      const paid = await takePayment(deps, q, { order, vouchers, card: null, at });
+      if (!paid.ok) return paid;
+      await writePaidOrder(q, deps.ids, paid.value, paidCause(paid.value, false), cmd.idem);
+      return paid;
+    },
   );
 }
 

@@ -23,9 +23,10 @@ import type { Order } from '../domain/order.ts';
 import { payableBeforeVouchers, planVouchers, withVouchers } from './apply-vouchers.ts';
 import { scheduleUnpaidCancel } from './cancel-unpaid-order.ts';
 import type { Deps } from './deps.ts';
-import { allocate, prepare, shortError, substitutionRecord } from './place-isp-order.ts';
+import { allocate, allocatedOrder, prepare, shortError } from './place-isp-order.ts';
 import { type PlaceOrderCommand, priceForAccount } from './place-order.ts';
-import { amountsOf, buildIspOrder, type IspOrderInput, substitutedAmounts } from './price-isp-order.ts';
+import type { IspOrderInput } from './price-isp-order.ts';
+import type { OrderInput } from './price-order.ts';
 
 const CAUSE = 'placed, to be paid later';
 
@@ -83,18 +84,25 @@ export async function placeUnpaidOrder(deps: Deps, cmd: PlaceOrderCommand): Prom
   return order;
 }
 
-async function placeUnpaidIspOrder(
-  deps: Deps,
-  cmd: PlaceOrderCommand,
-  input: IspOrderInput,
-): Promise<Result<Order>> {
-  if (input.onShortage === 'wait') {
+/** Whether an order may be placed with pay later (also asked by the quote, which answers alike). */
+export function payLaterAllowed(input: OrderInput): Result<void> {
+  if (input.product === 'isp' && input.onShortage === 'wait') {
     return err(
       'invalid_request',
       'pay later holds the stock now: on_shortage must be fail or substitute (wait needs pay now)',
       { param: 'on_shortage' },
     );
   }
+  return ok(undefined);
+}
+
+async function placeUnpaidIspOrder(
+  deps: Deps,
+  cmd: PlaceOrderCommand,
+  input: IspOrderInput,
+): Promise<Result<Order>> {
+  const allowed = payLaterAllowed(input);
+  if (!allowed.ok) return allowed;
   const now = await deps.clock.now();
   const prepared = await prepare(deps, cmd.accountId, input, now, { gate: true });
   if (!prepared.ok) return prepared;
@@ -109,32 +117,8 @@ async function placeUnpaidIspOrder(
       if (alloc.kind !== 'claimed') {
         throw new DomainFailure(shortError(req, alloc.kind === 'short' ? alloc.available : 0).error);
       }
-      const sub = alloc.substitute;
-      const built = buildIspOrder({
-        orderId: draft.id,
-        lineId: draft.lines[0]!.id,
-        batchId,
-        accountId: draft.accountId,
-        country: req.country,
-        city: alloc.city,
-        asn: alloc.asn,
-        quantity: req.quantity,
-        months: req.months,
-        amounts: sub
-          ? substitutedAmounts(book, amountsOf(draft), {
-              country: req.country,
-              asn: sub.asn,
-              quantity: req.quantity,
-              months: req.months,
-            })
-          : amountsOf(draft),
-        status: 'provisioning',
-        // the batch's period starts when the order is paid
-        startsAt: null,
-        expiresAt: null,
-        substitution: sub ? substitutionRecord(req, sub) : null,
-        createdAt: now,
-      });
+      // the batch's period starts when the order is paid
+      const built = allocatedOrder({ draft, req, book, claimed: alloc, term: null });
       const order = await unpaid(q, built, vouchers, due, now);
       if (!order.ok) throw new DomainFailure(order.error);
       await writeUnpaid(

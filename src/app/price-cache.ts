@@ -6,7 +6,7 @@
  * (db/ledger.ts payOrderFromBalance `priceVersion`). A stale copy therefore never prices an order:
  * the statement writes nothing, the caller drops the copy and prices again from the database.
  */
-import type { Db, Sql } from '../db/client.ts';
+import type { Db } from '../db/client.ts';
 import { listPricesVersioned } from '../db/price-book.ts';
 import type { PlanPrice } from '../domain/bandwidth-pricing.ts';
 import { toPlanPrices } from './price-order.ts';
@@ -32,7 +32,7 @@ export async function cachedPrices(db: Db, product: string): Promise<VersionedPr
   const cache = cacheOf(db);
   const hit = cache.get(product);
   if (hit) return hit;
-  const read = await listPricesVersioned(db as Sql, product);
+  const read = await listPricesVersioned(db, product);
   const prices = { version: read.version, plans: toPlanPrices(read.rows) };
   cache.set(product, prices);
   return prices;

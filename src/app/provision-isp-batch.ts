@@ -14,7 +14,7 @@ import { getBatch, listLiveBatchIps, markBatchReady, releaseFailedBatch } from '
 import { changeOrderState, lockIspStock, lockOrder, type SubstitutionRecord } from '../db/isp-batches.ts';
 import { enqueueMail } from '../db/mail-outbox.ts';
 import { ok, type Result } from '../domain/errors.ts';
-import { type FulfilmentStatus, orderTransitions, transition } from '../domain/order-states.ts';
+import { orderTransitions, transition } from '../domain/order-states.ts';
 import type { Deps } from './deps.ts';
 import { batchEvent, emitIfWanted, orderEvent } from './emit-event.ts';
 import { evaluateStockAlerts } from './evaluate-stock-alerts.ts';
@@ -56,7 +56,7 @@ export async function provisionIspBatch(
       await lockIspStock(q, batch.country);
       const order = await lockOrder(q, batch.orderId, null);
       if (!(await releaseFailedBatch(q, batch.id, 'provisioning_failed', at))) return false;
-      if (order && transition(orderTransitions, order.status as FulfilmentStatus, 'failed', 'order').ok) {
+      if (order && transition(orderTransitions, order.status, 'failed', 'order').ok) {
         await changeOrderState(q, order.id, {
           status: [order.status, 'failed'],
           cause: `provisioning of ${batch.id} failed: ${result.reason}`,
@@ -86,9 +86,7 @@ export async function provisionIspBatch(
     // the order first, as every flow that touches an ISP order and its batch locks them
     const order = await lockOrder(q, batch.orderId, null);
     if (!(await markBatchReady(q, batch.id, at))) return false;
-    const completes =
-      order !== null &&
-      transition(orderTransitions, order.status as FulfilmentStatus, 'completed', 'order').ok;
+    const completes = order !== null && transition(orderTransitions, order.status, 'completed', 'order').ok;
     if (order && completes) {
       await changeOrderState(q, order.id, {
         status: [order.status, 'completed'],

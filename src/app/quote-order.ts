@@ -11,6 +11,7 @@ import { payableBeforeVouchers, planVouchers, withVouchers } from './apply-vouch
 import type { Deps } from './deps.ts';
 import { quoteIspOrder, type StockPreview } from './place-isp-order.ts';
 import { orderGate } from './place-order.ts';
+import { payLaterAllowed } from './place-unpaid-order.ts';
 import { type OrderInput, priceOrder } from './price-order.ts';
 
 export interface QuoteCheck {
@@ -28,8 +29,13 @@ export interface Quote {
 
 export async function quoteOrder(
   deps: Deps,
-  cmd: { accountId: string; input: OrderInput; vouchers?: readonly string[] },
+  cmd: { accountId: string; input: OrderInput; vouchers?: readonly string[]; pay?: 'now' | 'later' },
 ): Promise<Result<Quote>> {
+  if (cmd.pay === 'later') {
+    // refused as the order itself would be
+    const allowed = payLaterAllowed(cmd.input);
+    if (!allowed.ok) return allowed;
+  }
   const quote = await quoteWithoutVouchers(deps, cmd);
   if (!quote.ok || !cmd.vouchers?.length) return quote;
   return applyQuoteVouchers(deps, cmd.accountId, quote.value, cmd.vouchers);

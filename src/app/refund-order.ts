@@ -20,7 +20,7 @@
  */
 import type { Sql } from '../db/client.ts';
 import { attachResource, readKey } from '../db/idempotency.ts';
-import { changeOrderState, type LockedOrder, lockOrder } from '../db/isp-batches.ts';
+import { changeOrderState, type LockedOrder, lockOrder, type OrderStateChange } from '../db/isp-batches.ts';
 import { enqueueJob } from '../db/jobs.ts';
 import { moveCash, moveVoucher } from '../db/ledger.ts';
 import { getOrder } from '../db/orders.ts';
@@ -187,7 +187,7 @@ export interface ApplyRefund {
   /** the cause recorded with the order's events */
   cause: string;
   /** a fulfilment move made with it (a cancelled waiting order: waiting_inventory → cancelled) */
-  status?: [string, string];
+  status?: OrderStateChange['status'];
   at: Date;
 }
 

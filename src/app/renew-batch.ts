@@ -17,17 +17,16 @@ import type { Sql } from '../db/client.ts';
 import { attachResource } from '../db/idempotency.ts';
 import { type Batch, getBatch } from '../db/isp-batch-queries.ts';
 import { extendBatch } from '../db/isp-expiry.ts';
-import { debitCashIfCovered, moveCash } from '../db/ledger.ts';
 import { insertOrder } from '../db/orders.ts';
-import { getPaymentMethod, type Payment } from '../db/payments.ts';
+import type { Payment } from '../db/payments.ts';
 import { canRenew, renewedExpiry } from '../domain/batch-lifecycle.ts';
-import { DomainFailure, err, ok, type Result } from '../domain/errors.ts';
+import { err, ok, type Result } from '../domain/errors.ts';
 import { type IspQuote, renewalPrice } from '../domain/isp-pricing.ts';
 import { type Order, orderTotals } from '../domain/order.ts';
 import { splitPayment } from '../domain/payment-split.ts';
-import { chargeThenSettle } from './card-payment.ts';
 import type { Deps, IdempotencyLink } from './deps.ts';
 import { emitOrderPaidEvents } from './emit-event.ts';
+import { payFromSources, takePayment } from './pay-order.ts';
 import { loadIspPriceBook } from './price-isp-order.ts';
 
 export interface RenewBatchCommand {
@@ -180,49 +179,17 @@ export async function renewBatch(deps: Deps, cmd: RenewBatchCommand): Promise<Re
   const priced = await price(deps, deps.db, cmd, now);
   if (!priced.ok) return priced;
   const { order, oldExpiresAt } = priced.value;
-  const account = await getAccount(deps.db, cmd.accountId);
-  if (!account) return err('not_found', 'no such account');
-
-  if (splitPayment({ payable: order.payable, balance: account.balanceCents }).fromCard === 0) {
-    try {
-      return await deps.db.tx(async (q) => {
-        const r = await settle(deps, q, { order, oldExpiresAt, card: null, idem: cmd.idem, at: now });
-        if (!r.ok) throw new DomainFailure(r.error);
-        return r;
-      });
-    } catch (e) {
-      if (!(e instanceof DomainFailure)) throw e;
-      if (e.error.detail?.decline_code !== 'balance_changed') return { ok: false, error: e.error };
-    }
-  }
-
-  // the rest by the default card (with a fresh read of the balance)
-  const fresh = await getAccount(deps.db, cmd.accountId);
-  if (!fresh) return err('not_found', 'no such account');
-  const split = splitPayment({ payable: order.payable, balance: fresh.balanceCents });
-  const pm = fresh.defaultPaymentMethodId
-    ? await getPaymentMethod(deps.db, fresh.defaultPaymentMethodId, fresh.id)
-    : null;
-  if (!pm) {
-    return err(
-      'insufficient_balance',
-      'The balance does not cover this renewal and there is no default payment method',
-      { detail: { decline_code: 'no_payment_method', balance_short_usd_cents: split.fromCard } },
-    );
-  }
-  return chargeThenSettle(
+  return payFromSources(
     deps,
     {
-      paymentId: deps.ids.next('pay'),
-      accountId: fresh.id,
-      paymentMethodId: pm.id,
-      gatewayToken: pm.gatewayRef,
-      amountCents: split.fromCard,
-      purpose: 'order',
-      orderId: order.id,
-      draft: { order, idem: cmd.idem ?? null, renew: { batch_id: cmd.batchId } },
+      accountId: cmd.accountId,
+      order,
+      vouchers: [],
+      now,
+      idem: cmd.idem,
+      draft: { order, renew: { batch_id: cmd.batchId } },
     },
-    (q, payment, at) => settle(deps, q, { order, oldExpiresAt, card: payment, idem: cmd.idem, at }),
+    (q, card, at) => settle(deps, q, { order, oldExpiresAt, card, idem: cmd.idem, at }),
   );
 }
 
@@ -246,36 +213,17 @@ async function settle(
       detail: { status: batch.status },
     });
   }
-  if (p.card) {
-    await moveCash(q, {
-      id: deps.ids.next('txn'),
-      accountId: order.accountId,
-      amount: p.card.amountCents,
-      cause: 'card_payment',
-      orderId: order.id,
-      paymentId: p.card.id,
-      at,
-    });
-  }
-  const debit = await debitCashIfCovered(q, {
-    id: deps.ids.next('txn'),
-    accountId: order.accountId,
-    amount: -order.payable,
-    cause: 'order',
-    orderId: order.id,
-    at,
-  });
-  if (!debit) {
-    return err('insufficient_balance', 'The balance changed while the renewal was paid', {
-      detail: { decline_code: 'balance_changed' },
-    });
-  }
-  const paid: Order = { ...order, updatedAt: at, createdAt: order.createdAt };
+  const taken = await takePayment(deps, q, { order, vouchers: [], card: p.card, at });
+  if (!taken.ok) return taken;
+  const paid: Order = { ...taken.value, updatedAt: at, createdAt: order.createdAt };
   await insertOrder(q, paid, p.card ? 'renewal paid from balance and card' : 'renewal paid from balance');
   await emitOrderPaidEvents(q, deps, paid, at);
   const newExpiresAt = new Date(order.details.expires_at as string);
   if (!(await extendBatch(q, batchId, { oldExpiresAt: p.oldExpiresAt, newExpiresAt, at }))) {
-    throw new Error(`batch ${batchId} could not be extended under its lock`);
+    // an error result, not a throw: the caller rolls back and a card charged for it is refunded
+    return err('invalid_state', `Batch ${batchId} could not be extended; nothing was renewed`, {
+      detail: { status: batch.status },
+    });
   }
   if (p.idem) await attachResource(q, p.idem.scope, p.idem.key, 'order', order.id);
   return ok(paid);

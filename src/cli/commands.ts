@@ -227,7 +227,7 @@ export const commands: Command[] = [
   {
     path: ['credit'],
     args: ['ACCOUNT_ID', 'AMOUNT_USD'],
-    summary: 'Adjust a balance by AMOUNT_USD (negative to debit), as a ledger entry',
+    summary: 'Adjust a balance by AMOUNT_USD (negative to debit, at most the balance), as a ledger entry',
     flags: [{ name: 'reason', value: 'TEXT', required: true, description: 'why, kept in the ledger' }],
     prepare: (input) => {
       const [accountId, amount] = input.positionals as [string, string];

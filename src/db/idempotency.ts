@@ -94,6 +94,21 @@ export async function releaseKey(q: Sql, scope: string, key: string) {
   ]);
 }
 
+/**
+ * The server secret named `name` (server_secrets): the stored one, or `candidate` when there was
+ * none. Two statements on purpose: of processes racing to create it, the losers' INSERT does
+ * nothing and their SELECT (a new snapshot, after the winner committed) reads the winner's.
+ */
+export async function serverSecret(q: Sql, name: string, candidate: string): Promise<string> {
+  await q.query('INSERT INTO server_secrets (name, secret) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [
+    name,
+    candidate,
+  ]);
+  const rows = await q.query<{ secret: string }>('SELECT secret FROM server_secrets WHERE name = $1', [name]);
+  if (!rows[0]) throw new Error(`server secret ${name} is missing`);
+  return rows[0].secret;
+}
+
 export async function purgeKeysOlderThan(q: Sql, before: Date): Promise<number> {
   const rows = await q.query('DELETE FROM idempotency_keys WHERE created_at < $1 RETURNING key', [before]);
   return rows.length;

@@ -8,9 +8,20 @@
  * a short claim mean "not enough stock" rather than "another order's claim is in flight and may
  * yet roll back", so 40 concurrent orders of 5 for 100 IPs give exactly 20 batches.
  */
+import { DomainFailure } from '../domain/errors.ts';
 import type { LatLon } from '../domain/gazetteer.ts';
+import {
+  type FulfilmentStatus,
+  type LineItemStatus,
+  lineItemTransitions,
+  orderTransitions,
+  type PaymentStatus,
+  paymentTransitions,
+  transition,
+} from '../domain/order-states.ts';
 import type { StockPlace } from '../domain/substitution.ts';
 import type { Sql } from './client.ts';
+import type { ReturnedStock } from './isp-lifecycle.ts';
 
 /** The first key of the two-key advisory lock of ISP stock claims (the second is the country's hash). */
 const STOCK_LOCK_CLASS = 7201;
@@ -372,8 +383,8 @@ export interface LockedOrder {
   id: string;
   accountId: string;
   product: string;
-  status: string;
-  paymentStatus: string;
+  status: FulfilmentStatus;
+  paymentStatus: PaymentStatus;
   payable: number;
   refunded: number;
   details: Record<string, unknown>;
@@ -392,8 +403,8 @@ export async function lockOrder(q: Sql, id: string, accountId: string | null): P
     id: r.id as string,
     accountId: r.account_id as string,
     product: r.product as string,
-    status: r.status as string,
-    paymentStatus: r.payment_status as string,
+    status: r.status as FulfilmentStatus,
+    paymentStatus: r.payment_status as PaymentStatus,
     payable: r.payable_cents as number,
     refunded: r.refunded_cents as number,
     details: r.details as Record<string, unknown>,
@@ -402,11 +413,11 @@ export async function lockOrder(q: Sql, id: string, accountId: string | null): P
 
 export interface OrderStateChange {
   /** fulfilment status: [from, to] */
-  status?: [string, string];
+  status?: [FulfilmentStatus, FulfilmentStatus];
   /** payment status: [from, to] */
-  paymentStatus?: [string, string];
-  /** line items' payment status */
-  lineStatus?: string;
+  paymentStatus?: [PaymentStatus, PaymentStatus];
+  /** line items' payment status: every line moves to it (from a state the table allows) */
+  lineStatus?: LineItemStatus;
   /** set the line items' term */
   term?: { startsAt: Date; endsAt: Date };
   /** merged into the details */
@@ -417,31 +428,54 @@ export interface OrderStateChange {
   at: Date;
 }
 
+/** The line item states the table lets move to `to`. */
+function lineStatesBefore(to: LineItemStatus): LineItemStatus[] {
+  return (Object.keys(lineItemTransitions) as LineItemStatus[]).filter((from) =>
+    lineItemTransitions[from].includes(to),
+  );
+}
+
 /**
  * Moves an order (and its line items) and records one event per status that changed, in one
- * statement. The caller has checked the moves against the state tables and holds the order's lock.
+ * statement. Every move is checked against the state tables (order-states.ts), and the update is
+ * conditional on the from-states: an illegal move, or an order (or a line) no longer where the
+ * caller read it, throws `invalid_state` (a DomainFailure, so the caller's transaction rolls back
+ * and a route answers 409). The caller holds the order's lock.
  */
 export async function changeOrderState(q: Sql, orderId: string, c: OrderStateChange): Promise<void> {
   const events: [field: string, from: string, to: string][] = [];
-  if (c.status) events.push(['status', ...c.status]);
-  if (c.paymentStatus) events.push(['payment_status', ...c.paymentStatus]);
-  await q.query(
+  if (c.status) {
+    const m = transition(orderTransitions, c.status[0], c.status[1], `order ${orderId} status`);
+    if (!m.ok) throw new DomainFailure(m.error);
+    events.push(['status', ...c.status]);
+  }
+  if (c.paymentStatus) {
+    const [from, to] = c.paymentStatus;
+    const m = transition(paymentTransitions, from, to, `order ${orderId} payment_status`);
+    if (!m.ok) throw new DomainFailure(m.error);
+    events.push(['payment_status', from, to]);
+  }
+  const rows = await q.query<{ moved: boolean; lines: string | number; total: string | number }>(
     `WITH upd AS (
        UPDATE orders SET status = COALESCE($2::text, status), payment_status = COALESCE($3::text, payment_status),
          refunded_cents = refunded_cents + $4::int8, details = details || $5::jsonb, updated_at = $6::timestamptz
-       WHERE id = $1::text RETURNING id),
+       WHERE id = $1::text AND ($15::text IS NULL OR status = $15::text)
+         AND ($16::text IS NULL OR payment_status = $16::text)
+       RETURNING id),
      lines AS (
        UPDATE order_line_items SET status = COALESCE($7::text, status),
          starts_at = CASE WHEN $8::boolean THEN $9::timestamptz ELSE starts_at END,
          ends_at = CASE WHEN $8::boolean THEN $10::timestamptz ELSE ends_at END
-       WHERE order_id = (SELECT id FROM upd) RETURNING 1),
+       WHERE order_id = (SELECT id FROM upd) AND ($7::text IS NULL OR status = ANY($17::text[]))
+       RETURNING 1),
      ev AS (
        INSERT INTO order_events (order_id, at, field, from_state, to_state, cause)
        SELECT upd.id, $6::timestamptz, e.field, e.from_state, e.to_state, $11::text
        FROM upd, unnest($12::text[], $13::text[], $14::text[]) WITH ORDINALITY AS e(field, from_state, to_state, n)
        ORDER BY e.n
        RETURNING 1)
-     SELECT (SELECT count(*) FROM lines)::int8 AS lines, (SELECT count(*) FROM ev)::int8 AS events`,
+     SELECT EXISTS (SELECT 1 FROM upd) AS moved, (SELECT count(*) FROM lines)::int8 AS lines,
+       (SELECT count(*) FROM order_line_items WHERE order_id = $1::text)::int8 AS total`,
     [
       orderId,
       c.status?.[1] ?? null,
@@ -457,8 +491,27 @@ export async function changeOrderState(q: Sql, orderId: string, c: OrderStateCha
       events.map((e) => e[0]),
       events.map((e) => e[1]),
       events.map((e) => e[2]),
+      c.status?.[0] ?? null,
+      c.paymentStatus?.[0] ?? null,
+      c.lineStatus ? lineStatesBefore(c.lineStatus) : [],
     ],
   );
+  const r = rows[0]!;
+  if (!r.moved) {
+    const from = [c.status?.[0], c.paymentStatus?.[0]].filter(Boolean).join('/');
+    throw new DomainFailure({
+      code: 'invalid_state',
+      message: `order ${orderId} is no longer ${from || 'there'}`,
+      detail: { expected: { status: c.status?.[0] ?? null, payment_status: c.paymentStatus?.[0] ?? null } },
+    });
+  }
+  if (c.lineStatus && Number(r.lines) !== Number(r.total)) {
+    throw new DomainFailure({
+      code: 'invalid_state',
+      message: `a line item of order ${orderId} cannot move to ${c.lineStatus}`,
+      detail: { to: c.lineStatus },
+    });
+  }
 }
 
 export interface OrderCardPayment {
@@ -503,12 +556,15 @@ export async function allocateHeldIps(q: Sql, orderId: string, batchId: string, 
   return rows.map((r) => r.id).sort();
 }
 
-/** The IPs held for an order go back to stock; returns how many. */
-export async function releaseHeldIps(q: Sql, orderId: string, at: Date): Promise<number> {
-  const rows = await q.query(
-    `UPDATE isp_ips SET status = 'available', held_by_order_id = NULL, updated_at = $2::timestamptz
-     WHERE held_by_order_id = $1::text AND status = 'held' RETURNING id`,
+/** The IPs held for an order go back to stock; returns how many went back to which place. */
+export async function releaseHeldIps(q: Sql, orderId: string, at: Date): Promise<ReturnedStock> {
+  const rows = await q.query<{ country: string; city: string; asn: string | number; n: string | number }>(
+    `WITH back AS (
+       UPDATE isp_ips SET status = 'available', held_by_order_id = NULL, updated_at = $2::timestamptz
+       WHERE held_by_order_id = $1::text AND status = 'held' RETURNING country, city, asn)
+     SELECT country, city, asn::int8 AS asn, count(*)::int8 AS n FROM back GROUP BY country, city, asn
+     ORDER BY country, city, asn`,
     [orderId, at],
   );
-  return rows.length;
+  return rows.map((r) => ({ country: r.country, city: r.city, asn: Number(r.asn), available: Number(r.n) }));
 }

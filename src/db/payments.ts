@@ -112,7 +112,10 @@ function mapPayment(r: Record<string, unknown>): Payment {
   };
 }
 
-/** Records the intent to charge, before the gateway is called. */
+/**
+ * Records a card payment's intent ('processing'). False when the order already has a payment in
+ * flight (one per order: migration 017): nothing is written and the caller must not charge.
+ */
 export async function insertPaymentIntent(
   q: Sql,
   p: Pick<
@@ -127,11 +130,13 @@ export async function insertPaymentIntent(
     | 'draft'
     | 'createdAt'
   >,
-): Promise<void> {
-  await q.query(
+): Promise<boolean> {
+  const rows = await q.query(
     `INSERT INTO payments (id, account_id, purpose, order_id, payment_method_id, gateway, amount_cents, status,
        draft, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 'processing', $8, $9, $9)`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 'processing', $8, $9, $9)
+     ON CONFLICT (order_id) WHERE status = 'processing' AND order_id IS NOT NULL DO NOTHING
+     RETURNING id`,
     [
       p.id,
       p.accountId,
@@ -144,6 +149,7 @@ export async function insertPaymentIntent(
       p.createdAt,
     ],
   );
+  return rows.length === 1;
 }
 
 /** Locks a payment still 'processing' (the settle step and recovery race for it); null if settled. */
@@ -297,4 +303,13 @@ export async function listProcessingPaymentsForKey(
     [idem.scope, idem.key],
   );
   return rows.map(mapPayment);
+}
+
+/** Whether a card payment for the order is in flight ('processing'): the order is reserved by it. */
+export async function hasProcessingPayment(q: Sql, orderId: string): Promise<boolean> {
+  const rows = await q.query(
+    `SELECT 1 FROM payments WHERE order_id = $1::text AND status = 'processing' LIMIT 1`,
+    [orderId],
+  );
+  return rows.length > 0;
 }

@@ -14,10 +14,11 @@
  * clock like every other business time (SPEC §12), and the purge job uses the same clock.
  */
 
-import { createHash } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps, IdempotencyLink } from '../app/deps.ts';
-import { claimKey, completeKey, readKey, releaseKey, takeOverKey } from '../db/idempotency.ts';
+import type { Sql } from '../db/client.ts';
+import { claimKey, completeKey, readKey, releaseKey, serverSecret, takeOverKey } from '../db/idempotency.ts';
 import { fail } from './errors.ts';
 
 declare module 'fastify' {
@@ -45,9 +46,39 @@ function canonical(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
-/** What makes two requests "the same": method, path and the body as sent (keys in any order). */
-export function requestHash(method: string, path: string, body: unknown): string {
-  return createHash('sha256')
+const HASH_SECRET = 'idempotency_request_hash';
+const hashKeys = new WeakMap<Sql, Promise<Buffer>>();
+
+/**
+ * The key of the request hash: 32 random bytes made by the first process on the database and
+ * kept in it (server_secrets), so every process sharing the database hashes alike; read once per
+ * process (per database handle) and cached. A failed read is forgotten, so the next one retries.
+ */
+export function requestHashKey(db: Sql): Promise<Buffer> {
+  let key = hashKeys.get(db);
+  if (!key) {
+    const loading = serverSecret(db, HASH_SECRET, randomBytes(32).toString('hex')).then((hex) =>
+      Buffer.from(hex, 'hex'),
+    );
+    loading.catch(() => {
+      if (hashKeys.get(db) === loading) hashKeys.delete(db);
+    });
+    hashKeys.set(db, loading);
+    key = loading;
+  }
+  return key;
+}
+
+/**
+ * What makes two requests "the same": method, path and the body as sent (keys in any order),
+ * as an HMAC-SHA256 under the server's secret. A plain hash of a body with a card number in it
+ * (POST /v1/payment-methods) could be reversed offline by trying the few card numbers a prefix
+ * allows; without the secret it cannot. Keys stored before the HMAC (a plain SHA-256) no longer
+ * match: a retry of such a request gets 422 idempotency_key_reused (it is never run twice), and
+ * those keys are gone after the 24 h retention.
+ */
+export async function requestHash(db: Sql, method: string, path: string, body: unknown): Promise<string> {
+  return createHmac('sha256', await requestHashKey(db))
     .update(`${method} ${path}\n${canonical(body)}`)
     .digest('hex');
 }
@@ -58,11 +89,16 @@ export function registerIdempotency(
   scopeOf: (req: FastifyRequest) => string,
   renderers: Record<string, ResourceRenderer> = {},
 ) {
+  // the hash key is read at start (a database that cannot give it stops the start)
+  app.addHook('onReady', async () => {
+    await requestHashKey(deps.db);
+  });
+
   // the body as sent, before validation transforms it (amounts into cents, say)
   app.addHook('preValidation', async (req: FastifyRequest) => {
     if (req.method !== 'POST' && req.method !== 'DELETE') return;
     if (req.headers['idempotency-key'] === undefined) return;
-    req.idemHash = requestHash(req.method, req.url.split('?')[0] ?? '', req.body);
+    req.idemHash = await requestHash(deps.db, req.method, req.url.split('?')[0] ?? '', req.body);
   });
 
   app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
@@ -73,7 +109,8 @@ export function registerIdempotency(
       return fail(reply, 'invalid_request', 'Idempotency-Key must be 1 to 255 characters', 'Idempotency-Key');
     }
     const scope = scopeOf(req);
-    const hash = req.idemHash ?? requestHash(req.method, req.url.split('?')[0] ?? '', req.body);
+    const hash =
+      req.idemHash ?? (await requestHash(deps.db, req.method, req.url.split('?')[0] ?? '', req.body));
     const wall = Date.now();
     const now = await deps.clock.now();
     const claim = () =>

@@ -119,7 +119,7 @@ export function presentAllowances(a: Allowances) {
   };
 }
 
-/** An ISP batch (SPEC §6), as the batch routes and the `isp_batch.*` events show it. */
+/** An ISP batch (SPEC §6), as the batch routes show it (the events: presentBatchEvent). */
 export function presentBatch(b: BatchView) {
   const creds = batchCredentials(b);
   return {
@@ -148,6 +148,16 @@ export function presentBatch(b: BatchView) {
     created_at: iso(b.createdAt),
     updated_at: iso(b.updatedAt),
   };
+}
+
+/**
+ * An ISP batch as the `isp_batch.*` webhook events carry it: presentBatch without the proxy
+ * password. Events go to any URL an endpoint names and stay in the outbox for 3 days, so they
+ * carry no credential; the owner reads the password with GET /v1/isp/batches/{id}.
+ */
+export function presentBatchEvent(b: BatchView) {
+  const { password: _password, ...withoutPassword } = presentBatch(b);
+  return withoutPassword;
 }
 
 /** A stock alert (SPEC §6), as /v1/alerts and the `inventory.available` event show it. */

@@ -78,7 +78,7 @@ export function adminRoutes(app: FastifyInstance, deps: Deps) {
     {
       schema: {
         tags: ['admin'],
-        summary: 'Adjust a balance (negative to debit), recorded as a ledger entry',
+        summary: 'Adjust a balance (negative to debit, at most the balance), recorded as a ledger entry',
         params: idParam,
         body: z.strictObject({ amount_usd: usdCents, reason: z.string().min(1).max(500) }),
       },

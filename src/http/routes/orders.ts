@@ -162,7 +162,8 @@ export function orderRoutes(app: FastifyInstance, deps: Deps) {
     async (req, res) => {
       const input = orderInput(req.body);
       const vouchers = req.body.vouchers ?? [];
-      return reply(res, await quoteOrder(deps, { accountId: req.accountId, input, vouchers }), (q) => ({
+      const pay = req.body.pay ?? 'now';
+      return reply(res, await quoteOrder(deps, { accountId: req.accountId, input, vouchers, pay }), (q) => ({
         ...presentOrder(q.order),
         object: 'order_quote',
         payment: {
