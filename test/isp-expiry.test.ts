@@ -6,8 +6,11 @@
  * a declined auto-renew mailed; the renew dry run; tenant isolation.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recoverPayments } from '../src/app/recover-payments.ts';
+import { renewBatch } from '../src/app/renew-batch.ts';
 import { jobKinds } from '../src/jobs/kinds.ts';
 import { schedulePeriodic } from '../src/jobs/worker.ts';
+import { addCard, cardCharges } from './support/customers.ts';
 import { type Harness, harness } from './support/harness.ts';
 import { addStock, batchIps } from './support/isp-stock.ts';
 
@@ -215,6 +218,35 @@ describe('POST /v1/isp/batches/{id}/renew', () => {
     });
     expect((await getBatch(c.key, batchId)).json().expires_at).toBe(newExpiry.toISOString());
     expect(await balance(c.key)).toBe(84);
+    expect(await h.ledgerMismatches()).toEqual([]);
+  });
+
+  it('a renewal whose process dies after the card was charged is settled by recovery: renewed, not refunded', async () => {
+    const c = await h.customer({ balanceUsd: 125, kyc: true });
+    await addCard(h, c.key);
+    const { batchId, expiresAt } = await seedBatch(c.key); // 120.00: 5.00 left
+    await expect(
+      renewBatch(h.deps, {
+        accountId: c.id,
+        batchId,
+        months: 1,
+        afterCharge: async () => {
+          throw new Error('process died');
+        },
+      }),
+    ).rejects.toThrow('process died');
+    expect((await getBatch(c.key, batchId)).json().expires_at).toBe(expiresAt.toISOString());
+    await h.clock.advance(31);
+    expect(await recoverPayments(h.deps, { olderThanSeconds: 30 })).toMatchObject({ settled: 1, voided: 0 });
+    const renewed = new Date(expiresAt);
+    renewed.setUTCMonth(renewed.getUTCMonth() + 1);
+    expect((await getBatch(c.key, batchId)).json().expires_at).toBe(renewed.toISOString());
+    // the card paid the 115.00 the balance left, and nothing was refunded
+    expect(await cardCharges(h, c.id)).toMatchObject([{ amount_cents: 11500, refunded_cents: 0 }]);
+    expect(await balance(c.key)).toBe(0);
+    const orders = (await h.call('GET', '/v1/orders?type=renew', { key: c.key })).json().data;
+    expect(orders).toHaveLength(1);
+    expect(orders[0]).toMatchObject({ type: 'renew', payment_status: 'paid', total_usd: 120, paid_usd: 120 });
     expect(await h.ledgerMismatches()).toEqual([]);
   });
 

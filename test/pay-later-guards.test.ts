@@ -5,9 +5,10 @@
  * back, the quote refusing what the order refuses, and order moves checked against the state tables.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cancelDueUnpaidOrders } from '../src/app/cancel-unpaid-order.ts';
 import { changeOrderState, lockOrder } from '../src/db/isp-batches.ts';
 import { DomainFailure } from '../src/domain/errors.ts';
-import { balanceOf } from './support/customers.ts';
+import { balanceOf, customerWithCard } from './support/customers.ts';
 import { type Harness, harness } from './support/harness.ts';
 import { addStock, availableAt } from './support/isp-stock.ts';
 import { issueVoucher } from './support/vouchers.ts';
@@ -118,6 +119,32 @@ describe('pay later: amounts and vouchers', () => {
     expect(cancelled.line_items[0]).toMatchObject({ status: 'cancelled', voucher_usd: 0, payable_usd: 225 });
     expect(await voucherRemaining(c.id, v)).toBe(1000);
     expect(await balanceOf(h, c.key)).toBe(300);
+  });
+});
+
+describe('pay later: the deadline sweep', () => {
+  it('an order whose card payment is stuck in flight does not keep the sweep from cancelling the others', async () => {
+    const c = await customerWithCard(h, { balanceUsd: 10 });
+    const stuck = await place(c.key, { product: 'residential', gb: 1, pay: 'later' });
+    await h.clock.advance(60);
+    const next = await place(c.key, { product: 'residential', gb: 1, pay: 'later' });
+    // a payment left 'processing' for an operator (e.g. the gateway charged another amount)
+    await h.db.query(
+      `INSERT INTO payments (id, account_id, purpose, order_id, payment_method_id, gateway, amount_cents,
+         status, draft, created_at, updated_at)
+       SELECT 'pay_stuck_for_sweep', id, 'order', $2, default_payment_method_id, 'sandbox', 450, 'processing',
+         '{}', $3, $3 FROM accounts WHERE id = $1`,
+      [c.id, stuck.id, await h.clock.now()],
+    );
+    await h.clock.advance(25 * 3600);
+    // one order per page until a page cancels nothing: the stuck one (due before `next`) must
+    // not take the page forever
+    let sweeps = 0;
+    while ((await cancelDueUnpaidOrders(h.deps, 1)) > 0) sweeps += 1;
+    expect(sweeps).toBeGreaterThanOrEqual(1);
+    expect(await get(c.key, next.id)).toMatchObject({ status: 'cancelled', payment_status: 'cancelled' });
+    expect(await get(c.key, stuck.id)).toMatchObject({ payment_status: 'pending_payment' });
+    await h.db.query(`DELETE FROM payments WHERE id = 'pay_stuck_for_sweep'`);
   });
 });
 

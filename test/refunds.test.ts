@@ -5,9 +5,11 @@
  * valid voucher its part, an expired voucher's part forfeited.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveWaitQueue } from '../src/app/serve-wait-queue.ts';
 import { moveVoucher } from '../src/db/ledger.ts';
 import { balanceOf, customerWithCard } from './support/customers.ts';
 import { type Harness, harness } from './support/harness.ts';
+import { addStock, availableAt, batchRow, waitRow } from './support/isp-stock.ts';
 import { RESIDENTIAL_225 as ORDER } from './support/orders.ts';
 
 let h: Harness;
@@ -460,6 +462,42 @@ describe('the customer cancel of a waiting ISP order uses the same engine', () =
     // an operator cannot refund it again
     const again = await refund(o.id, { reason: 'again' });
     expect(again.statusCode).toBe(409);
+    expect(await h.ledgerMismatches()).toEqual([]);
+  });
+});
+
+describe('an operator refund of a waiting ISP order', () => {
+  it('in full: the order is cancelled with it and leaves the wait queue, so arriving stock is not delivered to it', async () => {
+    const c = await h.customer({ balanceUsd: 100, kyc: true });
+    const placed = await h.call('POST', '/v1/orders', {
+      key: c.key,
+      body: { product: 'isp', country: 'nl', city: 'rotterdam', asn: 1136, quantity: 5, on_shortage: 'wait' },
+    });
+    expect(placed.statusCode, placed.body).toBe(200);
+    const o = placed.json();
+    expect(o).toMatchObject({ status: 'waiting_inventory', payment_status: 'paid' });
+    const paid = o.total_usd as number;
+
+    const partial = await refund(o.id, { amount_usd: 1, reason: 'goodwill' });
+    expect(partial.statusCode).toBe(409);
+    expect(partial.json().error).toMatchObject({ code: 'invalid_state', param: 'amount_usd' });
+    const dryPartial = await refund(o.id, { amount_usd: 1, reason: 'goodwill', dry_run: true });
+    expect(dryPartial.statusCode).toBe(409);
+
+    const res = await refund(o.id, { reason: 'customer asked by phone' });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(await adminOrder(o.id)).toMatchObject({
+      status: 'cancelled',
+      payment_status: 'refunded',
+      refunded_usd: paid,
+    });
+    expect(await balanceOf(h, c.key)).toBe(100);
+    expect((await waitRow(h.db, o.id))?.cancelled_at).not.toBeNull();
+    expect((await batchRow(h.db, o.details.batch_id))?.status).toBe('released');
+
+    await addStock(h.db, { country: 'nl', city: 'rotterdam', asn: 1136, count: 5 });
+    expect(await serveWaitQueue(h.deps, { country: 'nl' })).toEqual({ served: [], waiting: 0 });
+    expect(await availableAt(h.db, { country: 'nl', city: 'rotterdam' })).toBe(5);
     expect(await h.ledgerMismatches()).toEqual([]);
   });
 });

@@ -12,14 +12,15 @@
  * transaction finishes it if the process dies in between.
  */
 
-import { cancelWait, changeOrderState, lockOrder, releaseWaitingBatch } from '../db/isp-batches.ts';
+import { changeOrderState, lockOrder } from '../db/isp-batches.ts';
 import { getOrder } from '../db/orders.ts';
 import { loadRefundSources } from '../db/refunds.ts';
-import { DomainFailure, err, ok, type Result } from '../domain/errors.ts';
+import { err, ok, type Result } from '../domain/errors.ts';
 import type { Order } from '../domain/order.ts';
 import { planRefund } from '../domain/refund-plan.ts';
 import type { Deps } from './deps.ts';
-import { applyRefund, finishCardRefundNow } from './refund-order.ts';
+import { applyRefund, finishCardRefundNow, leaveWaitQueue } from './refund-order.ts';
+import { resultTx } from './result-tx.ts';
 
 // the job kind and its handler live with the engine; kept importable from here (jobs/kinds.ts)
 export { CARD_REFUND_JOB, finishCardRefund } from './refund-order.ts';
@@ -31,49 +32,40 @@ export async function cancelOrder(
   cmd: { accountId: string; orderId: string },
 ): Promise<Result<Order>> {
   const at = await deps.clock.now();
-  const r = await deps.db
-    .tx(async (q): Promise<Result<{ cardOwed: number }>> => {
-      const order = await lockOrder(q, cmd.orderId, cmd.accountId);
-      if (!order) return err('not_found', `No such order: ${cmd.orderId}`, { param: 'id' });
-      if (order.product !== 'isp' || order.status !== 'waiting_inventory' || order.paymentStatus !== 'paid') {
-        return err(
-          'invalid_state',
-          order.product === 'isp'
-            ? `an ISP order can be cancelled only while waiting_inventory; this one is ${order.status}`
-            : `a paid ${order.product} order is final and cannot be cancelled`,
-          { detail: { status: order.status } },
-        );
-      }
-      const batchId = await cancelWait(q, order.id, at);
-      if (!batchId || !(await releaseWaitingBatch(q, batchId, at))) {
-        throw new Error(`waiting order ${order.id} has no open queue entry or waiting batch`);
-      }
-      const plan = planRefund(await loadRefundSources(q, order.id, at));
-      if (!plan.ok) {
-        // nothing was paid (a free order): only the cancellation itself
-        await changeOrderState(q, order.id, {
-          status: ['waiting_inventory', 'cancelled'],
-          cause: CANCEL_CAUSE,
-          at,
-        });
-        return ok({ cardOwed: 0 });
-      }
-      const applied = await applyRefund(q, deps, order, plan.value, {
-        reason: 'waiting ISP order cancelled: full refund',
-        requestedBy: `customer:${order.accountId}`,
-        cause: CANCEL_CAUSE,
+  const r = await resultTx(deps.db, async (q): Promise<Result<{ cardOwed: number }>> => {
+    const order = await lockOrder(q, cmd.orderId, cmd.accountId);
+    if (!order) return err('not_found', `No such order: ${cmd.orderId}`, { param: 'id' });
+    if (order.product !== 'isp' || order.status !== 'waiting_inventory' || order.paymentStatus !== 'paid') {
+      return err(
+        'invalid_state',
+        order.product === 'isp'
+          ? `an ISP order can be cancelled only while waiting_inventory; this one is ${order.status}`
+          : `a paid ${order.product} order is final and cannot be cancelled`,
+        { detail: { status: order.status } },
+      );
+    }
+    await leaveWaitQueue(q, order.id, at);
+    const plan = planRefund(await loadRefundSources(q, order.id, at));
+    if (!plan.ok) {
+      // nothing was paid (a free order): only the cancellation itself
+      await changeOrderState(q, order.id, {
         status: ['waiting_inventory', 'cancelled'],
+        cause: CANCEL_CAUSE,
         at,
       });
-      // the queue and the batch moved already: roll them back with the refusal
-      if (!applied.ok) throw new DomainFailure(applied.error);
-      const cardOwed = plan.value.toCard;
-      return ok({ cardOwed });
-    })
-    .catch((e: unknown) => {
-      if (e instanceof DomainFailure) return { ok: false as const, error: e.error };
-      throw e;
+      return ok({ cardOwed: 0 });
+    }
+    const applied = await applyRefund(q, deps, order, plan.value, {
+      reason: 'waiting ISP order cancelled: full refund',
+      requestedBy: `customer:${order.accountId}`,
+      cause: CANCEL_CAUSE,
+      status: ['waiting_inventory', 'cancelled'],
+      at,
     });
+    // an error result rolls the queue and the batch back with the refusal
+    if (!applied.ok) return applied;
+    return ok({ cardOwed: plan.value.toCard });
+  });
   if (!r.ok) return r;
   if (r.value.cardOwed > 0) await finishCardRefundNow(deps, cmd.orderId);
   const order = await getOrder(deps.db, cmd.orderId, cmd.accountId);

@@ -28,6 +28,7 @@ import { placeUnpaidOrder } from './place-unpaid-order.ts';
 import { cachedPrices, dropCachedPrices } from './price-cache.ts';
 import { BYTES_PER_GB, needsKyc, type OrderInput, priceOrder } from './price-order.ts';
 import { recoverPaymentsForKey } from './recover-payments.ts';
+import { isRenewDraft, settleRenewalPayment } from './renew-batch.ts';
 
 export interface PlaceOrderCommand {
   accountId: string;
@@ -252,6 +253,7 @@ export async function settleOrderPayment(
   if (isPayLaterDraft(payment)) {
     return settlePendingOrderPayment(deps, q, order, vouchers, payment, idem, at);
   }
+  if (isRenewDraft(payment)) return settleRenewalPayment(deps, q, order, payment, idem, at);
   if (order.product === 'isp') return settleIspOrderPayment(deps, q, order, payment, idem, at);
   const account = await getAccount(q, order.accountId, { forUpdate: true });
   if (!account) return err('not_found', 'no such account');

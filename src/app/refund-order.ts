@@ -20,7 +20,14 @@
  */
 import type { Sql } from '../db/client.ts';
 import { attachResource, readKey } from '../db/idempotency.ts';
-import { changeOrderState, type LockedOrder, lockOrder, type OrderStateChange } from '../db/isp-batches.ts';
+import {
+  cancelWait,
+  changeOrderState,
+  type LockedOrder,
+  lockOrder,
+  type OrderStateChange,
+  releaseWaitingBatch,
+} from '../db/isp-batches.ts';
 import { enqueueJob } from '../db/jobs.ts';
 import { moveCash, moveVoucher } from '../db/ledger.ts';
 import { getOrder } from '../db/orders.ts';
@@ -50,6 +57,7 @@ import { planRefund, type RefundPlan } from '../domain/refund-plan.ts';
 import { presentOrder } from '../http/present.ts';
 import type { Deps, IdempotencyLink } from './deps.ts';
 import { emitEvent } from './emit-event.ts';
+import { resultTx } from './result-tx.ts';
 
 /** The job that finishes the card part of a refund (payload `{order_id, refund_id}`). */
 export const CARD_REFUND_JOB = 'refund_order_card';
@@ -131,10 +139,13 @@ export async function refundOrder(deps: Deps, cmd: RefundOrderCommand): Promise<
       const state = refundableState(order.paymentStatus);
       if (!state.ok) return state;
       const plan = planRefund(await loadRefundSources(q, order.id, at), cmd.amountCents);
-      return plan.ok ? ok({ order, plan: plan.value, refund: null }) : plan;
+      if (!plan.ok) return plan;
+      const whole = waitingRefundCheck(order, plan.value);
+      return whole.ok ? ok({ order, plan: plan.value, refund: null }) : whole;
     });
   }
-  const r = await deps.db.tx(
+  const r = await resultTx(
+    deps.db,
     async (q): Promise<Result<{ refundId: string; cardPending: boolean; replayed: boolean }>> => {
       if (cmd.idem) {
         // a request under this key that died after committing already refunded: answer with it
@@ -149,10 +160,17 @@ export async function refundOrder(deps: Deps, cmd: RefundOrderCommand): Promise<
       if (!state.ok) return state;
       const plan = planRefund(await loadRefundSources(q, order.id, at), cmd.amountCents);
       if (!plan.ok) return plan;
+      const whole = waitingRefundCheck(order, plan.value);
+      if (!whole.ok) return whole;
+      // a waiting ISP order refunded in full is cancelled with it: it leaves the wait queue, so
+      // stock arriving later is not delivered to an order that was paid back
+      const waiting = order.status === 'waiting_inventory';
+      if (waiting) await leaveWaitQueue(q, order.id, at);
       const applied = await applyRefund(q, deps, order, plan.value, {
         reason: cmd.reason.trim(),
         requestedBy: cmd.requestedBy,
         cause: `refund by ${cmd.requestedBy}: ${cmd.reason.trim()}`,
+        ...(waiting ? { status: ['waiting_inventory', 'cancelled'] as OrderStateChange['status'] } : {}),
         at,
       });
       if (!applied.ok) return applied;
@@ -163,6 +181,28 @@ export async function refundOrder(deps: Deps, cmd: RefundOrderCommand): Promise<
   if (!r.ok) return r;
   if (r.value.cardPending) await finishCardRefundNow(deps, cmd.orderId);
   return refundOutcome(deps, r.value.refundId, cmd.accountId);
+}
+
+/** An order waiting for stock is refunded in full (and cancelled with it), never in part. */
+function waitingRefundCheck(order: { id: string; status: string }, plan: RefundPlan): Result<void> {
+  if (order.status !== 'waiting_inventory' || plan.resultingPaymentStatus === 'refunded')
+    return ok(undefined);
+  return err(
+    'invalid_state',
+    `order ${order.id} is waiting for stock: it is refunded in full (which cancels it), not in part`,
+    { param: 'amount_usd', detail: { status: order.status } },
+  );
+}
+
+/**
+ * A waiting ISP order leaves the wait queue and its waiting batch is released, in the caller's
+ * transaction holding the order's lock (a wait-queue run takes it too, so it cannot deliver now).
+ */
+export async function leaveWaitQueue(q: Sql, orderId: string, at: Date): Promise<void> {
+  const batchId = await cancelWait(q, orderId, at);
+  if (!batchId || !(await releaseWaitingBatch(q, batchId, at))) {
+    throw new Error(`waiting order ${orderId} has no open queue entry or waiting batch`);
+  }
 }
 
 /** The order and the refund as they stand now. */

@@ -36,6 +36,8 @@ export interface RenewBatchCommand {
   idem?: IdempotencyLink;
   /** the renewal is the expiry sweep's auto-renewal (recorded on the order) */
   auto?: boolean;
+  /** test seam for crash simulation, see chargeThenSettle */
+  afterCharge?: () => Promise<void>;
 }
 
 /** The dry run of a renewal: the order it would place, the price's terms and the payment split. */
@@ -188,9 +190,32 @@ export async function renewBatch(deps: Deps, cmd: RenewBatchCommand): Promise<Re
       now,
       idem: cmd.idem,
       draft: { order, renew: { batch_id: cmd.batchId } },
+      ...(cmd.afterCharge ? { afterCharge: cmd.afterCharge } : {}),
     },
     (q, card, at) => settle(deps, q, { order, oldExpiresAt, card, idem: cmd.idem, at }),
   );
+}
+
+/** Whether a card payment pays a renewal (its draft names the batch). */
+export function isRenewDraft(payment: Payment): boolean {
+  const renew = (payment.draft as { renew?: { batch_id?: unknown } } | null)?.renew;
+  return typeof renew?.batch_id === 'string';
+}
+
+/**
+ * Settles a renewal's card payment from its draft (crash recovery, through settleOrderPayment):
+ * exactly as the request would have, against the expiry the renewal was priced from.
+ */
+export function settleRenewalPayment(
+  deps: Deps,
+  q: Sql,
+  order: Order,
+  payment: Payment,
+  idem: IdempotencyLink | undefined,
+  at: Date,
+): Promise<Result<Order>> {
+  const oldExpiresAt = new Date(order.details.previous_expires_at as string);
+  return settle(deps, q, { order, oldExpiresAt, card: payment, idem, at });
 }
 
 /**

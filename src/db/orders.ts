@@ -307,7 +307,11 @@ export async function setOrderAmounts(q: Sql, o: Order): Promise<void> {
   );
 }
 
-/** Unpaid orders whose time to be paid has run out (index orders_unpaid_idx), oldest deadline first. */
+/**
+ * Unpaid orders whose time to be paid has run out (index orders_unpaid_idx), oldest deadline
+ * first; not those with a card payment in flight (it settles or fails first), so orders whose
+ * payment is stuck for an operator cannot crowd the others out of a sweep's page.
+ */
 export async function listDueUnpaidOrders(
   q: Sql,
   now: Date,
@@ -316,6 +320,7 @@ export async function listDueUnpaidOrders(
   const rows = await q.query<{ id: string; account_id: string; holds: boolean }>(
     `SELECT id, account_id, product = 'isp' AS holds FROM orders
      WHERE payment_status = 'pending_payment' AND unpaid_cancel_at <= $1::timestamptz
+       AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.order_id = orders.id AND p.status = 'processing')
      ORDER BY unpaid_cancel_at, id LIMIT $2::int8`,
     [now, limit],
   );
