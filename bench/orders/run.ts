@@ -1,7 +1,8 @@
 /**
  * bench:orders — `POST /v1/orders` throughput and latency on PostgreSQL, measured with autocannon
  * against the real server (a child process running src/main.ts), and pgbench's default
- * TPC-B-like TPS on the same PostgreSQL server in the same run, as the anchor.
+ * TPC-B-like TPS on the same PostgreSQL server in the same run, as the anchor (with pgbench's own
+ * latency percentiles, read from its per-transaction log `-l`, to set the p99 beside).
  *
  *   npm run bench:orders                 # run, print the table
  *   npm run bench:orders -- --write      # … and record it in bench/BENCHMARKS.md
@@ -12,6 +13,7 @@
  *          --only multi,single,idem (scenarios) --no-pgbench
  *          --wait-quiet 600 (wait up to this many seconds for other processes to leave the CPUs idle)
  *          --note "what changed" (a note for the history row)
+ * Env: BENCH_SERVER_NODE_ARGS="…" extra node flags for the server child (profiling, GC sizes).
  *
  * Scenarios: `multi` spreads the connections over --accounts accounts (one API key each);
  * `single` sends every request for one account (its row lock serialises them: the contention
@@ -35,6 +37,7 @@ import {
   type Machine,
   machine,
   onServer,
+  percentile,
   ROOT,
   sleep,
   waitQuiet,
@@ -444,6 +447,8 @@ async function load(
 interface PgbenchResult {
   tps: number;
   latencyMs: number;
+  /** pgbench's own latency percentiles (ms), from its per-transaction log (`-l`); null if unread */
+  latency: { p50: number; p90: number; p99: number; max: number; n: number } | null;
   connections: number;
   command: string;
   /** postgresMs: every PostgreSQL process (other databases' too), clientMs: pgbench itself */
@@ -475,18 +480,47 @@ function childrenCpuMs(): number {
   return (Number(f[13]) + Number(f[14])) * TICK_MS;
 }
 
+/** Latency percentiles (ms) from pgbench's per-transaction logs in `dir` (`-l --log-prefix`):
+ * one line per transaction, `client_id transaction_no time_us script_no epoch epoch_us`. */
+function pgbenchLatency(dir: string): PgbenchResult['latency'] {
+  const us: number[] = [];
+  for (const file of fs.readdirSync(dir)) {
+    for (const line of fs.readFileSync(path.join(dir, file), 'utf8').split('\n')) {
+      const t = Number(line.split(' ')[2]);
+      if (line && Number.isFinite(t)) us.push(t);
+    }
+  }
+  if (us.length === 0) return null;
+  us.sort((a, b) => a - b);
+  const ms = (p: number) => percentile(us, p) / 1000;
+  return { p50: ms(50), p90: ms(90), p99: ms(99), max: us[us.length - 1]! / 1000, n: us.length };
+}
+
 function pgbench(base: string, o: Options): PgbenchResult {
   const u = new URL(base);
   const conn = ['-h', u.hostname, '-p', u.port || '5432', '-U', decodeURIComponent(u.username || 'postgres')];
   execFileSync('pgbench', [...conn, '-i', '-q', '-s', String(o.scale), PGBENCH_DB], { stdio: 'pipe' });
-  const args = ['-c', String(o.connections), '-j', '2', '-T', String(o.duration)];
+  const args = ['-c', String(o.connections), '-j', '2', '-T', String(o.duration), '-l'];
   let before: { m: { busy: number; total: number } | null; pg: number; client: number } | null = null;
   try {
     before = { m: machineCpuMs(), pg: allPostgresCpuMs(), client: childrenCpuMs() };
   } catch {
     /* no /proc */
   }
-  const out = execFileSync('pgbench', [...conn, ...args, PGBENCH_DB], { encoding: 'utf8', stdio: 'pipe' });
+  // every transaction's latency goes to a log per thread (a buffered line each: negligible cost)
+  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderdesk-pgbench-'));
+  let out: string;
+  let latency: PgbenchResult['latency'];
+  try {
+    out = execFileSync('pgbench', [...conn, ...args, `--log-prefix=${path.join(logDir, 'tx')}`, PGBENCH_DB], {
+      encoding: 'utf8',
+      stdio: 'pipe',
+      cwd: logDir,
+    });
+    latency = pgbenchLatency(logDir);
+  } finally {
+    fs.rmSync(logDir, { recursive: true, force: true });
+  }
   let cpu: CpuShare | null = null;
   const m = machineCpuMs();
   if (before?.m && m) {
@@ -511,6 +545,7 @@ function pgbench(base: string, o: Options): PgbenchResult {
   return {
     tps: Number(tps[1]),
     latencyMs: lat ? Number(lat[1]) : Number.NaN,
+    latency,
     connections: o.connections,
     cpu,
     command: `pgbench -i -s ${o.scale}; pgbench ${args.join(' ')}`,
@@ -602,8 +637,9 @@ function table(runs: LoadResult[], pgb: PgbenchResult | null, scale: number): st
   if (pgb) {
     const c = pgb.cpu;
     const cpu = c ? `– + ${f2(c.postgresMs)} + ${f2(c.clientMs)}` : '–';
+    const l = pgb.latency;
     rows.push(
-      `| pgbench TPC-B-like (scale ${scale}) | – | ${pgb.connections} | ${f0(pgb.tps)} TPS | – | – | – | – | – | – | – | 1.00 | ${cpu} | ${c ? `${f0(c.otherPct)}%` : '–'} |`,
+      `| pgbench TPC-B-like (scale ${scale}) | – | ${pgb.connections} | ${f0(pgb.tps)} TPS | ${l ? `${f1(l.p50)} | ${f1(l.p90)} | ${f1(l.p99)} | ${f0(l.max)}` : '– | – | – | –'} | – | – | – | 1.00 | ${cpu} | ${c ? `${f0(c.otherPct)}%` : '–'} |`,
     );
   }
   return rows.join('\n');
@@ -641,7 +677,9 @@ function section(
     '',
     "CPU ms/req: CPU time per request of the server process, of its PostgreSQL backends and of autocannon (for pgbench: all PostgreSQL processes and pgbench, per transaction). Others' CPU: the share of the machine used by anything else during the run (PostgreSQL's background processes, other people's work); above ~15% the run was disturbed.",
     '',
-    pgb ? `pgbench: \`${pgb.command}\` → ${f1(pgb.tps)} TPS, latency average ${f2(pgb.latencyMs)} ms.` : '',
+    pgb
+      ? `pgbench: \`${pgb.command}\` → ${f1(pgb.tps)} TPS, latency average ${f2(pgb.latencyMs)} ms${pgb.latency ? `; its percentiles come from its per-transaction log (\`-l\`, ${f0(pgb.latency.n)} transactions)` : ''}.`
+      : '',
     '',
     `${verdict(runs, pgb)}.`,
     '',
@@ -761,6 +799,12 @@ async function main() {
       log(`pgbench: -i -s ${o.scale}, then -c ${o.connections} -j 2 -T ${o.duration}`);
       await onServer(o.pgUrl, `CREATE DATABASE ${PGBENCH_DB}`);
       pgb = pgbench(o.pgUrl, o);
+      const l = pgb.latency;
+      log(
+        `  ${f0(pgb.tps)} TPS` +
+          (l ? `, p50 ${f1(l.p50)} ms, p90 ${f1(l.p90)} ms, p99 ${f1(l.p99)} ms, max ${f0(l.max)} ms` : '') +
+          (pgb.cpu ? `; others ${f0(pgb.cpu.otherPct)}%` : ''),
+      );
     }
 
     const latest = section(o, m, busyBefore, runs, pgb, checks, when);
