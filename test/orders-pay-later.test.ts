@@ -504,7 +504,11 @@ describe('the card part of /pay survives crashes and lost races', () => {
       accountId: c.id,
       orderId: o.id,
       afterCharge: async () => {
-        for (const res of [await pay(c.key, o.id), await cancel(c.key, o.id)]) {
+        const cancelKeyed = await h.call('POST', `/v1/orders/${o.id}/cancel`, {
+          key: c.key,
+          headers: { 'idempotency-key': `cancel-${o.id}` },
+        });
+        for (const res of [await pay(c.key, o.id), cancelKeyed]) {
           during.push({ statusCode: res.statusCode, code: res.json().error?.code });
         }
         // the system's deadline cancels nothing either while the payment is in flight
@@ -524,7 +528,14 @@ describe('the card part of /pay survives crashes and lost races', () => {
     });
     expect(await pool(c.id, 'residential')).toBe(50_000_000_000);
     expect(await cardCharges(h, c.id)).toMatchObject([{ amount_cents: 22500, refunded_cents: 0 }]);
-    expect((await cancel(c.key, o.id)).statusCode).toBe(409);
+    // "retry later" was not stored under the key: the retry is answered afresh
+    const again = await h.call('POST', `/v1/orders/${o.id}/cancel`, {
+      key: c.key,
+      headers: { 'idempotency-key': `cancel-${o.id}` },
+    });
+    expect(again.statusCode).toBe(409);
+    expect(again.headers['idempotent-replayed']).toBeUndefined();
+    expect(again.json().error.code).toBe('invalid_state');
     expect(await h.ledgerMismatches()).toEqual([]);
   });
 

@@ -372,6 +372,40 @@ describe('refunds to the card', () => {
   });
 });
 
+describe('a card refund while the gateway stays unreachable', () => {
+  it('is retried past the usual 25 attempts (two days) and completes when the gateway is back', async () => {
+    const c = await customerWithCard(h);
+    const o = await placeOrder(c.key, { product: 'residential', gb: 1 });
+    const real = h.deps.gateway.refund;
+    h.deps.gateway.refund = async () => {
+      throw new Error('gateway unreachable');
+    };
+    try {
+      const res = await refund(o.id, { reason: 'long outage' });
+      expect(res.json()).toMatchObject({ payment_status: 'refunding' });
+      const adv = await h.call('POST', '/admin/v1/clock/advance', {
+        admin: true,
+        body: { seconds: 48 * 3600 },
+      });
+      expect(adv.statusCode).toBe(200);
+      expect(await adminOrder(o.id)).toMatchObject({ payment_status: 'refunding', refunded_usd: 0 });
+      const jobs = await h.db.query<{ attempts: number; failed_at: Date | null }>(
+        `SELECT attempts, failed_at FROM jobs WHERE kind = 'refund_order_card' AND payload->>'order_id' = $1`,
+        [o.id],
+      );
+      expect(jobs).toHaveLength(1);
+      expect(jobs[0]!.attempts).toBeGreaterThan(25);
+      expect(jobs[0]!.failed_at).toBeNull();
+    } finally {
+      h.deps.gateway.refund = real;
+    }
+    await h.call('POST', '/admin/v1/clock/advance', { admin: true, body: { seconds: 3600 } });
+    expect(await adminOrder(o.id)).toMatchObject({ payment_status: 'refunded', refunded_usd: 4.5 });
+    expect(await charges(c.id)).toEqual([{ amount_cents: 450, refunded_cents: 450 }]);
+    expect(await h.ledgerMismatches()).toEqual([]);
+  });
+});
+
 describe('refunds to vouchers', () => {
   it('the voucher part goes back to a voucher that is still valid', async () => {
     const c = await h.customer({ balanceUsd: 225 });
@@ -463,6 +497,65 @@ describe('the customer cancel of a waiting ISP order uses the same engine', () =
     const again = await refund(o.id, { reason: 'again' });
     expect(again.statusCode).toBe(409);
     expect(await h.ledgerMismatches()).toEqual([]);
+  });
+});
+
+describe('the dry run of a customer cancel', () => {
+  it('shows the full refund of a waiting ISP order with its terms and changes nothing; unpaid: no refund; final: 409', async () => {
+    const c = await h.customer({ balanceUsd: 100, kyc: true });
+    const placed = await h.call('POST', '/v1/orders', {
+      key: c.key,
+      body: { product: 'isp', country: 'fr', city: 'paris', asn: 3215, quantity: 5, on_shortage: 'wait' },
+    });
+    const o = placed.json();
+    expect(o).toMatchObject({ status: 'waiting_inventory', total_usd: 27.5 });
+    const dry = await h.call('POST', `/v1/orders/${o.id}/cancel`, { key: c.key, body: { dry_run: true } });
+    expect(dry.statusCode, dry.body).toBe(200);
+    expect(dry.json()).toMatchObject({
+      object: 'cancellation_plan',
+      dry_run: true,
+      order: o.id,
+      refund: {
+        paid_usd: 27.5,
+        paid_by_balance_usd: 27.5,
+        refundable_usd: 27.5,
+        to_balance_usd: 27.5,
+        to_card_usd: 0,
+        remaining_usd: 0,
+        resulting_payment_status: 'refunded',
+        formula: { refundable: '27.50 paid − 0.00 already refunded = 27.50' },
+      },
+    });
+    expect(await balanceOf(h, c.key)).toBe(72.5);
+    expect(await adminOrder(o.id)).toMatchObject({ status: 'waiting_inventory', payment_status: 'paid' });
+    // another tenant sees nothing
+    const other = await h.customer();
+    const foreign = await h.call('POST', `/v1/orders/${o.id}/cancel`, {
+      key: other.key,
+      body: { dry_run: true },
+    });
+    expect(foreign.statusCode).toBe(404);
+
+    const unpaid = (
+      await h.call('POST', '/v1/orders', {
+        key: c.key,
+        body: { product: 'residential', gb: 1, pay: 'later' },
+      })
+    ).json();
+    const dryUnpaid = await h.call('POST', `/v1/orders/${unpaid.id}/cancel`, {
+      key: c.key,
+      body: { dry_run: true },
+    });
+    expect(dryUnpaid.json()).toMatchObject({ object: 'cancellation_plan', refund: null });
+    expect(await adminOrder(unpaid.id)).toMatchObject({ payment_status: 'pending_payment' });
+
+    const final = await placeOrder(c.key, { product: 'residential', gb: 1 });
+    const dryFinal = await h.call('POST', `/v1/orders/${final.id}/cancel`, {
+      key: c.key,
+      body: { dry_run: true },
+    });
+    expect(dryFinal.statusCode).toBe(409);
+    expect(dryFinal.json().error.code).toBe('invalid_state');
   });
 });
 

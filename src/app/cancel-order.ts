@@ -17,7 +17,7 @@ import { getOrder } from '../db/orders.ts';
 import { loadRefundSources } from '../db/refunds.ts';
 import { err, ok, type Result } from '../domain/errors.ts';
 import type { Order } from '../domain/order.ts';
-import { planRefund } from '../domain/refund-plan.ts';
+import { planRefund, type RefundPlan } from '../domain/refund-plan.ts';
 import type { Deps } from './deps.ts';
 import { applyRefund, finishCardRefundNow, leaveWaitQueue } from './refund-order.ts';
 import { resultTx } from './result-tx.ts';
@@ -27,6 +27,45 @@ export { CARD_REFUND_JOB, finishCardRefund } from './refund-order.ts';
 
 const CANCEL_CAUSE = 'cancelled by the customer while waiting for stock';
 
+export interface CancellationPreview {
+  order: Order;
+  /** the refund a cancellation would make (null: nothing was paid, nothing comes back) */
+  refund: RefundPlan | null;
+}
+
+/**
+ * POST /v1/orders/{id}/cancel with dry_run: what cancelling would do now — for an ISP order
+ * waiting for stock the full refund's plan with its terms, for an unpaid order no refund — or the
+ * refusal the cancellation itself would get. Nothing is locked or written.
+ */
+export async function previewCancellation(
+  deps: Deps,
+  cmd: { accountId: string; orderId: string },
+): Promise<Result<CancellationPreview>> {
+  const at = await deps.clock.now();
+  const order = await getOrder(deps.db, cmd.orderId, cmd.accountId);
+  if (!order) return err('not_found', `No such order: ${cmd.orderId}`, { param: 'id' });
+  if (order.paymentStatus === 'pending_payment') return ok({ order, refund: null });
+  const refusal = notCancellable(order);
+  if (refusal) return refusal;
+  const plan = planRefund(await loadRefundSources(deps.db, order.id, at));
+  return ok({ order, refund: plan.ok ? plan.value : null });
+}
+
+/** The refusal of a paid order's cancellation, or null when it may be cancelled. */
+function notCancellable(order: { product: string; status: string; paymentStatus: string }) {
+  if (order.product === 'isp' && order.status === 'waiting_inventory' && order.paymentStatus === 'paid') {
+    return null;
+  }
+  return err(
+    'invalid_state',
+    order.product === 'isp'
+      ? `an ISP order can be cancelled only while waiting_inventory; this one is ${order.status}`
+      : `a paid ${order.product} order is final and cannot be cancelled`,
+    { detail: { status: order.status } },
+  );
+}
+
 export async function cancelOrder(
   deps: Deps,
   cmd: { accountId: string; orderId: string },
@@ -35,15 +74,8 @@ export async function cancelOrder(
   const r = await resultTx(deps.db, async (q): Promise<Result<{ cardOwed: number }>> => {
     const order = await lockOrder(q, cmd.orderId, cmd.accountId);
     if (!order) return err('not_found', `No such order: ${cmd.orderId}`, { param: 'id' });
-    if (order.product !== 'isp' || order.status !== 'waiting_inventory' || order.paymentStatus !== 'paid') {
-      return err(
-        'invalid_state',
-        order.product === 'isp'
-          ? `an ISP order can be cancelled only while waiting_inventory; this one is ${order.status}`
-          : `a paid ${order.product} order is final and cannot be cancelled`,
-        { detail: { status: order.status } },
-      );
-    }
+    const refusal = notCancellable(order);
+    if (refusal) return refusal;
     await leaveWaitQueue(q, order.id, at);
     const plan = planRefund(await loadRefundSources(q, order.id, at));
     if (!plan.ok) {

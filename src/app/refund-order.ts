@@ -64,6 +64,13 @@ export const CARD_REFUND_JOB = 'refund_order_card';
 
 /** How long the inline card refund has before the job takes over. */
 const CARD_REFUND_RETRY_SECONDS = 300;
+/**
+ * The card refund job never gives up while the gateway cannot be reached (its backoff caps at an
+ * hour): an order left `refunding` would otherwise wait forever, since only a `refund_failed` one
+ * can be retried by an operator. A refusal by the issuer is not a job failure: it ends the job
+ * with the order `refund_failed`.
+ */
+const CARD_REFUND_MAX_ATTEMPTS = 1_000_000;
 
 /** At most this many characters of reason. */
 export const MAX_REFUND_REASON = 500;
@@ -310,6 +317,7 @@ export async function applyRefund(
       payload: { order_id: order.id, refund_id: refundId },
       runAt: new Date(c.at.getTime() + CARD_REFUND_RETRY_SECONDS * 1000),
       dedupeKey: `${CARD_REFUND_JOB}:${refundId}:1`,
+      maxAttempts: CARD_REFUND_MAX_ATTEMPTS,
       now: c.at,
     });
   } else {
@@ -453,6 +461,7 @@ export async function retryRefund(deps: Deps, cmd: RetryRefundCommand): Promise<
       payload: { order_id: order.id, refund_id: refund.id },
       runAt: new Date(at.getTime() + CARD_REFUND_RETRY_SECONDS * 1000),
       dedupeKey: `${CARD_REFUND_JOB}:${refund.id}:${attempt}`,
+      maxAttempts: CARD_REFUND_MAX_ATTEMPTS,
       now: at,
     });
     return ok(refund.id);

@@ -87,11 +87,21 @@ export async function completeKey(q: Sql, scope: string, key: string, statusCode
   );
 }
 
+/**
+ * Gives a running key up (its request failed or did nothing). A key whose request already linked
+ * the resource it made (attachResource, in the use-case's committed transaction) is not deleted:
+ * its lease is expired instead, so the retry takes it over and answers with that resource rather
+ * than making a second one.
+ */
 export async function releaseKey(q: Sql, scope: string, key: string) {
-  await q.query(`DELETE FROM idempotency_keys WHERE account_scope = $1 AND key = $2 AND state = 'running'`, [
-    scope,
-    key,
-  ]);
+  await q.query(
+    `WITH gone AS (
+       DELETE FROM idempotency_keys
+       WHERE account_scope = $1 AND key = $2 AND state = 'running' AND resource_id IS NULL RETURNING 1)
+     UPDATE idempotency_keys SET locked_until = 'epoch'::timestamptz
+     WHERE account_scope = $1 AND key = $2 AND state = 'running' AND resource_id IS NOT NULL`,
+    [scope, key],
+  );
 }
 
 /**

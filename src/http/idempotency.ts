@@ -178,8 +178,25 @@ export function registerIdempotency(
     if (!idem) return payload;
     req.idem = undefined;
     const status = reply.statusCode;
-    if (status >= 500 || status === 400) await releaseKey(deps.db, idem.scope, idem.key);
-    else await completeKey(deps.db, idem.scope, idem.key, status, String(payload));
+    // not stored: a failure of ours, a request that never ran, and "in progress, retry later"
+    // (an answer about this moment — e.g. a card payment of the order in flight — which the
+    // retry must get fresh). A released key whose request already wrote its resource is kept
+    // for the retry to take over and answer with it (see releaseKey).
+    if (status >= 500 || status === 400 || isRetryLater(status, payload)) {
+      await releaseKey(deps.db, idem.scope, idem.key);
+    } else {
+      await completeKey(deps.db, idem.scope, idem.key, status, String(payload));
+    }
     return payload;
   });
+}
+
+/** A 409 request_in_progress answer: the request did nothing and is to be retried. */
+function isRetryLater(status: number, payload: unknown): boolean {
+  if (status !== 409 || typeof payload !== 'string') return false;
+  try {
+    return (JSON.parse(payload) as { error?: { code?: unknown } }).error?.code === 'request_in_progress';
+  } catch {
+    return false;
+  }
 }

@@ -5,7 +5,9 @@ import type { Account } from '../db/accounts.ts';
 import type { LedgerEntry } from '../db/ledger.ts';
 import type { Payment } from '../db/payments.ts';
 import { graceUntil } from '../domain/batch-lifecycle.ts';
+import { formatUsd, sum } from '../domain/money.ts';
 import type { LineItem, Order, OrderEvent } from '../domain/order.ts';
+import type { RefundPlan } from '../domain/refund-plan.ts';
 import type { Allowances } from '../domain/replacement-quota.ts';
 import { price, usd } from './json.ts';
 
@@ -200,4 +202,36 @@ export function presentPayment(p: Payment) {
 /** A cursor page: fetch limit + 1 rows, show limit, has_more tells whether there are more. */
 export function page<T, U>(rows: T[], limit: number, present: (t: T) => U) {
   return { object: 'list' as const, data: rows.slice(0, limit).map(present), has_more: rows.length > limit };
+}
+
+/** A refund plan with every term of its formulas (SPEC §4 dry runs). */
+export function presentRefundPlan(p: RefundPlan) {
+  const f = formatUsd;
+  const vouchers = sum(p.toVouchers.map((v) => v.amount));
+  return {
+    paid_usd: usd(p.paid),
+    paid_by_card_usd: usd(p.paidByCard),
+    paid_by_balance_usd: usd(p.paidByBalance),
+    paid_by_vouchers_usd: usd(p.paidByVouchers),
+    already_refunded_usd: usd(p.alreadyRefunded),
+    refundable_usd: usd(p.refundable),
+    requested_usd: usd(p.requested),
+    to_card_usd: usd(p.toCard),
+    card_refunds: p.cardParts.map((c) => ({ payment_id: c.paymentId, amount_usd: usd(c.amount) })),
+    to_balance_usd: usd(p.toBalance),
+    to_vouchers: p.toVouchers.map((v) => ({
+      voucher_id: v.voucherId,
+      amount_usd: usd(v.amount),
+      forfeited: v.forfeited,
+    })),
+    forfeited_usd: usd(p.forfeited),
+    remaining_usd: usd(p.remaining),
+    resulting_payment_status: p.resultingPaymentStatus,
+    formula: {
+      paid: `${f(p.paidByCard)} card + ${f(p.paidByBalance)} balance + ${f(p.paidByVouchers)} vouchers = ${f(p.paid)}`,
+      refundable: `${f(p.paid)} paid − ${f(p.alreadyRefunded)} already refunded = ${f(p.refundable)}`,
+      requested: `${f(p.toCard)} to card + ${f(p.toBalance)} to balance + ${f(vouchers)} to vouchers (${f(p.forfeited)} of it forfeited) = ${f(p.requested)}`,
+      remaining: `${f(p.refundable)} refundable − ${f(p.requested)} requested = ${f(p.remaining)}`,
+    },
+  };
 }

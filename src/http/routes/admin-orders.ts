@@ -9,12 +9,9 @@ import { z } from 'zod';
 import type { Deps } from '../../app/deps.ts';
 import { findOrder, searchOrders } from '../../app/query-orders.ts';
 import { MAX_REFUND_REASON, type RefundOutcome, refundOrder, retryRefund } from '../../app/refund-order.ts';
-import { formatUsd } from '../../domain/money.ts';
 import type { Order, OrderEvent } from '../../domain/order.ts';
-import type { RefundPlan } from '../../domain/refund-plan.ts';
 import { reply } from '../errors.ts';
-import { usd } from '../json.ts';
-import { page, presentOrder } from '../present.ts';
+import { page, presentOrder, presentRefundPlan } from '../present.ts';
 import { idParam, usdCents } from '../schemas.ts';
 import { endOfCreatedTo, orderListQuery } from './orders.ts';
 
@@ -38,38 +35,6 @@ const refundBody = z.strictObject({
 /** The customer's order envelope plus whose order it is. */
 function presentAdminOrder(o: Order, events?: OrderEvent[]) {
   return { ...presentOrder(o, events), account: o.accountId };
-}
-
-/** A refund plan with every term of its formulas (SPEC §4 dry runs). */
-export function presentRefundPlan(p: RefundPlan) {
-  const f = formatUsd;
-  const vouchers = p.toVouchers.reduce((s, v) => s + v.amount, 0);
-  return {
-    paid_usd: usd(p.paid),
-    paid_by_card_usd: usd(p.paidByCard),
-    paid_by_balance_usd: usd(p.paidByBalance),
-    paid_by_vouchers_usd: usd(p.paidByVouchers),
-    already_refunded_usd: usd(p.alreadyRefunded),
-    refundable_usd: usd(p.refundable),
-    requested_usd: usd(p.requested),
-    to_card_usd: usd(p.toCard),
-    card_refunds: p.cardParts.map((c) => ({ payment_id: c.paymentId, amount_usd: usd(c.amount) })),
-    to_balance_usd: usd(p.toBalance),
-    to_vouchers: p.toVouchers.map((v) => ({
-      voucher_id: v.voucherId,
-      amount_usd: usd(v.amount),
-      forfeited: v.forfeited,
-    })),
-    forfeited_usd: usd(p.forfeited),
-    remaining_usd: usd(p.remaining),
-    resulting_payment_status: p.resultingPaymentStatus,
-    formula: {
-      paid: `${f(p.paidByCard)} card + ${f(p.paidByBalance)} balance + ${f(p.paidByVouchers)} vouchers = ${f(p.paid)}`,
-      refundable: `${f(p.paid)} paid − ${f(p.alreadyRefunded)} already refunded = ${f(p.refundable)}`,
-      requested: `${f(p.toCard)} to card + ${f(p.toBalance)} to balance + ${f(vouchers)} to vouchers (${f(p.forfeited)} of it forfeited) = ${f(p.requested)}`,
-      remaining: `${f(p.refundable)} refundable − ${f(p.requested)} requested = ${f(p.remaining)}`,
-    },
-  };
 }
 
 /** A dry run: the plan; a refund: the order with the refund and its plan. */

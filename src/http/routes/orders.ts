@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { cancelOrder } from '../../app/cancel-order.ts';
+import { cancelOrder, previewCancellation } from '../../app/cancel-order.ts';
 import { cancelUnpaidOrder } from '../../app/cancel-unpaid-order.ts';
 import type { Deps } from '../../app/deps.ts';
 import { payPendingOrder } from '../../app/pay-order.ts';
@@ -15,7 +15,7 @@ import { PLAN_CODES } from '../../domain/bandwidth-pricing.ts';
 import { FULFILMENT_STATUSES, ORDER_TYPES, PAYMENT_STATUSES } from '../../domain/order-states.ts';
 import { reply } from '../errors.ts';
 import { usd } from '../json.ts';
-import { page, presentOrder } from '../present.ts';
+import { page, presentOrder, presentRefundPlan } from '../present.ts';
 import { idParam, listQuery } from '../schemas.ts';
 
 const vouchersField = z
@@ -205,11 +205,26 @@ export function orderRoutes(app: FastifyInstance, deps: Deps) {
         summary:
           'Cancel an order: an unpaid (pending_payment) order, releasing its held stock; or an ISP order still waiting for stock, with a full refund',
         params: idParam,
-        body: z.strictObject({}).nullish(),
+        body: z
+          .strictObject({
+            dry_run: z
+              .boolean()
+              .optional()
+              .describe('true: show what cancelling would refund (the plan with its terms); change nothing'),
+          })
+          .nullish(),
       },
     },
     async (req, res) => {
       const cmd = { accountId: req.accountId, orderId: req.params.id };
+      if (req.body?.dry_run === true) {
+        return reply(res, await previewCancellation(deps, cmd), (p) => ({
+          object: 'cancellation_plan',
+          dry_run: true,
+          order: p.order.id,
+          refund: p.refund ? presentRefundPlan(p.refund) : null,
+        }));
+      }
       // dispatch on the order's state; each use-case checks it again under the order's lock
       const current = await findOrder(deps, req.accountId, req.params.id);
       const result =
