@@ -22,6 +22,12 @@ export interface Config {
   unpaidOrderSeconds: { default: number; holdingStock: number };
   /** sender address of outgoing mail */
   mailFrom: string;
+  /**
+   * webhooks may target loopback, private and other non-public addresses (app/webhook-target.ts).
+   * Off; not an environment variable (SPEC §12 fixes them): only tests turn it on, for their
+   * receivers on 127.0.0.1.
+   */
+  webhookPrivateTargets: boolean;
 }
 
 export class ConfigError extends Error {
@@ -97,5 +103,6 @@ export function loadConfig(env: Env = process.env): Config {
       holdingStock: intVar(env, 'ORDERDESK_UNPAID_STOCK_ORDER_SECONDS', 3600, 60, 30 * 24 * 3600),
     },
     mailFrom: env.ORDERDESK_MAIL_FROM || 'orderdesk <no-reply@orderdesk.local>',
+    webhookPrivateTargets: false,
   };
 }

@@ -3,7 +3,8 @@
  * Due deliveries are claimed with FOR UPDATE SKIP LOCKED (any number of workers share them and none
  * sends a row another one holds), POSTed signed to their endpoint, and marked:
  *  - 2xx: delivered;
- *  - anything else (another status, a redirect, a network error, no answer within 10 s): retried
+ *  - anything else (another status, a redirect, a network error, no answer within 10 s, an
+ *    address that is not public — see webhook-target.ts): retried
  *    with exponential backoff — 30 s, 1 min, 2 min, … doubling, at most 6 h apart — until 3 days
  *    after the event (after the replay, for a replay), the last attempt at that moment exactly;
  *    then failed.
@@ -14,6 +15,9 @@
  * Delivery is at least once: a worker that dies after the endpoint answered but before marking the
  * row sends it again later. Receivers deduplicate by the event id (the body's `id`).
  */
+import http from 'node:http';
+import https from 'node:https';
+import { isIP } from 'node:net';
 import {
   type ClaimedDelivery,
   claimDueDeliveries,
@@ -22,6 +26,13 @@ import {
 } from '../db/webhooks.ts';
 import { SIGNATURE_HEADER, sign } from '../domain/webhook-signature.ts';
 import type { Deps } from './deps.ts';
+import {
+  bareHost,
+  isNonPublicAddress,
+  NOT_PUBLIC_MESSAGE,
+  NotPublicAddressError,
+  publicOnlyLookup,
+} from './webhook-target.ts';
 
 export const HTTP_TIMEOUT_MS = 10_000;
 /** A claim's lease: longer than a round of sends (they run side by side, each at most 10 s). */
@@ -50,43 +61,64 @@ interface Outcome {
   error: string | null;
 }
 
-async function post(d: ClaimedDelivery, wallSeconds: number): Promise<Outcome> {
-  try {
-    const res = await fetch(d.url, {
+/**
+ * POSTs the delivery with node:http(s), not fetch, to choose the connection's address lookup:
+ * unless `allowPrivate`, a non-public IP-literal host is refused before connecting and a name is
+ * refused when it resolves to a non-public address (webhook-target.ts). Redirects are not followed
+ * (a 3xx is a failure: it could point anywhere) and the answer's body is not read. The 10 s covers
+ * connecting, sending and the answer's head; it still bounds the draining of the body after that.
+ */
+function post(d: ClaimedDelivery, wallSeconds: number, allowPrivate: boolean): Promise<Outcome> {
+  return new Promise((resolve) => {
+    let url: URL;
+    try {
+      url = new URL(d.url);
+    } catch (e) {
+      return resolve({ status: null, error: describeFailure(e) });
+    }
+    const host = bareHost(url.hostname);
+    if (!allowPrivate && isIP(host) !== 0 && isNonPublicAddress(host)) {
+      return resolve({ status: null, error: NOT_PUBLIC_MESSAGE });
+    }
+    const body = Buffer.from(d.body, 'utf8');
+    const send = url.protocol === 'https:' ? https.request : http.request;
+    const req = send(url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json; charset=utf-8',
+        'content-length': String(body.length),
         'user-agent': 'orderdesk-webhooks/1',
         [SIGNATURE_HEADER]: sign(d.secret, d.body, wallSeconds),
         'orderdesk-event-id': d.eventId,
         'orderdesk-event-type': d.eventType,
         'orderdesk-delivery-id': d.id,
       },
-      body: d.body,
-      // a redirect is not a delivery: it could point anywhere
-      redirect: 'manual',
+      // a connection of its own: a pooled one may have been opened under another policy
+      agent: false,
+      ...(allowPrivate ? {} : { lookup: publicOnlyLookup }),
       signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
     });
-    // the answer's body is not read; release the connection
-    await res.body?.cancel().catch(() => {});
-    const ok = res.status >= 200 && res.status < 300;
-    return { status: res.status, error: ok ? null : `HTTP ${res.status}` };
-  } catch (e) {
-    return { status: null, error: describeFailure(e) };
-  }
+    req.on('response', (res) => {
+      // the answer's body is not read: drained (the timeout's abort still ends a slow one)
+      res.on('error', () => {});
+      res.resume();
+      const status = res.statusCode ?? 0;
+      const ok = status >= 200 && status < 300;
+      resolve({ status, error: ok ? null : `HTTP ${status}` });
+    });
+    req.on('error', (e) => resolve({ status: null, error: describeFailure(e) }));
+    req.end(body);
+  });
 }
 
 function describeFailure(e: unknown): string {
+  if (e instanceof NotPublicAddressError) return NOT_PUBLIC_MESSAGE;
   if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')) {
     return `no answer within ${HTTP_TIMEOUT_MS / 1000} s`;
   }
-  const cause = e instanceof Error ? (e.cause as { code?: string; message?: string } | undefined) : undefined;
   const message = e instanceof Error ? e.message : String(e);
-  return cause?.code
-    ? `${message}: ${cause.code}`
-    : cause?.message
-      ? `${message}: ${cause.message}`
-      : message;
+  const code = e instanceof Error ? (e as NodeJS.ErrnoException).code : undefined;
+  return code && !message.includes(code) ? `${message}: ${code}` : message;
 }
 
 export interface DeliveryRun {
@@ -134,7 +166,7 @@ async function deliverOne(deps: Deps, d: ClaimedDelivery, wallSeconds: number, r
     run.failed += 1;
     return;
   }
-  const outcome = await post(d, wallSeconds);
+  const outcome = await post(d, wallSeconds, deps.config.webhookPrivateTargets);
   // the answer's time, on the injected clock
   const at = await deps.clock.now();
   if (outcome.error === null && outcome.status !== null) {

@@ -21,6 +21,7 @@ import { err, ok, type Result } from '../domain/errors.ts';
 import type { Deps, IdempotencyLink } from './deps.ts';
 import { EVENT_TYPES, RETRY_WINDOW_MS } from './emit-event.ts';
 import { randomToken } from './secrets.ts';
+import { hostProblem } from './webhook-target.ts';
 
 /** Live endpoints per owner (Stripe allows 16 per account). */
 export const MAX_ENDPOINTS = 16;
@@ -38,9 +39,11 @@ export interface CreateEndpointCommand {
 
 /**
  * The URL an endpoint may have: absolute http or https, with a host, without credentials (a
- * request cannot carry them in its URL), at most 2048 characters. The refusal, or null.
+ * request cannot carry them in its URL), at most 2048 characters; unless `allowPrivate`
+ * (Config.webhookPrivateTargets), its host is not a non-public IP literal nor a `localhost` name
+ * (webhook-target.ts; delivery checks the addresses a name resolves to). The refusal, or null.
  */
-export function urlProblem(raw: string): string | null {
+export function urlProblem(raw: string, allowPrivate = false): string | null {
   if (raw.length > MAX_URL_LENGTH) return `url must be at most ${MAX_URL_LENGTH} characters`;
   let u: URL;
   try {
@@ -51,7 +54,7 @@ export function urlProblem(raw: string): string | null {
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'url must use http or https';
   if (!u.hostname) return 'url must name a host';
   if (u.username || u.password) return 'url must not contain a user name or password';
-  return null;
+  return allowPrivate ? null : hostProblem(u.hostname);
 }
 
 /** The event types as stored: deduplicated, known ones only; '*' stands for all. */
@@ -76,7 +79,7 @@ export async function createWebhookEndpoint(
   deps: Deps,
   cmd: CreateEndpointCommand,
 ): Promise<Result<WebhookEndpoint>> {
-  const problem = urlProblem(cmd.url);
+  const problem = urlProblem(cmd.url, deps.config.webhookPrivateTargets);
   if (problem) return err('invalid_request', problem, { param: 'url' });
   const events = normalizeEvents(cmd.events);
   if (!events.ok) return events;

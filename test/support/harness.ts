@@ -48,7 +48,11 @@ export async function makeDeps(
   db: Db,
   env: Record<string, string> = {},
 ): Promise<{ deps: Deps; clock: TestClock }> {
-  const config = loadConfig({ ORDERDESK_ADMIN_TOKEN: ADMIN_TOKEN, ORDERDESK_TEST_CLOCK: '1', ...env });
+  const config = {
+    ...loadConfig({ ORDERDESK_ADMIN_TOKEN: ADMIN_TOKEN, ORDERDESK_TEST_CLOCK: '1', ...env }),
+    // the tests' webhook receivers listen on 127.0.0.1
+    webhookPrivateTargets: true,
+  };
   const clock = await databaseTestClock(db, START);
   const deps: Deps = {
     db,
