@@ -44,6 +44,33 @@ describe('a key whose request failed after committing its work', () => {
     expect(retry.json().id).toBe(list[0].id);
   });
 
+  it("the same for an operator's endpoint (admin API)", async () => {
+    const db = h.deps.db;
+    const realTx = db.tx.bind(db);
+    db.tx = async <T>(fn: (q: Sql) => Promise<T>): Promise<T> => {
+      db.tx = realTx;
+      await realTx(fn);
+      throw new Error('connection lost after COMMIT');
+    };
+    const body = { url: 'https://ops.example.com/orderdesk', events: ['order.paid'] };
+    const headers = { 'idempotency-key': 'admin-we-after-commit' };
+    const before = (await h.call('GET', '/admin/v1/webhook-endpoints?limit=100', { admin: true })).json()
+      .data;
+    try {
+      expect(
+        (await h.call('POST', '/admin/v1/webhook-endpoints', { admin: true, body, headers })).statusCode,
+      ).toBe(500);
+    } finally {
+      db.tx = realTx;
+    }
+    const retry = await h.call('POST', '/admin/v1/webhook-endpoints', { admin: true, body, headers });
+    expect(retry.statusCode, retry.body).toBe(200);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.json().secret).toMatch(/^whsec_/);
+    const after = (await h.call('GET', '/admin/v1/webhook-endpoints?limit=100', { admin: true })).json().data;
+    expect(after).toHaveLength(before.length + 1);
+  });
+
   it('a key that failed before linking anything is released: the retry runs once', async () => {
     const c = await h.customer();
     const db = h.deps.db;

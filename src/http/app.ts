@@ -15,7 +15,7 @@ import { findStockAlert } from '../app/stock-alerts.ts';
 import { findWebhookEndpoint } from '../app/webhook-endpoints.ts';
 import { adminAuth, customerAuth } from './auth.ts';
 import { errorHandler, frameworkErrorHandler, notFoundHandler } from './errors.ts';
-import { registerIdempotency } from './idempotency.ts';
+import { type ResourceRenderer, registerIdempotency } from './idempotency.ts';
 import { stringify } from './json.ts';
 import { type Metrics, registerMetrics } from './metrics.ts';
 import { presentOrder } from './present.ts';
@@ -130,11 +130,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
         const r = await findStockAlert(d, scopeId, id);
         return r.ok ? presentAlert(r.value) : null;
       },
-      // the request that created it died before answering: its secret was never shown
-      webhook_endpoint: async (d, scopeId, id) => {
-        const r = await findWebhookEndpoint(d, scopeId, id);
-        return r.ok ? presentWebhookEndpoint(r.value, { withSecret: true }) : null;
-      },
+      webhook_endpoint: renderEndpoint((scopeId) => scopeId),
     });
     orderRoutes(scope, deps);
     customerRoutes(scope, deps);
@@ -152,7 +148,8 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   // operator API
   await app.register(async (scope) => {
     scope.addHook('onRequest', adminAuth(deps));
-    registerIdempotency(scope, deps, () => 'admin');
+    // operators' endpoints have no owner account
+    registerIdempotency(scope, deps, () => 'admin', { webhook_endpoint: renderEndpoint(() => null) });
     adminRoutes(scope, deps);
     adminClockRoutes(scope, deps);
     adminKycVoucherRoutes(scope, deps);
@@ -163,4 +160,15 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   });
 
   return app;
+}
+
+/**
+ * The takeover answer for a webhook endpoint whose creating request died before answering (its
+ * secret was never shown, so it is shown now); `owner` maps the key's scope to the endpoint owner.
+ */
+function renderEndpoint(owner: (scopeId: string) => string | null): ResourceRenderer {
+  return async (d, scopeId, id) => {
+    const r = await findWebhookEndpoint(d, owner(scopeId), id);
+    return r.ok ? presentWebhookEndpoint(r.value, { withSecret: true }) : null;
+  };
 }
