@@ -347,6 +347,48 @@ describe('refunds to the card', () => {
     expect(ok.json().line_items[0].status).toBe('refunded');
   });
 
+  it('a card that never takes the refund: the operator credits it to the balance instead, once', async () => {
+    const c = await customerWithCard(h, { card: '4000000000000341' });
+    const o = await placeOrder(c.key, { product: 'residential', gb: 2 }); // 9.00, all by card
+    const res = await refund(o.id, { reason: 'closed card' });
+    expect(res.json()).toMatchObject({ payment_status: 'refund_failed', refunded_usd: 0 });
+    const before = await balanceOf(h, c.key);
+    const moved = await h.call('POST', `/admin/v1/orders/${o.id}/refund/retry`, {
+      admin: true,
+      body: { to: 'balance' },
+    });
+    expect(moved.statusCode, moved.body).toBe(200);
+    expect(moved.json()).toMatchObject({
+      payment_status: 'refunded',
+      refunded_usd: 9,
+      refund: { status: 'succeeded' },
+    });
+    expect(moved.json().line_items[0].status).toBe('refunded');
+    expect(await balanceOf(h, c.key)).toBe(before + 9);
+    // the card was never refunded, and nothing is left to refund or to retry
+    expect(await charges(c.id)).toEqual([{ amount_cents: 900, refunded_cents: 0 }]);
+    expect((await retry(o.id)).statusCode).toBe(409);
+    expect((await refund(o.id, { reason: 'again' })).statusCode).toBe(409);
+    const parts = await h.db.query<{ source: string; status: string }>(
+      `SELECT p.source, p.status FROM order_refund_parts p JOIN order_refunds r ON r.id = p.refund_id
+       WHERE r.order_id = $1`,
+      [o.id],
+    );
+    expect(parts).toEqual([{ source: 'card', status: 'to_balance' }]);
+    expect(paymentEvents(await adminOrder(o.id)).slice(-2)).toEqual([
+      ['refund_failed', 'refunding'],
+      ['refunding', 'refunded'],
+    ]);
+    // an order not refund_failed cannot be settled this way
+    const paid = await placeOrder(c.key, { product: 'residential', gb: 1 });
+    const wrong = await h.call('POST', `/admin/v1/orders/${paid.id}/refund/retry`, {
+      admin: true,
+      body: { to: 'balance' },
+    });
+    expect(wrong.statusCode).toBe(409);
+    expect(await h.ledgerMismatches()).toEqual([]);
+  });
+
   it('a gateway that cannot be reached leaves the order refunding; the job finishes the card part', async () => {
     const c = await customerWithCard(h);
     const o = await placeOrder(c.key, { product: 'residential', gb: 1 });

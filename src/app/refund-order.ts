@@ -42,6 +42,7 @@ import {
   reopenFailedCardParts,
   setRefundStatus,
   settleCardPart,
+  settleFailedCardPartsToBalance,
 } from '../db/refunds.ts';
 import { type DomainError, err, ok, type Result } from '../domain/errors.ts';
 import type { Cents } from '../domain/money.ts';
@@ -415,6 +416,11 @@ export interface RetryRefundCommand {
   orderId: string;
   /** who asked: `admin:<id>`, `cli:<user>` */
   requestedBy: string;
+  /**
+   * card (default): send the failed card parts to the card again; balance: the card cannot take
+   * them (closed, say), so credit them to the customer's balance and close the refund
+   */
+  to?: 'card' | 'balance';
 }
 
 /**
@@ -422,6 +428,7 @@ export interface RetryRefundCommand {
  * failed card parts are sent again under new gateway keys, and the outcome recorded as above.
  */
 export async function retryRefund(deps: Deps, cmd: RetryRefundCommand): Promise<Result<RefundOutcome>> {
+  if (cmd.to === 'balance') return refundFailedCardToBalance(deps, cmd);
   const at = await deps.clock.now();
   const r = await deps.db.tx(async (q): Promise<Result<string>> => {
     const locked = await lockOrder(q, cmd.orderId, null);
@@ -468,5 +475,62 @@ export async function retryRefund(deps: Deps, cmd: RetryRefundCommand): Promise<
   });
   if (!r.ok) return r;
   await finishCardRefundNow(deps, cmd.orderId);
+  return refundOutcome(deps, r.value, null);
+}
+
+/**
+ * An operator settles a failed card refund to the balance (POST …/refund/retry {to: "balance"}):
+ * the failed card parts become `to_balance`, the balance is credited their total in one ledger
+ * entry, and the order moves refund_failed → refunding → its planned outcome (refunded or
+ * partially_refunded), all in one transaction under the order's lock.
+ */
+async function refundFailedCardToBalance(
+  deps: Deps,
+  cmd: RetryRefundCommand,
+): Promise<Result<RefundOutcome>> {
+  const at = await deps.clock.now();
+  const r = await resultTx(deps.db, async (q): Promise<Result<string>> => {
+    const locked = await lockOrder(q, cmd.orderId, null);
+    if (!locked) return notFound(cmd.orderId);
+    if (locked.paymentStatus !== 'refund_failed') {
+      return err(
+        'invalid_state',
+        `only a refund_failed order can be settled to the balance; this one is ${locked.paymentStatus}`,
+        { detail: { payment_status: locked.paymentStatus } },
+      );
+    }
+    const refund = await findOrderRefund(q, locked.id, 'failed');
+    const amount = refund ? await settleFailedCardPartsToBalance(q, refund.id, at) : 0;
+    if (!refund || amount === 0)
+      return err('invalid_state', 'no failed card refund is recorded for this order');
+    await moveCash(q, {
+      id: deps.ids.next('txn'),
+      accountId: locked.accountId,
+      amount,
+      cause: 'refund',
+      orderId: locked.id,
+      memo: `refund ${refund.id}: the card refund failed; credited to the balance by ${cmd.requestedBy}`,
+      at,
+    });
+    const outcome = planFromRecord(refund.plan).resultingPaymentStatus;
+    const cause = `card refund settled to the balance by ${cmd.requestedBy}`;
+    await setRefundStatus(q, refund.id, 'succeeded', at);
+    await changeOrderState(q, locked.id, {
+      paymentStatus: ['refund_failed', 'refunding'],
+      ...(refund.whole ? { lineStatus: 'refunding' } : {}),
+      cause,
+      at,
+    });
+    await changeOrderState(q, locked.id, {
+      paymentStatus: ['refunding', outcome],
+      ...(refund.whole ? { lineStatus: 'refunded' } : {}),
+      refunded: amount,
+      cause,
+      at,
+    });
+    await emitRefunded(q, deps, locked.id, at);
+    return ok(refund.id);
+  });
+  if (!r.ok) return r;
   return refundOutcome(deps, r.value, null);
 }

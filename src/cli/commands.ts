@@ -441,10 +441,20 @@ export const commands: Command[] = [
     path: ['orders', 'retry-refund'],
     args: ['ORDER_ID'],
     summary: 'Retry the failed card part of a refund (refund_failed → refunding → refunded)',
-    flags: [],
+    flags: [
+      {
+        name: 'to-balance',
+        boolean: true,
+        description: 'the card cannot take it (closed): credit it to the balance and close the refund',
+      },
+    ],
     prepare: (input) => async (ctx) =>
       done(
-        await retryRefund(ctx.deps, { orderId: input.positionals[0]!, requestedBy: ctx.operator }),
+        await retryRefund(ctx.deps, {
+          orderId: input.positionals[0]!,
+          requestedBy: ctx.operator,
+          to: input.flags.has('to-balance') ? 'balance' : 'card',
+        }),
         presentRefundOutcome,
         refundText,
       ),

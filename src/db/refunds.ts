@@ -263,6 +263,16 @@ export async function settleCardPart(
  * A failed refund's failed card parts go back to 'pending' with the next attempt (a new gateway
  * idempotency key: a key whose refund failed keeps failing). The highest attempt now, 0 if none.
  */
+/** The failed card parts of a refund, settled to the balance instead ('to_balance'); their total. */
+export async function settleFailedCardPartsToBalance(q: Sql, refundId: string, at: Date): Promise<number> {
+  const rows = await q.query<{ amount_cents: number }>(
+    `UPDATE order_refund_parts SET status = 'to_balance', updated_at = $2::timestamptz
+     WHERE refund_id = $1::text AND source = 'card' AND status = 'failed' RETURNING amount_cents`,
+    [refundId, at],
+  );
+  return rows.reduce((t, r) => t + Number(r.amount_cents), 0);
+}
+
 export async function reopenFailedCardParts(q: Sql, refundId: string, at: Date): Promise<number> {
   const rows = await q.query<{ attempt: number }>(
     `UPDATE order_refund_parts SET status = 'pending', attempt = attempt + 1, failure = NULL,

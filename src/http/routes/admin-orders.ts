@@ -122,14 +122,29 @@ export function adminOrderRoutes(app: FastifyInstance, deps: Deps) {
     {
       schema: {
         tags: ['admin', 'orders'],
-        summary: 'Retry the failed card part of a refund (refund_failed → refunding → refunded)',
+        summary:
+          'Retry the failed card part of a refund (refund_failed → refunding → refunded), or with to: "balance" credit it to the balance instead',
         params: idParam,
+        body: z
+          .strictObject({
+            to: z
+              .enum(['card', 'balance'])
+              .optional()
+              .describe(
+                'card (default): send it to the card again; balance: the card cannot take it, credit the balance',
+              ),
+          })
+          .nullish(),
       },
     },
     async (req, res) =>
       reply(
         res,
-        await retryRefund(deps, { orderId: req.params.id, requestedBy: `admin:${req.adminId}` }),
+        await retryRefund(deps, {
+          orderId: req.params.id,
+          requestedBy: `admin:${req.adminId}`,
+          to: req.body?.to ?? 'card',
+        }),
         presentRefundOutcome,
       ),
   );
