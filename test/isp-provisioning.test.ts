@@ -250,6 +250,13 @@ describe('provisioning is durable and runs once', () => {
 describe('provisioning failure', () => {
   it('a provisioner that gives up fails the order (with the reason), releases the batch and returns its IPs to stock', async () => {
     await addStock(h.db, { country: 'us', city: 'newyork', asn: 64605, count: 5 });
+    // someone watches that place: the minimum is met at once (one mail, disarmed)
+    const watcher = await h.customer();
+    const alert = await h.call('POST', '/v1/alerts', {
+      key: watcher.key,
+      body: { country: 'us', city: 'newyork', asn: 64605, minimum: 5 },
+    });
+    expect(alert.json()).toMatchObject({ armed: false, available: 5 });
     const c = await h.customer({ balanceUsd: 100, kyc: true });
     const o = await order(c.key, { country: 'us', city: 'newyork', asn: 64605, quantity: 5 });
     const batchId = o.details.batch_id as string;
@@ -272,6 +279,8 @@ describe('provisioning failure', () => {
     expect(await batchIps(h.db, batchId)).toEqual([]);
     expect(await availableAt(h.db, { country: 'us', city: 'newyork', asn: 64605 })).toBe(5);
     expect(await outbox(c.id)).toEqual([]);
+    // the stock dipped to 0 and came back to 5: the alert re-armed and fired again
+    expect((await outbox(watcher.id)).filter((m) => m.kind === 'stock_alert')).toHaveLength(2);
     // the job is done: nothing runs again
     expect((await jobsFor(h.db, 'provision_isp_batch', { batch_id: batchId }))[0]!.done_at).not.toBeNull();
     expect(await h.ledgerMismatches()).toEqual([]);

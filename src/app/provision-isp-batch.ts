@@ -10,8 +10,9 @@
  * run finds nothing to do and changes nothing.
  */
 import { getAccount } from '../db/accounts.ts';
-import { getBatch, listLiveBatchIps, markBatchReady, releaseFailedBatch } from '../db/isp-batch-queries.ts';
+import { getBatch, listLiveBatchIps, markBatchReady } from '../db/isp-batch-queries.ts';
 import { changeOrderState, lockIspStock, lockOrder, type SubstitutionRecord } from '../db/isp-batches.ts';
+import { releaseBatchWithIps } from '../db/isp-lifecycle.ts';
 import { enqueueMail } from '../db/mail-outbox.ts';
 import { ok, type Result } from '../domain/errors.ts';
 import { orderTransitions, transition } from '../domain/order-states.ts';
@@ -55,7 +56,11 @@ export async function provisionIspBatch(
       // the stock lock first, as every flow that returns IPs to stock (release-batch.ts)
       await lockIspStock(q, batch.country);
       const order = await lockOrder(q, batch.orderId, null);
-      if (!(await releaseFailedBatch(q, batch.id, 'provisioning_failed', at))) return false;
+      const returned = await releaseBatchWithIps(q, batch.id, at, {
+        from: ['provisioning'],
+        reason: 'provisioning_failed',
+      });
+      if (!returned) return false;
       if (order && transition(orderTransitions, order.status, 'failed', 'order').ok) {
         await changeOrderState(q, order.id, {
           status: [order.status, 'failed'],
@@ -65,7 +70,7 @@ export async function provisionIspBatch(
       }
       // the IPs are back in stock: waiting orders may be served, alerts may fire
       await enqueueWaitQueueRun(q, at, batch.country);
-      await evaluateStockAlerts(q, deps, [batch.country], at);
+      await evaluateStockAlerts(q, deps, [batch.country], at, returned);
       return true;
     });
     if (!failed) return ok({ outcome: 'skipped', status: 'not provisioning' });

@@ -203,24 +203,3 @@ export async function markBatchReady(q: Sql, id: string, at: Date): Promise<bool
   );
   return rows.length === 1;
 }
-
-/**
- * The provisioner gave up on a `provisioning` batch: the batch is released and its live IPs go
- * back to stock (release reason `reason`). False when the batch is no longer provisioning.
- */
-export async function releaseFailedBatch(q: Sql, id: string, reason: string, at: Date): Promise<boolean> {
-  const rows = await q.query<{ id: string }>(
-    `WITH bat AS (
-       UPDATE isp_batches SET status = 'released', released_at = $2::timestamptz, updated_at = $2::timestamptz
-       WHERE id = $1::text AND status = 'provisioning' RETURNING id),
-     links AS (
-       UPDATE isp_batch_ips SET released_at = $2::timestamptz, release_reason = $3::text
-       WHERE batch_id = (SELECT id FROM bat) AND released_at IS NULL RETURNING ip_id),
-     ips AS (
-       UPDATE isp_ips SET status = 'available', batch_id = NULL, updated_at = $2::timestamptz
-       WHERE id IN (SELECT ip_id FROM links) AND batch_id = $1::text AND status = 'allocated' RETURNING 1)
-     SELECT id, (SELECT count(*) FROM ips)::int8 AS n FROM bat`,
-    [id, at, reason],
-  );
-  return rows.length === 1;
-}

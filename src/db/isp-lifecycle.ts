@@ -161,16 +161,25 @@ export async function markRefreshUsed(q: Sql, batchId: string, periodStart: Date
  * Returns the places of the IPs returned to stock, or null when the batch was not in one of those
  * states.
  */
-export async function releaseBatchWithIps(q: Sql, batchId: string, at: Date): Promise<ReturnedStock | null> {
+export async function releaseBatchWithIps(
+  q: Sql,
+  batchId: string,
+  at: Date,
+  /** the statuses it may be released from, and the reason its IPs record */
+  how: { from: readonly string[]; reason: string } = {
+    from: ['ready', 'expired', 'provisioning'],
+    reason: 'released',
+  },
+): Promise<ReturnedStock | null> {
   const rows = await q.query<{
     id: string;
     places: { country: string; city: string; asn: number; available: number }[];
   }>(
     `WITH bat AS (
        UPDATE isp_batches SET status = 'released', released_at = $2::timestamptz, updated_at = $2::timestamptz
-       WHERE id = $1::text AND status IN ('ready', 'expired', 'provisioning') RETURNING id),
+       WHERE id = $1::text AND status = ANY($3::text[]) RETURNING id),
      links AS (
-       UPDATE isp_batch_ips SET released_at = $2::timestamptz, release_reason = 'released'
+       UPDATE isp_batch_ips SET released_at = $2::timestamptz, release_reason = $4::text
        WHERE batch_id = (SELECT id FROM bat) AND released_at IS NULL RETURNING ip_id),
      back AS (
        UPDATE isp_ips SET status = 'available', batch_id = NULL, updated_at = $2::timestamptz
@@ -182,7 +191,7 @@ export async function releaseBatchWithIps(q: Sql, batchId: string, at: Date): Pr
          FROM (SELECT country, city, asn::int8 AS asn, count(*)::int8 AS n FROM back GROUP BY country, city, asn) p),
        '[]'::jsonb) AS places
      FROM bat`,
-    [batchId, at],
+    [batchId, at, how.from, how.reason],
   );
   const r = rows[0];
   if (!r) return null;
