@@ -52,6 +52,7 @@ describe('operators create and look up accounts (SPEC §11)', () => {
     ['an invalid email', { email: 'not-an-email', name: 'X' }],
     ['a short password', { email: 'short-pw@example.com', name: 'X', password: 'abc' }],
     ['no name', { email: 'no-name@example.com' }],
+    ['a blank name', { email: 'blank-name@example.com', name: '   ' }],
     ['an unknown field', { email: 'field@example.com', name: 'X', balance_usd: 100 }],
   ])('%s is 400 invalid_request', async (_what, body) => {
     const res = await createAccount(body);

@@ -397,6 +397,15 @@ describe('usage ingest (SPEC §2)', () => {
     ['an unknown product', { lines: [{ ...line('someone', 1), product: 'isp' }] }],
     ['a missing at', { lines: [{ id: 'x', subuser: 'someone', product: 'mobile', bytes: 1 }] }],
     ['a malformed at', { lines: [{ ...line('someone', 1), at: 'yesterday' }] }],
+    ['an at in the year 0000', { lines: [{ ...line('someone', 1), at: '0000-01-01T00:00:00Z' }] }],
+    [
+      'an at that is year 0000 in UTC',
+      { lines: [{ ...line('someone', 1), at: '0001-01-01T00:00:00+14:00' }] },
+    ],
+    [
+      'an at that is year 10000 in UTC',
+      { lines: [{ ...line('someone', 1), at: '9999-12-31T23:59:59-14:00' }] },
+    ],
     ['an empty id', { lines: [{ ...line('someone', 1), id: '' }] }],
     ['an unknown field', { lines: [{ ...line('someone', 1), cost: 3 }] }],
     ['no body', undefined],

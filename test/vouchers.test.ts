@@ -75,6 +75,11 @@ describe('issuing vouchers (SPEC §5, §11)', () => {
     ['an expiry equal to now', { amount_usd: 10, expires_at: '2026-05-28T10:00:00Z' }, 'expires_at'],
     ['an expiry without a zone', { amount_usd: 10, expires_at: '2026-07-01T00:00:00' }, 'expires_at'],
     ['a date that does not exist', { amount_usd: 10, expires_at: '2026-02-30T00:00:00Z' }, 'expires_at'],
+    [
+      'an expiry in the year 10000 (UTC)',
+      { amount_usd: 10, expires_at: '9999-12-31T23:59:59-14:00' },
+      'expires_at',
+    ],
     ['a zero amount', { amount_usd: 0, expires_at: IN_30_DAYS }, 'amount_usd'],
     ['a negative amount', { amount_usd: -5, expires_at: IN_30_DAYS }, 'amount_usd'],
     ['three decimals', { amount_usd: 1.005, expires_at: IN_30_DAYS }, 'amount_usd'],

@@ -17,6 +17,9 @@ export const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}\.[^\s@]{2,63}$/;
 export async function createAccount(deps: Deps, input: CreateAccountInput): Promise<Result<Account>> {
   const email = input.email.trim();
   if (!EMAIL.test(email)) return err('invalid_request', 'email is not a valid address', { param: 'email' });
+  if (input.name.trim() === '') {
+    return err('invalid_request', 'name must not be blank', { param: 'name' });
+  }
   if (input.password !== undefined && input.password.length < 8) {
     return err('invalid_request', 'password must be at least 8 characters', { param: 'password' });
   }

@@ -53,7 +53,11 @@ export interface SubuserWithUsage extends Subuser {
   usage: SubuserUsage[];
 }
 
-/** A subuser of the account (of any account when accountId is null). */
+/**
+ * A subuser of the account (of any account when accountId is null). `forUpdate` takes FOR NO KEY
+ * UPDATE: it serializes writers of the subuser but lets usage ingest insert its counter rows (their
+ * foreign key takes a key-share lock, which FOR UPDATE would block: a deadlock with ingest).
+ */
 export async function getSubuser(
   q: Sql,
   id: string,
@@ -61,7 +65,7 @@ export async function getSubuser(
   opts: { forUpdate?: boolean } = {},
 ): Promise<Subuser | null> {
   const rows = await q.query(
-    `SELECT ${COLS} FROM subusers WHERE id = $1 AND ($2::text IS NULL OR account_id = $2)${opts.forUpdate ? ' FOR UPDATE' : ''}`,
+    `SELECT ${COLS} FROM subusers WHERE id = $1 AND ($2::text IS NULL OR account_id = $2)${opts.forUpdate ? ' FOR NO KEY UPDATE' : ''}`,
     [id, accountId],
   );
   return rows[0] ? mapSubuser(rows[0]) : null;

@@ -11,6 +11,23 @@ export const listQuery = z.object({
 
 export const idParam = z.object({ id: z.string().min(1).max(64) });
 
+/** Whether a parsed time falls in the years 0001–9999 in UTC (what PostgreSQL's timestamptz keeps). */
+export function inStorableYears(s: string): boolean {
+  const year = new Date(s).getUTCFullYear();
+  return year >= 1 && year <= 9999;
+}
+
+const STORABLE_YEARS = 'must be between the years 0001 and 9999 (in UTC)';
+
+/** An ISO 8601 date-time with its zone (Z or ±hh:mm), in the years 0001–9999 in UTC. */
+export const isoDateTime = z.iso.datetime({ offset: true }).refine(inStorableYears, STORABLE_YEARS);
+
+/** An ISO date (a UTC day) or a date-time with its zone, in the years 0001–9999 in UTC. */
+export const isoDateOrDateTime = z.iso
+  .datetime({ offset: true })
+  .or(z.iso.date())
+  .refine(inStorableYears, STORABLE_YEARS);
+
 export const errorSchema = z.object({
   error: z.object({
     code: z.string(),

@@ -8,7 +8,7 @@ import { issueVoucher, VOUCHER_PRODUCTS } from '../../app/issue-voucher.ts';
 import { findKyc, searchAccountVouchers } from '../../app/query-accounts.ts';
 import { reply } from '../errors.ts';
 import { page, presentAccount } from '../present.ts';
-import { idParam, usdCents } from '../schemas.ts';
+import { idParam, isoDateTime, usdCents } from '../schemas.ts';
 import { presentKyc } from './kyc.ts';
 import { presentVoucher, voucherListQuery } from './vouchers.ts';
 
@@ -19,9 +19,7 @@ const decisionBody = z.strictObject({
 
 const voucherBody = z.strictObject({
   amount_usd: usdCents.describe('0.01 to 1000000.00, at most two decimals'),
-  expires_at: z.iso
-    .datetime({ offset: true })
-    .describe('ISO 8601 time with a zone (Z or ±hh:mm), in the future'),
+  expires_at: isoDateTime.describe('ISO 8601 time with a zone (Z or ±hh:mm), in the future'),
   products: z
     .array(z.enum(VOUCHER_PRODUCTS))
     .min(1)

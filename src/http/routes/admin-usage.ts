@@ -7,6 +7,7 @@ import type { Deps } from '../../app/deps.ts';
 import { ingestUsage, MAX_LINES } from '../../app/ingest-usage.ts';
 import { LINE_BYTES_MAX } from '../../domain/traffic.ts';
 import { reply } from '../errors.ts';
+import { isoDateTime } from '../schemas.ts';
 
 const product = z.enum(['residential', 'mobile']);
 
@@ -18,7 +19,7 @@ const usageBody = z.strictObject({
         subuser: z.string().min(1).max(64).describe('subuser id (sub_…) or proxy username'),
         product,
         bytes: z.number().int().min(0).max(LINE_BYTES_MAX),
-        at: z.iso.datetime({ offset: true }).describe('when the traffic was used'),
+        at: isoDateTime.describe('when the traffic was used'),
       }),
     )
     .min(1)

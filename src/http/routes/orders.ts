@@ -16,7 +16,7 @@ import { FULFILMENT_STATUSES, ORDER_TYPES, PAYMENT_STATUSES } from '../../domain
 import { reply } from '../errors.ts';
 import { usd } from '../json.ts';
 import { page, presentOrder, presentRefundPlan } from '../present.ts';
-import { idParam, listQuery } from '../schemas.ts';
+import { idParam, isoDateOrDateTime, listQuery } from '../schemas.ts';
 
 const vouchersField = z
   .array(z.string().min(1).max(64))
@@ -111,15 +111,6 @@ function presentStock(s: StockPreview) {
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const DAY_MS = 24 * 3600 * 1000;
 
-/** An ISO date (a UTC day) or a date-time with its offset, in the years 0001–9999 (in UTC). */
-const isoDate = z.iso
-  .datetime({ offset: true })
-  .or(z.iso.date())
-  .refine((s) => {
-    const year = new Date(s).getUTCFullYear();
-    return year >= 1 && year <= 9999;
-  }, 'must be a date or date-time between the years 0001 and 9999');
-
 /**
  * The exclusive upper bound of an inclusive `created_to`: a date includes its whole UTC day, a
  * date-time its own millisecond (timestamps are kept to the millisecond). Null: nothing is later.
@@ -131,8 +122,8 @@ export function endOfCreatedTo(s: string): Date | null {
 
 export const orderListQuery = listQuery.extend({
   id: z.string().max(64).optional(),
-  created_from: isoDate.optional(),
-  created_to: isoDate.optional(),
+  created_from: isoDateOrDateTime.optional(),
+  created_to: isoDateOrDateTime.optional(),
   product: z.string().max(32).optional(),
   type: z.enum(ORDER_TYPES).optional(),
   status: z.enum(FULFILMENT_STATUSES).optional(),
