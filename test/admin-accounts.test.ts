@@ -138,6 +138,55 @@ describe('operators create API keys (SPEC §1, §11)', () => {
   });
 });
 
+describe('operators list and revoke API keys', () => {
+  it('a revoked key is 401 on its next request; the list shows the prefix and the revocation, never the key', async () => {
+    const c = await h.customer();
+    const made = (
+      await h.call('POST', `/admin/v1/accounts/${c.id}/api-keys`, { admin: true, body: { name: 'leaked' } })
+    ).json();
+    expect((await h.call('GET', '/v1/account', { key: made.key })).statusCode).toBe(200);
+
+    const revoked = await h.call('DELETE', `/admin/v1/accounts/${c.id}/api-keys/${made.id}`, { admin: true });
+    expect(revoked.statusCode, revoked.body).toBe(200);
+    const now = (await h.clock.now()).toISOString();
+    expect(revoked.json()).toMatchObject({ id: made.id, object: 'api_key', name: 'leaked', revoked_at: now });
+    const after = await h.call('GET', '/v1/account', { key: made.key });
+    expect(after.statusCode).toBe(401);
+    // the account's other key still works
+    expect((await h.call('GET', '/v1/account', { key: c.key })).statusCode).toBe(200);
+
+    const list = await h.call('GET', `/admin/v1/accounts/${c.id}/api-keys`, { admin: true });
+    expect(list.statusCode).toBe(200);
+    const row = list.json().data.find((k: { id: string }) => k.id === made.id);
+    expect(row).toMatchObject({ key_prefix: made.key.slice(0, row.key_prefix.length), revoked_at: now });
+    expect(JSON.stringify(list.json())).not.toContain(made.key);
+    expect(list.json().data.filter((k: { revoked_at: string | null }) => k.revoked_at === null)).toHaveLength(
+      1,
+    );
+
+    const again = await h.call('DELETE', `/admin/v1/accounts/${c.id}/api-keys/${made.id}`, { admin: true });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error.code).toBe('invalid_state');
+  });
+
+  it("another account's key is 404 and stays live; a customer key cannot revoke (403)", async () => {
+    const a = await h.customer();
+    const b = await h.customer();
+    const bKey = (
+      await h.call('POST', `/admin/v1/accounts/${b.id}/api-keys`, { admin: true, body: {} })
+    ).json();
+    const wrong = await h.call('DELETE', `/admin/v1/accounts/${a.id}/api-keys/${bKey.id}`, { admin: true });
+    expect(wrong.statusCode).toBe(404);
+    expect((await h.call('GET', '/v1/account', { key: bKey.key })).statusCode).toBe(200);
+    const self = await h.call('DELETE', `/admin/v1/accounts/${b.id}/api-keys/${bKey.id}`, { key: b.key });
+    expect(self.statusCode).toBe(403);
+    expect(
+      (await h.call('GET', '/admin/v1/accounts/acc_01HZZZZZZZZZZZZZZZZZZZZZZZ/api-keys', { admin: true }))
+        .statusCode,
+    ).toBe(404);
+  });
+});
+
 describe('operators adjust balances, as ledger entries with a reason (SPEC §5, §11)', () => {
   it('a credit then a debit: each a ledger entry, the balance their sum', async () => {
     const c = await h.customer();

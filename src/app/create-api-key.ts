@@ -1,5 +1,5 @@
-/** A customer API key: random, shown once, stored as a hash. */
-import { getAccount, insertApiKey } from '../db/accounts.ts';
+/** Customer API keys: random, shown once, stored as a hash; listed without the key; revoked. */
+import { type ApiKeyRecord, getAccount, insertApiKey, listApiKeys, revokeApiKey } from '../db/accounts.ts';
 import { err, ok, type Result } from '../domain/errors.ts';
 import type { Deps } from './deps.ts';
 import { newApiKey } from './secrets.ts';
@@ -16,4 +16,32 @@ export async function createApiKey(
   const at = await deps.clock.now();
   await insertApiKey(deps.db, { id, accountId, name, keyHash: hash, keyPrefix: prefix, at });
   return ok({ id, key, name, createdAt: at });
+}
+
+/** The account's keys, newest first, revoked ones too (never the key itself). */
+export async function listAccountApiKeys(deps: Deps, accountId: string): Promise<Result<ApiKeyRecord[]>> {
+  const account = await getAccount(deps.db, accountId);
+  if (!account) return err('not_found', `No such account: ${accountId}`, { param: 'id' });
+  return ok(await listApiKeys(deps.db, accountId));
+}
+
+/**
+ * Revokes a key of the account: every request with it is 401 from now on (authentication reads
+ * the key on every request). Revoking a revoked key is 409 invalid_state; another account's key
+ * is 404.
+ */
+export async function revokeAccountApiKey(
+  deps: Deps,
+  accountId: string,
+  keyId: string,
+): Promise<Result<ApiKeyRecord>> {
+  const at = await deps.clock.now();
+  const r = await revokeApiKey(deps.db, accountId, keyId, at);
+  if (!r) return err('not_found', `No such API key of account ${accountId}: ${keyId}`, { param: 'key_id' });
+  if (!r.revokedNow) {
+    return err('invalid_state', `API key ${keyId} was revoked already`, {
+      detail: { revoked_at: r.key.revokedAt?.toISOString() ?? null },
+    });
+  }
+  return ok(r.key);
 }

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { z } from 'zod';
 import { adjustBalance } from '../app/adjust-balance.ts';
 import { createAccount } from '../app/create-account.ts';
-import { createApiKey } from '../app/create-api-key.ts';
+import { createApiKey, listAccountApiKeys, revokeAccountApiKey } from '../app/create-api-key.ts';
 import { decideKyc } from '../app/decide-kyc.ts';
 import { importInventory, rowsFromCsv } from '../app/import-inventory.ts';
 import { issueVoucher, VOUCHER_PRODUCTS, type VoucherProduct } from '../app/issue-voucher.ts';
@@ -21,6 +21,7 @@ import type { VoucherStatus } from '../db/vouchers.ts';
 import type { DomainError, Result } from '../domain/errors.ts';
 import { formatUsd, MoneyError, parseUsd } from '../domain/money.ts';
 import { page, presentAccount, presentLedgerEntry } from '../http/present.ts';
+import { presentApiKey } from '../http/routes/admin.ts';
 import { presentAdminInventory, presentImport } from '../http/routes/admin-inventory.ts';
 import { presentRefundOutcome } from '../http/routes/admin-orders.ts';
 import { presentVoucher } from '../http/routes/vouchers.ts';
@@ -221,6 +222,36 @@ export const commands: Command[] = [
         (k) => `${k.id}  ${k.key}`,
       );
     },
+  },
+  {
+    path: ['api-keys', 'list'],
+    args: ['ACCOUNT_ID'],
+    summary: "List an account's API keys (prefix only; revoked ones too)",
+    flags: [],
+    prepare: (input) => async (ctx) =>
+      done(
+        await listAccountApiKeys(ctx.deps, input.positionals[0]!),
+        (keys) => ({ object: 'list', data: keys.map(presentApiKey), has_more: false }),
+        (keys) =>
+          keys
+            .map(
+              (k) =>
+                `${k.id}  ${k.keyPrefix}…  ${k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'live'}`,
+            )
+            .join('\n'),
+      ),
+  },
+  {
+    path: ['api-keys', 'revoke'],
+    args: ['ACCOUNT_ID', 'KEY_ID'],
+    summary: 'Revoke an API key: every request with it is refused from now on',
+    flags: [],
+    prepare: (input) => async (ctx) =>
+      done(
+        await revokeAccountApiKey(ctx.deps, input.positionals[0]!, input.positionals[1]!),
+        presentApiKey,
+        (k) => `${k.id} revoked at ${k.revokedAt?.toISOString()}`,
+      ),
   },
   kycCommand('approved', 'approve'),
   kycCommand('rejected', 'reject'),

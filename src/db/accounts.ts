@@ -177,6 +177,60 @@ export async function insertApiKey(
   );
 }
 
+/** An API key as operators see it: never the key itself, only its prefix. */
+export interface ApiKeyRecord {
+  id: string;
+  accountId: string;
+  name: string | null;
+  keyPrefix: string;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+const KEY_COLS = 'id, account_id, name, key_prefix, created_at, revoked_at';
+
+function keyRecord(r: Record<string, unknown>): ApiKeyRecord {
+  return {
+    id: r.id as string,
+    accountId: r.account_id as string,
+    name: (r.name as string | null) ?? null,
+    keyPrefix: r.key_prefix as string,
+    createdAt: r.created_at as Date,
+    revokedAt: (r.revoked_at as Date | null) ?? null,
+  };
+}
+
+/** The account's API keys, newest first (revoked ones too). */
+export async function listApiKeys(q: Sql, accountId: string): Promise<ApiKeyRecord[]> {
+  const rows = await q.query(
+    `SELECT ${KEY_COLS} FROM api_keys WHERE account_id = $1 ORDER BY created_at DESC, id DESC`,
+    [accountId],
+  );
+  return rows.map(keyRecord);
+}
+
+/**
+ * Revokes a live key of the account (from the next request on it is 401); the key as it is now,
+ * or null when the account has no such key. A key already revoked keeps its first revocation time.
+ */
+export async function revokeApiKey(
+  q: Sql,
+  accountId: string,
+  keyId: string,
+  at: Date,
+): Promise<{ key: ApiKeyRecord; revokedNow: boolean } | null> {
+  const revoked = await q.query(
+    `UPDATE api_keys SET revoked_at = $3 WHERE id = $2 AND account_id = $1 AND revoked_at IS NULL RETURNING ${KEY_COLS}`,
+    [accountId, keyId, at],
+  );
+  if (revoked[0]) return { key: keyRecord(revoked[0]), revokedNow: true };
+  const rows = await q.query(`SELECT ${KEY_COLS} FROM api_keys WHERE id = $2 AND account_id = $1`, [
+    accountId,
+    keyId,
+  ]);
+  return rows[0] ? { key: keyRecord(rows[0]), revokedNow: false } : null;
+}
+
 /** The account behind a live API key, or null. */
 export async function findAccountIdByKeyHash(
   q: Sql,

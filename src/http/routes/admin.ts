@@ -4,9 +4,10 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { adjustBalance } from '../../app/adjust-balance.ts';
 import { createAccount } from '../../app/create-account.ts';
-import { createApiKey } from '../../app/create-api-key.ts';
+import { createApiKey, listAccountApiKeys, revokeAccountApiKey } from '../../app/create-api-key.ts';
 import type { Deps } from '../../app/deps.ts';
 import { findAccount, searchAccounts } from '../../app/query-accounts.ts';
+import type { ApiKeyRecord } from '../../db/accounts.ts';
 import { reply } from '../errors.ts';
 import { page, presentAccount, presentLedgerEntry } from '../present.ts';
 import { idParam, listQuery, usdCents } from '../schemas.ts';
@@ -73,6 +74,34 @@ export function adminRoutes(app: FastifyInstance, deps: Deps) {
         created_at: k.createdAt.toISOString(),
       })),
   );
+  r.get(
+    '/admin/v1/accounts/:id/api-keys',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: "List an account's API keys (prefix only; revoked ones too)",
+        params: idParam,
+      },
+    },
+    async (req, res) =>
+      reply(res, await listAccountApiKeys(deps, req.params.id), (keys) => ({
+        object: 'list',
+        data: keys.map(presentApiKey),
+        has_more: false,
+      })),
+  );
+  r.delete(
+    '/admin/v1/accounts/:id/api-keys/:key_id',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Revoke an API key: every request with it is 401 from now on',
+        params: z.object({ id: z.string().min(1).max(64), key_id: z.string().min(1).max(64) }),
+      },
+    },
+    async (req, res) =>
+      reply(res, await revokeAccountApiKey(deps, req.params.id, req.params.key_id), presentApiKey),
+  );
   r.post(
     '/admin/v1/accounts/:id/balance-adjustments',
     {
@@ -94,4 +123,17 @@ export function adminRoutes(app: FastifyInstance, deps: Deps) {
       return reply(res, result, presentLedgerEntry);
     },
   );
+}
+
+/** An API key as operators see it: the prefix, never the key. */
+export function presentApiKey(k: ApiKeyRecord) {
+  return {
+    id: k.id,
+    object: 'api_key',
+    account: k.accountId,
+    name: k.name,
+    key_prefix: k.keyPrefix,
+    created_at: k.createdAt.toISOString(),
+    revoked_at: k.revokedAt?.toISOString() ?? null,
+  };
 }
