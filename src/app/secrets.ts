@@ -30,3 +30,9 @@ export function newApiKey(): { key: string; hash: string; prefix: string } {
   const key = `od_live_${randomToken(32)}`;
   return { key, hash: sha256Hex(key), prefix: key.slice(0, 12) };
 }
+
+/** A managed operator token: shown once, stored as its sha256 (the bootstrap one comes from config). */
+export function newAdminToken(): { token: string; hash: string; prefix: string } {
+  const token = `od_admin_${randomToken(40)}`;
+  return { token, hash: sha256Hex(token), prefix: token.slice(0, 13) };
+}

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import { z } from 'zod';
 import { adjustBalance } from '../app/adjust-balance.ts';
+import { createAdminToken, revokeManagedAdminToken, searchAdminTokens } from '../app/admin-tokens.ts';
 import { createAccount } from '../app/create-account.ts';
 import { createApiKey, listAccountApiKeys, revokeAccountApiKey } from '../app/create-api-key.ts';
 import { decideKyc } from '../app/decide-kyc.ts';
@@ -24,6 +25,7 @@ import { page, presentAccount, presentLedgerEntry } from '../http/present.ts';
 import { presentApiKey } from '../http/routes/admin.ts';
 import { presentAdminInventory, presentImport } from '../http/routes/admin-inventory.ts';
 import { presentRefundOutcome } from '../http/routes/admin-orders.ts';
+import { presentAdminToken } from '../http/routes/admin-tokens.ts';
 import { presentVoucher } from '../http/routes/vouchers.ts';
 import { type FlagSpec, UsageError } from './args.ts';
 import type { CliContext } from './context.ts';
@@ -251,6 +253,48 @@ export const commands: Command[] = [
         await revokeAccountApiKey(ctx.deps, input.positionals[0]!, input.positionals[1]!),
         presentApiKey,
         (k) => `${k.id} revoked at ${k.revokedAt?.toISOString()}`,
+      ),
+  },
+  {
+    path: ['admin-tokens', 'create'],
+    args: [],
+    summary: 'Create an operator token for the admin API (the token is shown this once)',
+    flags: [{ name: 'name', value: 'NAME', description: 'who or what uses it' }],
+    prepare: (input) => async (ctx) =>
+      done(
+        await createAdminToken(ctx.deps, flag(input, 'name') ?? null),
+        presentAdminToken,
+        (t) => `${t.id}  ${t.token}`,
+      ),
+  },
+  {
+    path: ['admin-tokens', 'list'],
+    args: [],
+    summary: 'List the operator tokens (never the tokens themselves)',
+    flags: [],
+    prepare: () => async (ctx) =>
+      done(
+        await searchAdminTokens(ctx.deps),
+        (tokens) => ({ object: 'list', data: tokens.map((t) => presentAdminToken(t)), has_more: false }),
+        (tokens) =>
+          tokens
+            .map(
+              (t) =>
+                `${t.id}  ${t.name ?? '-'}  ${t.revokedAt ? `revoked ${t.revokedAt.toISOString()}` : 'live'}`,
+            )
+            .join('\n'),
+      ),
+  },
+  {
+    path: ['admin-tokens', 'revoke'],
+    args: ['TOKEN_ID'],
+    summary: 'Revoke an operator token: every request with it is refused from now on',
+    flags: [],
+    prepare: (input) => async (ctx) =>
+      done(
+        await revokeManagedAdminToken(ctx.deps, input.positionals[0]!),
+        presentAdminToken,
+        (t) => `${t.id} revoked at ${t.revokedAt?.toISOString()}`,
       ),
   },
   kycCommand('approved', 'approve'),

@@ -282,14 +282,53 @@ export async function findAdminTokenByHash(q: Sql, tokenHash: string): Promise<{
   return rows[0] ?? null;
 }
 
+export interface AdminTokenRecord {
+  id: string;
+  name: string | null;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+const TOKEN_COLS = 'id, name, created_at, revoked_at';
+
+function tokenRecord(r: Record<string, unknown>): AdminTokenRecord {
+  return {
+    id: r.id as string,
+    name: (r.name as string | null) ?? null,
+    createdAt: r.created_at as Date,
+    revokedAt: (r.revoked_at as Date | null) ?? null,
+  };
+}
+
 export async function insertAdminToken(
   q: Sql,
   t: { id: string; name: string | null; tokenHash: string; at: Date },
-) {
+): Promise<void> {
   await q.query('INSERT INTO admin_tokens (id, name, token_hash, created_at) VALUES ($1, $2, $3, $4)', [
     t.id,
     t.name,
     t.tokenHash,
     t.at,
   ]);
+}
+
+/** The managed admin tokens, newest first (revoked ones too; never the token). */
+export async function listAdminTokens(q: Sql): Promise<AdminTokenRecord[]> {
+  const rows = await q.query(`SELECT ${TOKEN_COLS} FROM admin_tokens ORDER BY created_at DESC, id DESC`);
+  return rows.map(tokenRecord);
+}
+
+/** Revokes a live admin token; the token as it is now and whether this call revoked it, or null. */
+export async function revokeAdminToken(
+  q: Sql,
+  id: string,
+  at: Date,
+): Promise<{ token: AdminTokenRecord; revokedNow: boolean } | null> {
+  const revoked = await q.query(
+    `UPDATE admin_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING ${TOKEN_COLS}`,
+    [id, at],
+  );
+  if (revoked[0]) return { token: tokenRecord(revoked[0]), revokedNow: true };
+  const rows = await q.query(`SELECT ${TOKEN_COLS} FROM admin_tokens WHERE id = $1`, [id]);
+  return rows[0] ? { token: tokenRecord(rows[0]), revokedNow: false } : null;
 }

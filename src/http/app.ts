@@ -24,6 +24,7 @@ import { adminClockRoutes } from './routes/admin-clock.ts';
 import { adminInventoryRoutes } from './routes/admin-inventory.ts';
 import { adminKycVoucherRoutes } from './routes/admin-kyc-vouchers.ts';
 import { adminOrderRoutes } from './routes/admin-orders.ts';
+import { adminTokenRoutes } from './routes/admin-tokens.ts';
 import { adminUsageRoutes } from './routes/admin-usage.ts';
 import { alertRoutes, presentAlert } from './routes/alerts.ts';
 import { billingRoutes } from './routes/billing.ts';
@@ -157,6 +158,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     adminUsageRoutes(scope, deps);
     adminInventoryRoutes(scope, deps);
     adminWebhookEndpointRoutes(scope, deps);
+    adminTokenRoutes(scope, deps);
   });
 
   return app;
