@@ -16,25 +16,34 @@ afterAll(async () => {
   await h?.close();
 });
 
+/**
+ * Runs `request` while the next transaction of the app fails the given way, then restores it:
+ * `after-commit` — the work commits and the connection drops on the COMMIT's acknowledgement
+ * (the request 500s with its work done); `before` — it fails before anything is written.
+ */
+async function withFailingTx<T>(how: 'after-commit' | 'before', request: () => Promise<T>): Promise<T> {
+  const db = h.deps.db;
+  const realTx = db.tx.bind(db);
+  db.tx = async <R>(fn: (q: Sql) => Promise<R>): Promise<R> => {
+    db.tx = realTx;
+    if (how === 'after-commit') await realTx(fn);
+    throw new Error(how === 'after-commit' ? 'connection lost after COMMIT' : 'database went away');
+  };
+  try {
+    return await request();
+  } finally {
+    db.tx = realTx;
+  }
+}
+
 describe('a key whose request failed after committing its work', () => {
   it('is taken over by the retry, which answers with the endpoint made, and makes no second one', async () => {
     const c = await h.customer();
-    const db = h.deps.db;
-    const realTx = db.tx.bind(db);
-    // the connection drops on the COMMIT's acknowledgement: the work is committed, the request 500s
-    db.tx = async <T>(fn: (q: Sql) => Promise<T>): Promise<T> => {
-      db.tx = realTx;
-      await realTx(fn);
-      throw new Error('connection lost after COMMIT');
-    };
     const body = { url: 'https://hooks.example.com/orderdesk', events: ['order.paid'] };
     const headers = { 'idempotency-key': 'we-after-commit' };
-    let first: Awaited<ReturnType<Harness['call']>>;
-    try {
-      first = await h.call('POST', '/v1/webhook-endpoints', { key: c.key, body, headers });
-    } finally {
-      db.tx = realTx;
-    }
+    const first = await withFailingTx('after-commit', () =>
+      h.call('POST', '/v1/webhook-endpoints', { key: c.key, body, headers }),
+    );
     expect(first.statusCode).toBe(500);
     const retry = await h.call('POST', '/v1/webhook-endpoints', { key: c.key, body, headers });
     expect(retry.statusCode, retry.body).toBe(200);
@@ -45,24 +54,14 @@ describe('a key whose request failed after committing its work', () => {
   });
 
   it("the same for an operator's endpoint (admin API)", async () => {
-    const db = h.deps.db;
-    const realTx = db.tx.bind(db);
-    db.tx = async <T>(fn: (q: Sql) => Promise<T>): Promise<T> => {
-      db.tx = realTx;
-      await realTx(fn);
-      throw new Error('connection lost after COMMIT');
-    };
     const body = { url: 'https://ops.example.com/orderdesk', events: ['order.paid'] };
     const headers = { 'idempotency-key': 'admin-we-after-commit' };
     const before = (await h.call('GET', '/admin/v1/webhook-endpoints?limit=100', { admin: true })).json()
       .data;
-    try {
-      expect(
-        (await h.call('POST', '/admin/v1/webhook-endpoints', { admin: true, body, headers })).statusCode,
-      ).toBe(500);
-    } finally {
-      db.tx = realTx;
-    }
+    const first = await withFailingTx('after-commit', () =>
+      h.call('POST', '/admin/v1/webhook-endpoints', { admin: true, body, headers }),
+    );
+    expect(first.statusCode).toBe(500);
     const retry = await h.call('POST', '/admin/v1/webhook-endpoints', { admin: true, body, headers });
     expect(retry.statusCode, retry.body).toBe(200);
     expect(retry.headers['idempotent-replayed']).toBe('true');
@@ -73,21 +72,12 @@ describe('a key whose request failed after committing its work', () => {
 
   it('a key that failed before linking anything is released: the retry runs once', async () => {
     const c = await h.customer();
-    const db = h.deps.db;
-    const realTx = db.tx.bind(db);
-    db.tx = async () => {
-      db.tx = realTx;
-      throw new Error('database went away');
-    };
     const body = { url: 'https://hooks.example.com/b', events: ['order.paid'] };
     const headers = { 'idempotency-key': 'we-before-commit' };
-    try {
-      expect((await h.call('POST', '/v1/webhook-endpoints', { key: c.key, body, headers })).statusCode).toBe(
-        500,
-      );
-    } finally {
-      db.tx = realTx;
-    }
+    const first = await withFailingTx('before', () =>
+      h.call('POST', '/v1/webhook-endpoints', { key: c.key, body, headers }),
+    );
+    expect(first.statusCode).toBe(500);
     const retry = await h.call('POST', '/v1/webhook-endpoints', { key: c.key, body, headers });
     expect(retry.statusCode).toBe(200);
     expect(retry.headers['idempotent-replayed']).toBeUndefined();
