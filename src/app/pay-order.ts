@@ -167,6 +167,19 @@ async function defaultCard(deps: Deps, account: Account, shortCents: Cents): Pro
  */
 export type SourceSettler = (q: Sql, card: Payment | null, at: Date) => Promise<Result<Order>>;
 
+/**
+ * Settles a card payment of an order from the payment's draft (the request's own settlement, and
+ * crash recovery's, through place-order.ts settleOrderPayment): one per kind of draft.
+ */
+export type OrderPaymentSettler = (
+  deps: Deps,
+  q: Sql,
+  order: Order,
+  payment: Payment,
+  idem: IdempotencyLink | undefined,
+  at: Date,
+) => Promise<Result<Order>>;
+
 export interface PayFromSources {
   accountId: string;
   /** the account as read by the request (a fresh read is made when the balance moved) */

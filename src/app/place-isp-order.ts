@@ -53,7 +53,13 @@ import { splitPayment } from '../domain/payment-split.ts';
 import { chooseSubstitute, type Substitute } from '../domain/substitution.ts';
 import type { Deps, IdempotencyLink } from './deps.ts';
 import { emitOrderPaidEvents } from './emit-event.ts';
-import { draftVouchers, paidCause, payFromSources, takePayment } from './pay-order.ts';
+import {
+  draftVouchers,
+  type OrderPaymentSettler,
+  paidCause,
+  payFromSources,
+  takePayment,
+} from './pay-order.ts';
 import { orderGate, type PlaceOrderCommand } from './place-order.ts';
 import {
   amountsOf,
@@ -188,14 +194,7 @@ function isIspRequest(x: unknown): x is IspRequest {
  * settling transaction. Refused (and the card refunded by the caller) when the stock or the
  * balance is no longer there.
  */
-export async function settleIspOrderPayment(
-  deps: Deps,
-  q: Sql,
-  order: Order,
-  payment: Payment,
-  idem: IdempotencyLink | undefined,
-  at: Date,
-): Promise<Result<Order>> {
+export const settleIspOrderPayment: OrderPaymentSettler = async (deps, q, order, payment, idem, at) => {
   const req = (payment.draft as { isp?: unknown } | null)?.isp;
   if (!isIspRequest(req)) return err('invalid_state', `payment ${payment.id} has no ISP order to settle`);
   await lockIspStock(q, req.country);
@@ -206,7 +205,7 @@ export async function settleIspOrderPayment(
   const book = await loadIspPriceBook(q);
   const vouchers = draftVouchers(payment);
   return fulfil(deps, q, { draft: order, req, book, vouchers, card: payment, idem, at, locked: true });
-}
+};
 
 interface Claimed {
   kind: 'claimed';

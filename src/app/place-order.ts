@@ -8,7 +8,6 @@ import type { Sql } from '../db/client.ts';
 import { attachResource, readKey } from '../db/idempotency.ts';
 import { movePool, payOrderFromBalance } from '../db/ledger.ts';
 import { getOrder, insertOrder } from '../db/orders.ts';
-import type { Payment } from '../db/payments.ts';
 import { err, ok, type Result } from '../domain/errors.ts';
 import type { Order } from '../domain/order.ts';
 import { splitPayment } from '../domain/payment-split.ts';
@@ -18,6 +17,7 @@ import { type EventType, emitOrderPaidEvents, wantsEvents } from './emit-event.t
 import {
   draftVouchers,
   isPayLaterDraft,
+  type OrderPaymentSettler,
   paidCause,
   payFromSources,
   settlePendingOrderPayment,
@@ -240,15 +240,8 @@ function placeFromSources(
  * The card money enters the balance (covering arrears too) and the order is paid from it, in one
  * transaction; refused if the balance no longer covers it (the caller refunds the card).
  */
-export async function settleOrderPayment(
-  deps: Deps,
-  q: Sql,
-  order: Order,
-  payment: Payment,
-  idem: IdempotencyLink | undefined,
-  /** settlement time, read before the transaction (see Settler in card-payment.ts) */
-  at: Date,
-): Promise<Result<Order>> {
+export const settleOrderPayment: OrderPaymentSettler = async (deps, q, order, payment, idem, at) => {
+  // `at`: the settlement time, read before the transaction (see Settler in card-payment.ts)
   const vouchers = draftVouchers(payment);
   if (isPayLaterDraft(payment)) {
     return settlePendingOrderPayment(deps, q, order, vouchers, payment, idem, at);
@@ -272,7 +265,7 @@ export async function settleOrderPayment(
   }
   await writePaidOrder(q, deps.ids, paid.value, paidCause(paid.value, true), idem);
   return ok(paid.value);
-}
+};
 
 export async function earlierOrderForKey(
   deps: Deps,

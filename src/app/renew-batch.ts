@@ -26,7 +26,7 @@ import { type Order, orderTotals } from '../domain/order.ts';
 import { splitPayment } from '../domain/payment-split.ts';
 import type { Deps, IdempotencyLink } from './deps.ts';
 import { emitOrderPaidEvents } from './emit-event.ts';
-import { payFromSources, takePayment } from './pay-order.ts';
+import { type OrderPaymentSettler, payFromSources, takePayment } from './pay-order.ts';
 import { loadIspPriceBook } from './price-isp-order.ts';
 
 export interface RenewBatchCommand {
@@ -206,17 +206,10 @@ export function isRenewDraft(payment: Payment): boolean {
  * Settles a renewal's card payment from its draft (crash recovery, through settleOrderPayment):
  * exactly as the request would have, against the expiry the renewal was priced from.
  */
-export function settleRenewalPayment(
-  deps: Deps,
-  q: Sql,
-  order: Order,
-  payment: Payment,
-  idem: IdempotencyLink | undefined,
-  at: Date,
-): Promise<Result<Order>> {
+export const settleRenewalPayment: OrderPaymentSettler = (deps, q, order, payment, idem, at) => {
   const oldExpiresAt = new Date(order.details.previous_expires_at as string);
   return settle(deps, q, { order, oldExpiresAt, card: payment, idem, at });
-}
+};
 
 /**
  * In the paying transaction: lock the batch, check it still expires when it did, take the money

@@ -3,6 +3,8 @@
  * debits and voucher spends from the ledger (entries with the order's id, cause 'order'), its
  * succeeded card payments, and what earlier refunds sent back to each.
  */
+
+import { sum } from '../domain/money.ts';
 import type { CardPart, RefundPlan, RefundSources, VoucherPart } from '../domain/refund-plan.ts';
 import type { Sql } from './client.ts';
 import { listOrderCardPayments } from './isp-batches.ts';
@@ -270,7 +272,7 @@ export async function settleFailedCardPartsToBalance(q: Sql, refundId: string, a
      WHERE refund_id = $1::text AND source = 'card' AND status = 'failed' RETURNING amount_cents`,
     [refundId, at],
   );
-  return rows.reduce((t, r) => t + Number(r.amount_cents), 0);
+  return sum(rows.map((r) => Number(r.amount_cents)));
 }
 
 export async function reopenFailedCardParts(q: Sql, refundId: string, at: Date): Promise<number> {
