@@ -10,8 +10,9 @@ import {
   listAdminTokens,
   revokeAdminToken,
 } from '../db/accounts.ts';
-import { err, ok, type Result } from '../domain/errors.ts';
+import { ok, type Result } from '../domain/errors.ts';
 import type { Deps } from './deps.ts';
+import { revocationOutcome } from './revocation.ts';
 import { newAdminToken } from './secrets.ts';
 
 export async function createAdminToken(
@@ -32,11 +33,5 @@ export async function searchAdminTokens(deps: Deps): Promise<Result<AdminTokenRe
 /** Revoking a revoked token is 409 invalid_state; an unknown id is 404. */
 export async function revokeManagedAdminToken(deps: Deps, id: string): Promise<Result<AdminTokenRecord>> {
   const r = await revokeAdminToken(deps.db, id, await deps.clock.now());
-  if (!r) return err('not_found', `No such admin token: ${id}`, { param: 'id' });
-  if (!r.revokedNow) {
-    return err('invalid_state', `admin token ${id} was revoked already`, {
-      detail: { revoked_at: r.token.revokedAt?.toISOString() ?? null },
-    });
-  }
-  return ok(r.token);
+  return revocationOutcome(r, `admin token ${id}`, 'id');
 }

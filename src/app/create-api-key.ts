@@ -2,6 +2,7 @@
 import { type ApiKeyRecord, getAccount, insertApiKey, listApiKeys, revokeApiKey } from '../db/accounts.ts';
 import { err, ok, type Result } from '../domain/errors.ts';
 import type { Deps } from './deps.ts';
+import { revocationOutcome } from './revocation.ts';
 import { newApiKey } from './secrets.ts';
 
 export async function createApiKey(
@@ -37,11 +38,5 @@ export async function revokeAccountApiKey(
 ): Promise<Result<ApiKeyRecord>> {
   const at = await deps.clock.now();
   const r = await revokeApiKey(deps.db, accountId, keyId, at);
-  if (!r) return err('not_found', `No such API key of account ${accountId}: ${keyId}`, { param: 'key_id' });
-  if (!r.revokedNow) {
-    return err('invalid_state', `API key ${keyId} was revoked already`, {
-      detail: { revoked_at: r.key.revokedAt?.toISOString() ?? null },
-    });
-  }
-  return ok(r.key);
+  return revocationOutcome(r, `API key ${keyId} of account ${accountId}`, 'key_id');
 }

@@ -54,7 +54,7 @@ import {
   paymentTransitions,
   transition,
 } from '../domain/order-states.ts';
-import { planRefund, type RefundPlan } from '../domain/refund-plan.ts';
+import { checkWaitingRefund, planRefund, type RefundPlan } from '../domain/refund-plan.ts';
 import { presentOrder } from '../http/present.ts';
 import type { Deps, IdempotencyLink } from './deps.ts';
 import { emitEvent } from './emit-event.ts';
@@ -148,7 +148,7 @@ export async function refundOrder(deps: Deps, cmd: RefundOrderCommand): Promise<
       if (!state.ok) return state;
       const plan = planRefund(await loadRefundSources(q, order.id, at), cmd.amountCents);
       if (!plan.ok) return plan;
-      const whole = waitingRefundCheck(order, plan.value);
+      const whole = checkWaitingRefund(order, plan.value);
       return whole.ok ? ok({ order, plan: plan.value, refund: null }) : whole;
     });
   }
@@ -168,7 +168,7 @@ export async function refundOrder(deps: Deps, cmd: RefundOrderCommand): Promise<
       if (!state.ok) return state;
       const plan = planRefund(await loadRefundSources(q, order.id, at), cmd.amountCents);
       if (!plan.ok) return plan;
-      const whole = waitingRefundCheck(order, plan.value);
+      const whole = checkWaitingRefund(order, plan.value);
       if (!whole.ok) return whole;
       // a waiting ISP order refunded in full is cancelled with it: it leaves the wait queue, so
       // stock arriving later is not delivered to an order that was paid back
@@ -189,17 +189,6 @@ export async function refundOrder(deps: Deps, cmd: RefundOrderCommand): Promise<
   if (!r.ok) return r;
   if (r.value.cardPending) await finishCardRefundNow(deps, cmd.orderId);
   return refundOutcome(deps, r.value.refundId, cmd.accountId);
-}
-
-/** An order waiting for stock is refunded in full (and cancelled with it), never in part. */
-function waitingRefundCheck(order: { id: string; status: string }, plan: RefundPlan): Result<void> {
-  if (order.status !== 'waiting_inventory' || plan.resultingPaymentStatus === 'refunded')
-    return ok(undefined);
-  return err(
-    'invalid_state',
-    `order ${order.id} is waiting for stock: it is refunded in full (which cancels it), not in part`,
-    { param: 'amount_usd', detail: { status: order.status } },
-  );
 }
 
 /**

@@ -177,6 +177,12 @@ export async function insertApiKey(
   );
 }
 
+/** A key or token after a revocation: as it is now, and whether this revocation revoked it. */
+export interface Revocation<T> {
+  record: T;
+  revokedNow: boolean;
+}
+
 /** An API key as operators see it: never the key itself, only its prefix. */
 export interface ApiKeyRecord {
   id: string;
@@ -218,17 +224,17 @@ export async function revokeApiKey(
   accountId: string,
   keyId: string,
   at: Date,
-): Promise<{ key: ApiKeyRecord; revokedNow: boolean } | null> {
+): Promise<Revocation<ApiKeyRecord> | null> {
   const revoked = await q.query(
     `UPDATE api_keys SET revoked_at = $3 WHERE id = $2 AND account_id = $1 AND revoked_at IS NULL RETURNING ${KEY_COLS}`,
     [accountId, keyId, at],
   );
-  if (revoked[0]) return { key: keyRecord(revoked[0]), revokedNow: true };
+  if (revoked[0]) return { record: keyRecord(revoked[0]), revokedNow: true };
   const rows = await q.query(`SELECT ${KEY_COLS} FROM api_keys WHERE id = $2 AND account_id = $1`, [
     accountId,
     keyId,
   ]);
-  return rows[0] ? { key: keyRecord(rows[0]), revokedNow: false } : null;
+  return rows[0] ? { record: keyRecord(rows[0]), revokedNow: false } : null;
 }
 
 /** The account behind a live API key, or null. */
@@ -323,12 +329,12 @@ export async function revokeAdminToken(
   q: Sql,
   id: string,
   at: Date,
-): Promise<{ token: AdminTokenRecord; revokedNow: boolean } | null> {
+): Promise<Revocation<AdminTokenRecord> | null> {
   const revoked = await q.query(
     `UPDATE admin_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING ${TOKEN_COLS}`,
     [id, at],
   );
-  if (revoked[0]) return { token: tokenRecord(revoked[0]), revokedNow: true };
+  if (revoked[0]) return { record: tokenRecord(revoked[0]), revokedNow: true };
   const rows = await q.query(`SELECT ${TOKEN_COLS} FROM admin_tokens WHERE id = $1`, [id]);
-  return rows[0] ? { token: tokenRecord(rows[0]), revokedNow: false } : null;
+  return rows[0] ? { record: tokenRecord(rows[0]), revokedNow: false } : null;
 }

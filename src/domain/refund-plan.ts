@@ -184,3 +184,14 @@ export function planRefund(s: RefundSources, requested?: Cents): Result<RefundPl
     resultingPaymentStatus: remaining === 0 ? 'refunded' : 'partially_refunded',
   });
 }
+
+/** An order waiting for stock is refunded in full (and cancelled with it), never in part. */
+export function checkWaitingRefund(order: { id: string; status: string }, plan: RefundPlan): Result<void> {
+  if (order.status !== 'waiting_inventory' || plan.resultingPaymentStatus === 'refunded')
+    return ok(undefined);
+  return err(
+    'invalid_state',
+    `order ${order.id} is waiting for stock: it is refunded in full (which cancels it), not in part`,
+    { param: 'amount_usd', detail: { status: order.status } },
+  );
+}
