@@ -6,11 +6,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { adjustBalance } from './app/adjust-balance.ts';
-import { createAccount } from './app/create-account.ts';
-import { createApiKey } from './app/create-api-key.ts';
+import { createApiKey } from './app/access/create-api-key.ts';
+import { createAccount } from './app/accounts/create-account.ts';
+import { adjustBalance } from './app/billing/adjust-balance.ts';
 import type { Deps } from './app/deps.ts';
-import { type ImportRowInput, importInventory } from './app/import-inventory.ts';
+import { type ImportRowInput, importInventory } from './app/inventory/import-inventory.ts';
 import { getAccountByEmail, setKycStatus } from './db/accounts.ts';
 
 export interface DemoCredentials {

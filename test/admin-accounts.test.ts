@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../src/app/secrets.ts';
+import { sha256Hex } from '../src/app/access/secrets.ts';
 import { type Harness, harness } from './support/harness.ts';
 import { uniqueName } from './support/unique.ts';
 

@@ -4,7 +4,7 @@
  * the list never shows a token, and a revoked one is 401 on its next request.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../src/app/secrets.ts';
+import { sha256Hex } from '../src/app/access/secrets.ts';
 import { type Harness, harness } from './support/harness.ts';
 
 let h: Harness;

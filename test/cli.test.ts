@@ -6,10 +6,10 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addPaymentMethod } from '../src/app/add-payment-method.ts';
-import { adjustBalance } from '../src/app/adjust-balance.ts';
-import { createAccount } from '../src/app/create-account.ts';
-import { placeOrder } from '../src/app/place-order.ts';
+import { createAccount } from '../src/app/accounts/create-account.ts';
+import { adjustBalance } from '../src/app/billing/adjust-balance.ts';
+import { placeOrder } from '../src/app/orders/place-order.ts';
+import { addPaymentMethod } from '../src/app/payment-methods/add-payment-method.ts';
 import { openContext } from '../src/cli/context.ts';
 import { lockFilePath } from '../src/db/data-dir-lock.ts';
 import type { Result } from '../src/domain/errors.ts';

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { placeOrder } from '../src/app/place-order.ts';
+import { placeOrder } from '../src/app/orders/place-order.ts';
 import { type Db, openPostgres } from '../src/db/client.ts';
 import { claimKey, readKey } from '../src/db/idempotency.ts';
 import { buildApp } from '../src/http/app.ts';

@@ -6,8 +6,8 @@
  * a declined auto-renew mailed; the renew dry run; tenant isolation.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recoverPayments } from '../src/app/recover-payments.ts';
-import { renewBatch } from '../src/app/renew-batch.ts';
+import { renewBatch } from '../src/app/isp/renew-batch.ts';
+import { recoverPayments } from '../src/app/payments/recover-payments.ts';
 import { jobKinds } from '../src/jobs/kinds.ts';
 import { schedulePeriodic } from '../src/jobs/worker.ts';
 import { addCard, cardCharges } from './support/customers.ts';

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ImportRowInput, importInventory } from '../src/app/import-inventory.ts';
+import { type ImportRowInput, importInventory } from '../src/app/inventory/import-inventory.ts';
 import { loadDemoStock } from '../src/demo.ts';
 import { type CliEnv, cliEnv, runCli } from './support/cli-env.ts';
 import { type Harness, harness } from './support/harness.ts';

@@ -1,7 +1,7 @@
 /** ISP orders through POST /v1/orders and /quote (SPEC §3, §4, §6; issue 3 item 2). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { placeOrder } from '../src/app/place-order.ts';
-import { recoverPayments } from '../src/app/recover-payments.ts';
+import { placeOrder } from '../src/app/orders/place-order.ts';
+import { recoverPayments } from '../src/app/payments/recover-payments.ts';
 import { balanceOf, cardCharges, customerWithCard } from './support/customers.ts';
 import { type Harness, harness } from './support/harness.ts';
 import { addStock, availableAt, batchIps, batchRow, jobsFor } from './support/isp-stock.ts';

@@ -4,7 +4,7 @@
  * restart mid-way resumes and completes once; a failed provisioning fails the order.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { provisionIspBatch } from '../src/app/provision-isp-batch.ts';
+import { provisionIspBatch } from '../src/app/isp/provision-isp-batch.ts';
 import { claimDueJobs } from '../src/db/jobs.ts';
 import type { Provisioner } from '../src/gateways/provisioner.ts';
 import { advanceAndRun } from '../src/jobs/advance-clock.ts';

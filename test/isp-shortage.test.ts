@@ -4,7 +4,7 @@
  * waiting order for a full refund (SPEC §5).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enqueueWaitQueueRun, serveWaitQueue } from '../src/app/serve-wait-queue.ts';
+import { enqueueWaitQueueRun, serveWaitQueue } from '../src/app/isp/serve-wait-queue.ts';
 import { balanceOf } from './support/customers.ts';
 import { type Harness, harness } from './support/harness.ts';
 import { addStock, availableAt, batchIps, batchRow, jobsFor, waitRow } from './support/isp-stock.ts';

@@ -5,7 +5,11 @@
  * Message-ID so receivers can drop the copy (delivery is at least once).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAIL_MAX_ATTEMPTS, mailBackoffSeconds, sendDueMail } from '../src/app/send-due-mail.ts';
+import {
+  MAIL_MAX_ATTEMPTS,
+  mailBackoffSeconds,
+  sendDueMail,
+} from '../src/app/notifications/send-due-mail.ts';
 import { enqueueMail } from '../src/db/mail-outbox.ts';
 import type { MailTransport } from '../src/gateways/mail-transport.ts';
 import { smtpMailTransport } from '../src/gateways/smtp-mail.ts';

@@ -1,6 +1,6 @@
 /** Paying an order with the balance and the default card for the rest (SPEC §5). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { placeOrder } from '../src/app/place-order.ts';
+import { placeOrder } from '../src/app/orders/place-order.ts';
 import { cardCharges, customerWithCard, postpaidArrears } from './support/customers.ts';
 import { type Harness, harness } from './support/harness.ts';
 import { RESIDENTIAL_225 as ORDER } from './support/orders.ts';

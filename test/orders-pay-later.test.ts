@@ -5,9 +5,9 @@
  * ISP stock). Paying and cancelling race for the order's lock: exactly one wins.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cancelDueUnpaidOrders } from '../src/app/cancel-unpaid-order.ts';
-import { payPendingOrder } from '../src/app/pay-order.ts';
-import { recoverPayments } from '../src/app/recover-payments.ts';
+import { cancelDueUnpaidOrders } from '../src/app/orders/cancel-unpaid-order.ts';
+import { payPendingOrder } from '../src/app/payments/pay-from-sources.ts';
+import { recoverPayments } from '../src/app/payments/recover-payments.ts';
 import { addCard, balanceOf, cardCharges } from './support/customers.ts';
 import { type Harness, harness } from './support/harness.ts';
 import { addStock, availableAt, batchIps, batchRow, jobsFor } from './support/isp-stock.ts';

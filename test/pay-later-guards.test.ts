@@ -5,7 +5,7 @@
  * back, the quote refusing what the order refuses, and order moves checked against the state tables.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cancelDueUnpaidOrders } from '../src/app/cancel-unpaid-order.ts';
+import { cancelDueUnpaidOrders } from '../src/app/orders/cancel-unpaid-order.ts';
 import { changeOrderState, lockOrder } from '../src/db/isp-batches.ts';
 import { DomainFailure } from '../src/domain/errors.ts';
 import { balanceOf, customerWithCard } from './support/customers.ts';

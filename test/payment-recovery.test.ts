@@ -6,10 +6,10 @@
  * use-cases directly with the harness's deps and check the outcome through the API.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { topUp } from '../src/app/billing/top-up.ts';
 import type { Deps } from '../src/app/deps.ts';
-import { type PlaceOrderCommand, placeOrder } from '../src/app/place-order.ts';
-import { recoverPayments, recoverPaymentsForKey } from '../src/app/recover-payments.ts';
-import { topUp } from '../src/app/top-up.ts';
+import { type PlaceOrderCommand, placeOrder } from '../src/app/orders/place-order.ts';
+import { recoverPayments, recoverPaymentsForKey } from '../src/app/payments/recover-payments.ts';
 import { claimKey, readKey } from '../src/db/idempotency.ts';
 import { requestHash } from '../src/http/idempotency.ts';
 import { balanceOf, customerWithCard } from './support/customers.ts';

@@ -5,7 +5,7 @@
  * valid voucher its part, an expired voucher's part forfeited.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveWaitQueue } from '../src/app/serve-wait-queue.ts';
+import { serveWaitQueue } from '../src/app/isp/serve-wait-queue.ts';
 import { moveVoucher } from '../src/db/ledger.ts';
 import { balanceOf, customerWithCard } from './support/customers.ts';
 import { type Harness, harness } from './support/harness.ts';

@@ -4,7 +4,7 @@
  * re-arms when the stock drops below it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluateStockAlerts } from '../src/app/evaluate-stock-alerts.ts';
+import { evaluateStockAlerts } from '../src/app/inventory/evaluate-stock-alerts.ts';
 import { type Harness, harness } from './support/harness.ts';
 
 let h: Harness;

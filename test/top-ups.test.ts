@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { topUp } from '../src/app/top-up.ts';
+import { topUp } from '../src/app/billing/top-up.ts';
 import { claimKey } from '../src/db/idempotency.ts';
 import { requestHash } from '../src/http/idempotency.ts';
 import { balanceOf, cardCharges, customerWithCard, postpaidArrears } from './support/customers.ts';

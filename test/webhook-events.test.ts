@@ -7,10 +7,10 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Deps } from '../src/app/deps.ts';
-import { sweepIspExpiry } from '../src/app/expire-batches.ts';
-import { placeOrder } from '../src/app/place-order.ts';
-import { provisionIspBatch } from '../src/app/provision-isp-batch.ts';
-import { recoverPayments } from '../src/app/recover-payments.ts';
+import { provisionIspBatch } from '../src/app/isp/provision-isp-batch.ts';
+import { sweepIspExpiry } from '../src/app/isp/sweep-isp-expiry.ts';
+import { placeOrder } from '../src/app/orders/place-order.ts';
+import { recoverPayments } from '../src/app/payments/recover-payments.ts';
 import { jobKinds } from '../src/jobs/kinds.ts';
 import { schedulePeriodic } from '../src/jobs/worker.ts';
 import { type Harness, harness } from './support/harness.ts';

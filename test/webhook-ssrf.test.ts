@@ -7,8 +7,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliverDueWebhooks } from '../src/app/deliver-webhooks.ts';
 import type { Deps } from '../src/app/deps.ts';
+import { deliverDueWebhooks } from '../src/app/webhooks/deliver-due-webhooks.ts';
 import { loadConfig } from '../src/config.ts';
 import { buildApp } from '../src/http/app.ts';
 import { ADMIN_TOKEN, type Harness, harness } from './support/harness.ts';

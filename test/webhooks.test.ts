@@ -3,8 +3,12 @@
  * request's Orderdesk-Signature with verifySignature, as a customer's server would.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliverDueWebhooks, nextAttemptAt, retryDelaySeconds } from '../src/app/deliver-webhooks.ts';
 import type { Deps } from '../src/app/deps.ts';
+import {
+  deliverDueWebhooks,
+  nextAttemptAt,
+  retryDelaySeconds,
+} from '../src/app/webhooks/deliver-due-webhooks.ts';
 import { openPostgres } from '../src/db/client.ts';
 import { claimDueDeliveries } from '../src/db/webhooks.ts';
 import { buildApp } from '../src/http/app.ts';

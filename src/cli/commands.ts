@@ -6,22 +6,26 @@
  */
 import fs from 'node:fs';
 import { z } from 'zod';
-import { adjustBalance } from '../app/adjust-balance.ts';
-import { createAdminToken, revokeManagedAdminToken, searchAdminTokens } from '../app/admin-tokens.ts';
-import { createAccount } from '../app/create-account.ts';
-import { createApiKey, listAccountApiKeys, revokeAccountApiKey } from '../app/create-api-key.ts';
-import { decideKyc } from '../app/decide-kyc.ts';
-import { importInventory, rowsFromCsv } from '../app/import-inventory.ts';
-import { issueVoucher, VOUCHER_PRODUCTS, type VoucherProduct } from '../app/issue-voucher.ts';
-import { findAccount, searchAccounts, searchAccountVouchers } from '../app/query-accounts.ts';
-import { adminInventory } from '../app/query-inventory.ts';
-import { type RefundOutcome, refundOrder, retryRefund } from '../app/refund-order.ts';
+import {
+  createAdminToken,
+  revokeManagedAdminToken,
+  searchAdminTokens,
+} from '../app/access/create-admin-token.ts';
+import { createApiKey, listAccountApiKeys, revokeAccountApiKey } from '../app/access/create-api-key.ts';
+import { createAccount } from '../app/accounts/create-account.ts';
+import { findAccount, searchAccounts, searchAccountVouchers } from '../app/accounts/find-account.ts';
+import { adjustBalance } from '../app/billing/adjust-balance.ts';
+import { adminInventory } from '../app/inventory/admin-inventory.ts';
+import { importInventory, rowsFromCsv } from '../app/inventory/import-inventory.ts';
+import { decideKyc } from '../app/kyc/decide-kyc.ts';
+import { type RefundOutcome, refundOrder, retryRefund } from '../app/refunds/refund-order.ts';
+import { issueVoucher, VOUCHER_PRODUCTS, type VoucherProduct } from '../app/vouchers/issue-voucher.ts';
+import { page, presentAccount, presentLedgerEntry } from '../contract/present.ts';
 import type { Account, KycStatus } from '../db/accounts.ts';
 import { migrate } from '../db/migrate.ts';
 import type { VoucherStatus } from '../db/vouchers.ts';
 import type { DomainError, Result } from '../domain/errors.ts';
 import { formatUsd, MoneyError, parseUsd } from '../domain/money.ts';
-import { page, presentAccount, presentLedgerEntry } from '../http/present.ts';
 import { presentApiKey } from '../http/routes/admin.ts';
 import { presentAdminInventory, presentImport } from '../http/routes/admin-inventory.ts';
 import { presentRefundOutcome } from '../http/routes/admin-orders.ts';

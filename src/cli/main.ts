@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stringify } from '../http/json.ts';
+import { stringify } from '../contract/json.ts';
 import { checkFlags, type FlagSpec, splitArgs, UsageError } from './args.ts';
 import { type Command, commands } from './commands.ts';
 import { type CliContext, openContext } from './context.ts';

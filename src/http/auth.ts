@@ -4,8 +4,8 @@
  * key never opens /admin/v1 and an admin token never acts as a customer (different tables).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sha256Hex, timingSafeEqualHex } from '../app/access/secrets.ts';
 import type { Deps } from '../app/deps.ts';
-import { sha256Hex, timingSafeEqualHex } from '../app/secrets.ts';
 import {
   findAccountIdByKeyHash,
   findAdminTokenByHash,

@@ -1,5 +1,5 @@
 /** The worker's webhook sender: every 5 s, the due deliveries (app/deliver-webhooks.ts). */
-import { deliverDueWebhooks } from '../app/deliver-webhooks.ts';
+import { deliverDueWebhooks } from '../app/webhooks/deliver-due-webhooks.ts';
 import type { JobKind } from './worker.ts';
 
 export const DELIVER_WEBHOOKS_JOB = 'deliver_webhooks';

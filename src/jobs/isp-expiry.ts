@@ -3,7 +3,7 @@
  * release of expired batches after their grace (app/expire-batches.ts). It looks for what is due
  * now, so it needs no per-batch schedule and a restart loses nothing.
  */
-import { sweepIspExpiry } from '../app/expire-batches.ts';
+import { sweepIspExpiry } from '../app/isp/sweep-isp-expiry.ts';
 import type { JobKind } from './worker.ts';
 
 export const ISP_EXPIRY_JOB = 'isp_expiry_sweep';

@@ -1,13 +1,14 @@
 /** Every job kind the worker knows. */
-import { CARD_REFUND_JOB, finishCardRefund } from '../app/cancel-order.ts';
+
+import { PROVISION_JOB } from '../app/isp/place-isp-order.ts';
+import { SERVE_WAIT_QUEUE_JOB, serveWaitQueue } from '../app/isp/serve-wait-queue.ts';
+import { CARD_REFUND_JOB, finishCardRefund } from '../app/orders/cancel-order.ts';
 import {
   CANCEL_UNPAID_JOB,
   CANCEL_UNPAID_SWEEP_JOB,
   cancelDueUnpaidOrders,
-} from '../app/cancel-unpaid-order.ts';
-import { PROVISION_JOB } from '../app/place-isp-order.ts';
-import { recoverPayments } from '../app/recover-payments.ts';
-import { SERVE_WAIT_QUEUE_JOB, serveWaitQueue } from '../app/serve-wait-queue.ts';
+} from '../app/orders/cancel-unpaid-order.ts';
+import { recoverPayments } from '../app/payments/recover-payments.ts';
 import { purgeKeysOlderThan } from '../db/idempotency.ts';
 import { DELIVER_WEBHOOKS_JOB, deliverWebhooksJob } from './deliver-webhooks.ts';
 import { ISP_EXPIRY_JOB, ispExpiryJob } from './isp-expiry.ts';

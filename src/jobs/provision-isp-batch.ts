@@ -4,7 +4,7 @@
  * delay (SPEC §6; see app/provision-isp-batch.ts). It survives restarts as a row; a provisioner
  * that throws or asks to retry fails the attempt, and the worker runs it again with backoff.
  */
-import { provisionIspBatch } from '../app/provision-isp-batch.ts';
+import { provisionIspBatch } from '../app/isp/provision-isp-batch.ts';
 import type { JobKind } from './worker.ts';
 
 export const provisionIspBatchJob: JobKind = {

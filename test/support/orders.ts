@@ -3,7 +3,7 @@
  * state the API cannot produce yet; and moving the clock to a known UTC day.
  */
 import { expect } from 'vitest';
-import { priceOrder } from '../../src/app/price-order.ts';
+import { priceOrder } from '../../src/app/orders/price-order.ts';
 import { insertOrder } from '../../src/db/orders.ts';
 import type { Order } from '../../src/domain/order.ts';
 import type { Harness } from './harness.ts';

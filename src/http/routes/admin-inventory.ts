@@ -6,14 +6,14 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../../app/deps.ts';
+import { type AdminInventory, adminInventory } from '../../app/inventory/admin-inventory.ts';
 import {
   type ImportRowInput,
   type ImportSummary,
   importInventory,
   MAX_IMPORT_ROWS,
   rowsFromCsv,
-} from '../../app/import-inventory.ts';
-import { type AdminInventory, adminInventory } from '../../app/query-inventory.ts';
+} from '../../app/inventory/import-inventory.ts';
 import type { StockCount } from '../../db/isp-inventory.ts';
 import { reply, sendError } from '../errors.ts';
 import { inventoryFilter, inventoryQuery } from './isp-inventory.ts';

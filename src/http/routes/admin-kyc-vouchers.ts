@@ -2,12 +2,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { decideKyc } from '../../app/decide-kyc.ts';
+import { findKyc, searchAccountVouchers } from '../../app/accounts/find-account.ts';
 import type { Deps } from '../../app/deps.ts';
-import { issueVoucher, VOUCHER_PRODUCTS } from '../../app/issue-voucher.ts';
-import { findKyc, searchAccountVouchers } from '../../app/query-accounts.ts';
+import { decideKyc } from '../../app/kyc/decide-kyc.ts';
+import { issueVoucher, VOUCHER_PRODUCTS } from '../../app/vouchers/issue-voucher.ts';
+import { page, presentAccount } from '../../contract/present.ts';
 import { reply } from '../errors.ts';
-import { page, presentAccount } from '../present.ts';
 import { idParam, isoDateTime, usdCents } from '../schemas.ts';
 import { presentKyc } from './kyc.ts';
 import { presentVoucher, voucherListQuery } from './vouchers.ts';

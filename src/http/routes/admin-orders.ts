@@ -7,11 +7,16 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../../app/deps.ts';
-import { findOrder, searchOrders } from '../../app/query-orders.ts';
-import { MAX_REFUND_REASON, type RefundOutcome, refundOrder, retryRefund } from '../../app/refund-order.ts';
+import { findOrder, searchOrders } from '../../app/orders/find-order.ts';
+import {
+  MAX_REFUND_REASON,
+  type RefundOutcome,
+  refundOrder,
+  retryRefund,
+} from '../../app/refunds/refund-order.ts';
+import { page, presentOrder, presentRefundPlan } from '../../contract/present.ts';
 import type { Order, OrderEvent } from '../../domain/order.ts';
 import { reply } from '../errors.ts';
-import { page, presentOrder, presentRefundPlan } from '../present.ts';
 import { idParam, usdCents } from '../schemas.ts';
 import { endOfCreatedTo, orderListQuery } from './orders.ts';
 

@@ -2,7 +2,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { createAdminToken, revokeManagedAdminToken, searchAdminTokens } from '../../app/admin-tokens.ts';
+import {
+  createAdminToken,
+  revokeManagedAdminToken,
+  searchAdminTokens,
+} from '../../app/access/create-admin-token.ts';
 import type { Deps } from '../../app/deps.ts';
 import type { AdminTokenRecord } from '../../db/accounts.ts';
 import { reply } from '../errors.ts';

@@ -2,9 +2,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { authorizeGateway } from '../../app/authorize-gateway.ts';
 import type { Deps } from '../../app/deps.ts';
-import { ingestUsage, MAX_LINES } from '../../app/ingest-usage.ts';
+import { authorizeGateway } from '../../app/usage/authorize-gateway.ts';
+import { ingestUsage, MAX_LINES } from '../../app/usage/ingest-usage.ts';
 import { LINE_BYTES_MAX } from '../../domain/traffic.ts';
 import { reply } from '../errors.ts';
 import { isoDateTime } from '../schemas.ts';

@@ -2,14 +2,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { adjustBalance } from '../../app/adjust-balance.ts';
-import { createAccount } from '../../app/create-account.ts';
-import { createApiKey, listAccountApiKeys, revokeAccountApiKey } from '../../app/create-api-key.ts';
+import { createApiKey, listAccountApiKeys, revokeAccountApiKey } from '../../app/access/create-api-key.ts';
+import { createAccount } from '../../app/accounts/create-account.ts';
+import { findAccount, searchAccounts } from '../../app/accounts/find-account.ts';
+import { adjustBalance } from '../../app/billing/adjust-balance.ts';
 import type { Deps } from '../../app/deps.ts';
-import { findAccount, searchAccounts } from '../../app/query-accounts.ts';
+import { page, presentAccount, presentLedgerEntry } from '../../contract/present.ts';
 import type { ApiKeyRecord } from '../../db/accounts.ts';
 import { reply } from '../errors.ts';
-import { page, presentAccount, presentLedgerEntry } from '../present.ts';
 import { idParam, listQuery, usdCents } from '../schemas.ts';
 
 const createAccountBody = z.strictObject({

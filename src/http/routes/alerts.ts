@@ -9,10 +9,10 @@ import {
   findStockAlert,
   removeStockAlert,
   searchStockAlerts,
-} from '../../app/stock-alerts.ts';
+} from '../../app/inventory/create-stock-alert.ts';
+import { page, presentAlert } from '../../contract/present.ts';
 import { ASN_MAX } from '../../domain/isp-pricing.ts';
 import { reply } from '../errors.ts';
-import { page, presentAlert } from '../present.ts';
 import { idParam, listQuery } from '../schemas.ts';
 
 const alertBody = z.strictObject({

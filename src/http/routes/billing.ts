@@ -2,12 +2,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { topUp } from '../../app/billing/top-up.ts';
 import type { Deps } from '../../app/deps.ts';
-import { topUp } from '../../app/top-up.ts';
+import { usd } from '../../contract/json.ts';
 import { getTopUp, type TopUpRecord } from '../../db/payments.ts';
 import { err, ok } from '../../domain/errors.ts';
 import { reply } from '../errors.ts';
-import { usd } from '../json.ts';
 import { idParam, usdCents } from '../schemas.ts';
 
 const topUpBody = z.strictObject({

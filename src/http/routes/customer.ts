@@ -2,10 +2,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Deps } from '../../app/deps.ts';
-import { accountPools } from '../../app/query-subusers.ts';
+import { accountPools } from '../../app/subusers/find-subuser.ts';
+import { page, presentAccount, presentLedgerEntry } from '../../contract/present.ts';
 import { getAccount } from '../../db/accounts.ts';
 import { listCashEntries } from '../../db/ledger.ts';
-import { page, presentAccount, presentLedgerEntry } from '../present.ts';
 import { listQuery } from '../schemas.ts';
 import { presentPools } from './subusers.ts';
 

@@ -6,17 +6,17 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../../app/deps.ts';
-import { batchIpList, findBatch, searchBatches } from '../../app/isp-batches.ts';
-import { refreshBatch } from '../../app/refresh-batch.ts';
-import { releaseBatch } from '../../app/release-batch.ts';
-import { quoteRenewal, renewBatch } from '../../app/renew-batch.ts';
-import { type IpReplacement, replaceIp } from '../../app/replace-ip.ts';
-import { rotateBatchPassword } from '../../app/rotate-batch-password.ts';
-import { updateBatch } from '../../app/update-batch.ts';
+import { batchIpList, findBatch, searchBatches } from '../../app/isp/batch-view.ts';
+import { refreshBatch } from '../../app/isp/refresh-batch.ts';
+import { releaseBatch } from '../../app/isp/release-batch.ts';
+import { quoteRenewal, renewBatch } from '../../app/isp/renew-batch.ts';
+import { type IpReplacement, replaceIp } from '../../app/isp/replace-ip.ts';
+import { rotateBatchPassword } from '../../app/isp/rotate-batch-password.ts';
+import { updateBatch } from '../../app/isp/update-batch.ts';
+import { price, usd } from '../../contract/json.ts';
+import { page, presentAllowances, presentBatch, presentOrder } from '../../contract/present.ts';
 import { BATCH_STATUSES } from '../../domain/batch-lifecycle.ts';
 import { reply, sendError } from '../errors.ts';
-import { price, usd } from '../json.ts';
-import { page, presentAllowances, presentBatch, presentOrder } from '../present.ts';
 import { idParam, listQuery } from '../schemas.ts';
 
 const batchListQuery = listQuery.extend({

@@ -3,9 +3,13 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../../app/deps.ts';
-import { type CountryOffer, customerInventory, type InventoryFilter } from '../../app/query-inventory.ts';
+import {
+  type CountryOffer,
+  customerInventory,
+  type InventoryFilter,
+} from '../../app/inventory/admin-inventory.ts';
+import { price } from '../../contract/json.ts';
 import { reply } from '../errors.ts';
-import { price } from '../json.ts';
 
 /** ?country=&city=&asn= — an empty value means no filter. */
 export const inventoryQuery = z.object({

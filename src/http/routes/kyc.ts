@@ -2,9 +2,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { findKyc, type KycState } from '../../app/accounts/find-account.ts';
 import type { Deps } from '../../app/deps.ts';
-import { findKyc, type KycState } from '../../app/query-accounts.ts';
-import { submitKyc } from '../../app/submit-kyc.ts';
+import { submitKyc } from '../../app/kyc/submit-kyc.ts';
 import { reply } from '../errors.ts';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);

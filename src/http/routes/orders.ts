@@ -2,20 +2,20 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { cancelOrder, previewCancellation } from '../../app/cancel-order.ts';
-import { cancelUnpaidOrder } from '../../app/cancel-unpaid-order.ts';
 import type { Deps } from '../../app/deps.ts';
-import { payPendingOrder } from '../../app/pay-order.ts';
-import type { StockPreview } from '../../app/place-isp-order.ts';
-import { placeOrder } from '../../app/place-order.ts';
-import type { OrderInput } from '../../app/price-order.ts';
-import { findOrder, searchOrders } from '../../app/query-orders.ts';
-import { quoteOrder } from '../../app/quote-order.ts';
+import type { StockPreview } from '../../app/isp/place-isp-order.ts';
+import { cancelOrder, previewCancellation } from '../../app/orders/cancel-order.ts';
+import { cancelUnpaidOrder } from '../../app/orders/cancel-unpaid-order.ts';
+import { findOrder, searchOrders } from '../../app/orders/find-order.ts';
+import { placeOrder } from '../../app/orders/place-order.ts';
+import type { OrderInput } from '../../app/orders/price-order.ts';
+import { quoteOrder } from '../../app/orders/quote-order.ts';
+import { payPendingOrder } from '../../app/payments/pay-from-sources.ts';
+import { usd } from '../../contract/json.ts';
+import { page, presentOrder, presentRefundPlan } from '../../contract/present.ts';
 import { PLAN_CODES } from '../../domain/bandwidth-pricing.ts';
 import { FULFILMENT_STATUSES, ORDER_TYPES, PAYMENT_STATUSES } from '../../domain/order-states.ts';
 import { reply } from '../errors.ts';
-import { usd } from '../json.ts';
-import { page, presentOrder, presentRefundPlan } from '../present.ts';
 import { idParam, isoDateOrDateTime, listQuery } from '../schemas.ts';
 
 const vouchersField = z

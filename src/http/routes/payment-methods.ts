@@ -5,15 +5,18 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { type AttachedPaymentMethod, addPaymentMethod } from '../../app/add-payment-method.ts';
 import type { Deps } from '../../app/deps.ts';
-import { removePaymentMethod } from '../../app/remove-payment-method.ts';
-import { setDefaultMethod } from '../../app/set-default-payment-method.ts';
+import {
+  type AttachedPaymentMethod,
+  addPaymentMethod,
+} from '../../app/payment-methods/add-payment-method.ts';
+import { removePaymentMethod } from '../../app/payment-methods/remove-payment-method.ts';
+import { setDefaultMethod } from '../../app/payment-methods/set-default-method.ts';
+import { page } from '../../contract/present.ts';
 import { getAccount } from '../../db/accounts.ts';
 import { getPaymentMethod, listPaymentMethodsPage } from '../../db/payments.ts';
 import { err, ok } from '../../domain/errors.ts';
 import { reply } from '../errors.ts';
-import { page } from '../present.ts';
 import { idParam, listQuery } from '../schemas.ts';
 
 const cardBody = z.strictObject({

@@ -2,11 +2,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { CapsInput } from '../../app/create-subuser.ts';
-import { createSubuser } from '../../app/create-subuser.ts';
 import type { Deps } from '../../app/deps.ts';
-import { findSubuser, searchSubusers } from '../../app/query-subusers.ts';
-import { updateSubuser } from '../../app/update-subuser.ts';
+import type { CapsInput } from '../../app/subusers/create-subuser.ts';
+import { createSubuser } from '../../app/subusers/create-subuser.ts';
+import { findSubuser, searchSubusers } from '../../app/subusers/find-subuser.ts';
+import { updateSubuser } from '../../app/subusers/update-subuser.ts';
+import { page } from '../../contract/present.ts';
 import type { SubuserWithUsage } from '../../db/subusers.ts';
 import type { Pool } from '../../db/usage.ts';
 import {
@@ -19,7 +20,6 @@ import {
   USERNAME,
 } from '../../domain/traffic.ts';
 import { reply } from '../errors.ts';
-import { page } from '../present.ts';
 import { idParam, listQuery } from '../schemas.ts';
 
 const iso = (d: Date) => d.toISOString();

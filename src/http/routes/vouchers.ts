@@ -2,12 +2,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { findVoucher, searchVouchers } from '../../app/accounts/find-account.ts';
 import type { Deps } from '../../app/deps.ts';
-import type { VoucherView } from '../../app/issue-voucher.ts';
-import { findVoucher, searchVouchers } from '../../app/query-accounts.ts';
+import type { VoucherView } from '../../app/vouchers/issue-voucher.ts';
+import { usd } from '../../contract/json.ts';
+import { page } from '../../contract/present.ts';
 import { reply } from '../errors.ts';
-import { usd } from '../json.ts';
-import { page } from '../present.ts';
 import { idParam, listQuery } from '../schemas.ts';
 
 export const voucherListQuery = listQuery.extend({

@@ -7,7 +7,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../../app/deps.ts';
-import { EVENT_TYPES } from '../../app/emit-event.ts';
 import {
   ALL_EVENTS,
   createWebhookEndpoint,
@@ -17,10 +16,11 @@ import {
   replayWebhookDelivery,
   searchWebhookDeliveries,
   searchWebhookEndpoints,
-} from '../../app/webhook-endpoints.ts';
+} from '../../app/webhooks/create-webhook-endpoint.ts';
+import { EVENT_TYPES } from '../../app/webhooks/emit-event.ts';
+import { page } from '../../contract/present.ts';
 import type { Owner, WebhookDelivery, WebhookEndpoint } from '../../db/webhooks.ts';
 import { reply } from '../errors.ts';
-import { page } from '../present.ts';
 import { idParam, listQuery } from '../schemas.ts';
 
 const endpointBody = z.strictObject({

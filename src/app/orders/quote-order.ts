@@ -1,0 +1,126 @@
+/**
+ * POST /v1/orders/quote: the envelope an order would get, its payment split and the checks that
+ * would fail, without taking money or stock.
+ */
+import { getAccount } from '../../db/accounts.ts';
+import { err, ok, type Result } from '../../domain/errors.ts';
+import { sum } from '../../domain/money.ts';
+import type { Order } from '../../domain/order.ts';
+import { splitPayment } from '../../domain/payment-split.ts';
+import type { Deps } from '../deps.ts';
+import { quoteIspOrder, type StockPreview } from '../isp/place-isp-order.ts';
+import { payableBeforeVouchers, planVouchers, withVouchers } from '../vouchers/plan-vouchers.ts';
+import { orderGate } from './place-order.ts';
+import { payLaterAllowed } from './place-unpaid-order.ts';
+import { type OrderInput, priceOrder } from './price-order.ts';
+
+export interface QuoteCheck {
+  code: string;
+  message: string;
+}
+
+export interface Quote {
+  order: Order;
+  payment: { fromVoucher: number; fromBalance: number; fromCard: number; arrearsCovered: number };
+  checks: QuoteCheck[];
+  /** ISP: what the stock would do with the order */
+  stock?: StockPreview;
+}
+
+export async function quoteOrder(
+  deps: Deps,
+  cmd: { accountId: string; input: OrderInput; vouchers?: readonly string[]; pay?: 'now' | 'later' },
+): Promise<Result<Quote>> {
+  if (cmd.pay === 'later') {
+    // refused as the order itself would be
+    const allowed = payLaterAllowed(cmd.input);
+    if (!allowed.ok) return allowed;
+  }
+  const quote = await quoteWithoutVouchers(deps, cmd);
+  if (!quote.ok || !cmd.vouchers?.length) return quote;
+  return applyQuoteVouchers(deps, cmd.accountId, quote.value, cmd.vouchers);
+}
+
+/**
+ * The quote with the named vouchers applied as an order would spend them (first, in order, split
+ * over the lines); an unusable voucher is the order's own 422 voucher_invalid.
+ */
+async function applyQuoteVouchers(
+  deps: Deps,
+  accountId: string,
+  quote: Quote,
+  vouchers: readonly string[],
+): Promise<Result<Quote>> {
+  const now = await deps.clock.now();
+  const account = await getAccount(deps.db, accountId);
+  if (!account) return err('not_found', 'no such account');
+  const payable = payableBeforeVouchers(quote.order);
+  const takes = await planVouchers(deps.db, {
+    accountId,
+    product: quote.order.product,
+    ids: vouchers,
+    payable,
+    now,
+    lock: false,
+  });
+  if (!takes.ok) return takes;
+  const fromVoucher = sum(takes.value.map((t) => t.amount));
+  const split = splitPayment({ payable, balance: account.balanceCents, voucherAvailable: fromVoucher });
+  const checks = quote.checks.filter((c) => c.code !== 'insufficient_balance');
+  if (split.fromCard > 0 && !account.defaultPaymentMethodId) {
+    checks.push({
+      code: 'insufficient_balance',
+      message: 'The balance does not cover this order and there is no default payment method',
+    });
+  }
+  return ok({
+    ...quote,
+    order: withVouchers(quote.order, fromVoucher, false),
+    payment: {
+      fromVoucher: split.fromVoucher,
+      fromBalance: split.fromBalance,
+      fromCard: split.fromCard,
+      arrearsCovered: split.arrearsCovered,
+    },
+    checks,
+  });
+}
+
+async function quoteWithoutVouchers(
+  deps: Deps,
+  cmd: { accountId: string; input: OrderInput },
+): Promise<Result<Quote>> {
+  if (cmd.input.product === 'isp') return quoteIspOrder(deps, { accountId: cmd.accountId, input: cmd.input });
+  const now = await deps.clock.now();
+  const account = await getAccount(deps.db, cmd.accountId);
+  if (!account) return err('not_found', 'no such account');
+  const priced = await priceOrder(deps.db, deps.ids, account.id, cmd.input, now);
+  if (!priced.ok) return priced;
+  const order = {
+    ...priced.value,
+    status: 'pending_payment' as const,
+    paymentStatus: 'pending_payment' as const,
+    paid: 0,
+  };
+  order.lines = order.lines.map((l) => ({ ...l, status: 'pending_payment' as const, paid: 0 }));
+  const checks: QuoteCheck[] = [];
+  const gate = orderGate(account, order.product);
+  if (!gate.ok) checks.push({ code: gate.error.code, message: gate.error.message });
+  const split = splitPayment({ payable: order.payable, balance: account.balanceCents });
+  if (split.fromCard > 0 && !account.defaultPaymentMethodId) {
+    checks.push({
+      code: 'insufficient_balance',
+      message: 'The balance does not cover this order and there is no default payment method',
+    });
+  }
+  return ok({
+    order,
+    payment: {
+      fromVoucher: 0,
+      fromBalance: split.fromBalance,
+      fromCard: split.fromCard,
+      arrearsCovered: split.arrearsCovered,
+    },
+    checks,
+  });
+}
