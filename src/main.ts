@@ -19,6 +19,7 @@ import { builtinProvisioner } from './gateways/provisioner.ts';
 import { sandboxGateway } from './gateways/sandbox-gateway.ts';
 import { smtpMailTransport } from './gateways/smtp-mail.ts';
 import { buildApp } from './http/app.ts';
+import { advanceAndRun } from './jobs/advance-clock.ts';
 import { ulidIds } from './ids.ts';
 import { jobKinds } from './jobs/kinds.ts';
 import { schedulePeriodic, startWorker } from './jobs/worker.ts';
@@ -62,7 +63,10 @@ export async function start(env: Record<string, string | undefined> = process.en
   };
   const demo = config.demo ? await loadDemo(deps) : null;
 
-  const app = await buildApp(deps, { loggerInstance: log });
+  const app = await buildApp(deps, {
+    loggerInstance: log,
+    advanceClock: (clock, seconds) => advanceAndRun(deps, clock, seconds),
+  });
   await schedulePeriodic(deps, jobKinds);
   const worker = startWorker(deps, jobKinds);
   const address = await app.listen({ port: config.port, host: '0.0.0.0' });

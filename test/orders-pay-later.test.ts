@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelDueUnpaidOrders } from '../src/app/orders/cancel-unpaid-order.ts';
-import { payPendingOrder } from '../src/app/payments/pay-from-sources.ts';
+import { payPendingOrder } from '../src/app/orders/pay-pending-order.ts';
 import { recoverPayments } from '../src/app/payments/recover-payments.ts';
 import { addCard, balanceOf, cardCharges } from './support/customers.ts';
 import { type Harness, harness } from './support/harness.ts';

@@ -8,7 +8,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { topUp } from '../src/app/billing/top-up.ts';
 import type { Deps } from '../src/app/deps.ts';
-import { type PlaceOrderCommand, placeOrder } from '../src/app/orders/place-order.ts';
+import { placeOrder } from '../src/app/orders/place-order.ts';
+import type { PlaceOrderCommand } from '../src/app/orders/place-order-command.ts';
 import { recoverPayments, recoverPaymentsForKey } from '../src/app/payments/recover-payments.ts';
 import { claimKey, readKey } from '../src/db/idempotency.ts';
 import { requestHash } from '../src/http/idempotency.ts';

@@ -20,7 +20,7 @@ import { errorHandler, frameworkErrorHandler, notFoundHandler } from './errors.t
 import { type ResourceRenderer, registerIdempotency } from './idempotency.ts';
 import { type Metrics, registerMetrics } from './metrics.ts';
 import { adminRoutes } from './routes/admin.ts';
-import { adminClockRoutes } from './routes/admin-clock.ts';
+import { adminClockRoutes, type ClockAdvancer } from './routes/admin-clock.ts';
 import { adminInventoryRoutes } from './routes/admin-inventory.ts';
 import { adminKycVoucherRoutes } from './routes/admin-kyc-vouchers.ts';
 import { adminOrderRoutes } from './routes/admin-orders.ts';
@@ -49,6 +49,8 @@ export interface AppOptions {
   /** a ready pino logger (the server) */
   loggerInstance?: import('fastify').FastifyBaseLogger;
   metrics?: Metrics;
+  /** POST /admin/v1/clock/advance: moves the test clock and runs the jobs due (jobs/advance-clock.ts) */
+  advanceClock?: ClockAdvancer;
 }
 
 export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<FastifyInstance> {
@@ -152,7 +154,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     // operators' endpoints have no owner account
     registerIdempotency(scope, deps, () => 'admin', { webhook_endpoint: renderEndpoint(() => null) });
     adminRoutes(scope, deps);
-    adminClockRoutes(scope, deps);
+    adminClockRoutes(scope, deps, opts.advanceClock);
     adminKycVoucherRoutes(scope, deps);
     adminOrderRoutes(scope, deps);
     adminUsageRoutes(scope, deps);

@@ -1,6 +1,6 @@
 /** Every job kind the worker knows. */
 
-import { PROVISION_JOB } from '../app/isp/place-isp-order.ts';
+import { PROVISION_JOB } from '../app/isp/enqueue-provisioning.ts';
 import { SERVE_WAIT_QUEUE_JOB, serveWaitQueue } from '../app/isp/serve-wait-queue.ts';
 import { CARD_REFUND_JOB, finishCardRefund } from '../app/orders/cancel-order.ts';
 import {

@@ -11,6 +11,7 @@ import { ledgerMismatches } from '../../src/db/ledger.ts';
 import { builtinProvisioner } from '../../src/gateways/provisioner.ts';
 import { sandboxGateway } from '../../src/gateways/sandbox-gateway.ts';
 import { buildApp } from '../../src/http/app.ts';
+import { advanceAndRun } from '../../src/jobs/advance-clock.ts';
 import { ulidIds } from '../../src/ids.ts';
 import { memoryMail } from './memory-mail.ts';
 import { freshDb } from './test-db.ts';
@@ -70,7 +71,10 @@ export async function makeDeps(
 export async function harness(env: Record<string, string> = {}): Promise<Harness> {
   const t = await freshDb();
   const { deps, clock } = await makeDeps(t.db, env);
-  const app = await buildApp(deps, process.env.TEST_LOG ? { logger: { level: 'error' } } : {});
+  const app = await buildApp(deps, {
+    ...(process.env.TEST_LOG ? { logger: { level: 'error' } } : {}),
+    advanceClock: (clock, seconds) => advanceAndRun(deps, clock, seconds),
+  });
   await app.ready();
   let n = 0;
   const h: Harness = {

@@ -10,12 +10,8 @@ import type { SubstitutionRecord } from '../../db/isp-batches.ts';
 import { listPrices } from '../../db/price-book.ts';
 import { addMonths } from '../../domain/batch-lifecycle.ts';
 import { ok, type Result } from '../../domain/errors.ts';
-import {
-  type IspPriceBook,
-  type IspQuote,
-  ispPriceBookFromRows,
-  priceIsp,
-} from '../../domain/isp-pricing.ts';
+import type { IspQuote } from '../../domain/isp-pricing.ts';
+import { type IspPriceBook, ispPriceBookFromRows, priceIsp } from '../../domain/isp-pricing.ts';
 import { type Order, orderTotals } from '../../domain/order.ts';
 import type { Ids } from '../../ids.ts';
 

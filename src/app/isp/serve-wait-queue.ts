@@ -33,7 +33,7 @@ import { enqueueJob } from '../../db/jobs.ts';
 import { enqueueMail } from '../../db/mail-outbox.ts';
 import { addMonths } from '../../domain/batch-lifecycle.ts';
 import type { Deps } from '../deps.ts';
-import { enqueueProvisioning } from './place-isp-order.ts';
+import { enqueueProvisioning } from './enqueue-provisioning.ts';
 
 /** The job kind that serves the wait queue (payload `{country?}`). */
 export const SERVE_WAIT_QUEUE_JOB = 'serve_isp_wait_queue';

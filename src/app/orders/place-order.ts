@@ -3,80 +3,25 @@
  * from the balance and the default card for the rest (card charges outside the transaction, see
  * card-payment.ts). On any failure nothing stays taken.
  */
-import { type Account, getAccount, type KeyPrincipal } from '../../db/accounts.ts';
+import { type Account, getAccount } from '../../db/accounts.ts';
 import type { Sql } from '../../db/client.ts';
-import { attachResource, readKey } from '../../db/idempotency.ts';
-import { movePool, payOrderFromBalance } from '../../db/ledger.ts';
-import { getOrder, insertOrder } from '../../db/orders.ts';
+import { payOrderFromBalance } from '../../db/ledger.ts';
 import { err, ok, type Result } from '../../domain/errors.ts';
 import type { Order } from '../../domain/order.ts';
+import { orderGate } from '../../domain/order-gate.ts';
 import { splitPayment } from '../../domain/payment-split.ts';
-import type { Ids } from '../../ids.ts';
 import type { Deps, IdempotencyLink } from '../deps.ts';
-import { placeIspOrder, settleIspOrderPayment } from '../isp/place-isp-order.ts';
-import { isRenewDraft, settleRenewalPayment } from '../isp/renew-batch.ts';
-import {
-  draftVouchers,
-  isPayLaterDraft,
-  type OrderPaymentSettler,
-  paidCause,
-  payFromSources,
-  settlePendingOrderPayment,
-  takePayment,
-} from '../payments/pay-from-sources.ts';
-import { recoverPaymentsForKey } from '../payments/recover-payments.ts';
+import { placeIspOrder } from '../isp/place-isp-order.ts';
+import { payFromSources } from '../payments/pay-from-sources.ts';
+import { settleOrderPayment } from '../payments/settle-order-payment.ts';
+import { paidCause, takePayment } from '../payments/take-payment.ts';
 import { type EventType, emitOrderPaidEvents, wantsEvents } from '../webhooks/emit-event.ts';
 import { cachedPrices, dropCachedPrices } from './cached-prices.ts';
+import type { PlaceOrderCommand } from './place-order-command.ts';
 import { placeUnpaidOrder } from './place-unpaid-order.ts';
-import { BYTES_PER_GB, needsKyc, type OrderInput, priceOrder } from './price-order.ts';
-
-export interface PlaceOrderCommand {
-  accountId: string;
-  /** the account and its webhook flag as read at authentication (http/auth.ts); read here when absent */
-  principal?: Pick<KeyPrincipal, 'account' | 'hasWebhooks'>;
-  input: OrderInput;
-  /** "now" (default): paid inside the request; "later": pending_payment, paid with POST …/pay */
-  pay?: 'now' | 'later';
-  /** vouchers to spend first, in this order (SPEC §5) */
-  vouchers?: readonly string[];
-  idem?: IdempotencyLink;
-  /** test seam for crash simulation, see chargeThenSettle */
-  afterCharge?: () => Promise<void>;
-}
-
-/** Checks that stop an account from ordering a product at all, whatever it pays with. */
-export function orderGate(account: Account, product: string): Result<void> {
-  if (account.status !== 'active') return err('forbidden', 'this account is suspended');
-  if (needsKyc(product) && account.kycStatus !== 'approved') {
-    return err('kyc_required', `ordering ${product} needs an approved KYC verification (POST /v1/kyc)`);
-  }
-  return ok(undefined);
-}
-
-/** Writes a paid order and what it delivers, inside the caller's transaction. */
-export async function writePaidOrder(
-  q: Sql,
-  ids: Ids,
-  order: Order,
-  cause: string,
-  idem?: IdempotencyLink,
-): Promise<void> {
-  await insertOrder(q, order, cause);
-  const gb = order.details.gb;
-  if (typeof gb === 'number') {
-    await movePool(q, {
-      id: ids.next('txn'),
-      accountId: order.accountId,
-      product: order.product,
-      amount: gb * BYTES_PER_GB,
-      cause: 'order',
-      orderId: order.id,
-      at: order.createdAt,
-    });
-  }
-  if (idem) await attachResource(q, idem.scope, idem.key, 'order', order.id);
-  await emitOrderPaidEvents(q, { ids }, order, order.updatedAt);
-}
+import { priceForAccount } from './price-for-account.ts';
+import { BYTES_PER_GB, priceOrder } from './price-order.ts';
+import { writePaidOrder } from './write-paid-order.ts';
 
 /** The webhook events a bandwidth order paid from the balance raises (see payFromBalance). */
 const PAID_ORDER_EVENTS: readonly EventType[] = ['order.paid', 'order.completed'];
@@ -178,23 +123,6 @@ async function payFromBalance(
   });
 }
 
-/** A bandwidth order's account (gated) and its price draft, read side by side. */
-export async function priceForAccount(
-  deps: Deps,
-  cmd: PlaceOrderCommand,
-  now: Date,
-): Promise<Result<{ account: Account; order: Order }>> {
-  const [account, priced] = await Promise.all([
-    getAccount(deps.db, cmd.accountId),
-    priceOrder(deps.db, deps.ids, cmd.accountId, cmd.input, now),
-  ]);
-  if (!account) return err('not_found', 'no such account');
-  const gate = orderGate(account, cmd.input.product);
-  if (!gate.ok) return gate;
-  if (!priced.ok) return priced;
-  return ok({ account, order: priced.value });
-}
-
 /**
  * Pay now with vouchers named, or when the balance does not cover the order: vouchers, then the
  * balance, in one transaction (the vouchers' and the balance's conditional decrements are the
@@ -234,56 +162,4 @@ function placeFromSources(
       return paid;
     },
   );
-}
-
-/**
- * The card money enters the balance (covering arrears too) and the order is paid from it, in one
- * transaction; refused if the balance no longer covers it (the caller refunds the card).
- */
-export const settleOrderPayment: OrderPaymentSettler = async (deps, q, order, payment, idem, at) => {
-  // `at`: the settlement time, read before the transaction (see Settler in card-payment.ts)
-  const vouchers = draftVouchers(payment);
-  if (isPayLaterDraft(payment)) {
-    return settlePendingOrderPayment(deps, q, order, vouchers, payment, idem, at);
-  }
-  if (isRenewDraft(payment)) return settleRenewalPayment(deps, q, order, payment, idem, at);
-  if (order.product === 'isp') return settleIspOrderPayment(deps, q, order, payment, idem, at);
-  const account = await getAccount(q, order.accountId, { forUpdate: true });
-  if (!account) return err('not_found', 'no such account');
-  const gate = orderGate(account, order.product);
-  if (!gate.ok) return gate;
-  const paid = await takePayment(deps, q, { order, vouchers, card: payment, at });
-  if (!paid.ok) {
-    if (paid.error.detail?.decline_code !== 'balance_changed') return paid;
-    return err(
-      'insufficient_balance',
-      'The balance changed while the card was charged; the charge was refunded',
-      {
-        detail: { decline_code: 'balance_changed' },
-      },
-    );
-  }
-  await writePaidOrder(q, deps.ids, paid.value, paidCause(paid.value, true), idem);
-  return ok(paid.value);
-};
-
-export async function earlierOrderForKey(
-  deps: Deps,
-  accountId: string,
-  idem: IdempotencyLink,
-): Promise<Result<Order> | null> {
-  const counts = await recoverPaymentsForKey(deps, idem);
-  if (counts.pending > 0) {
-    return err(
-      'request_in_progress',
-      'An earlier payment under this Idempotency-Key is still being settled; retry later',
-    );
-  }
-  if (counts.settled === 0) return null;
-  const row = await readKey(deps.db, idem.scope, idem.key);
-  const order =
-    row?.resourceType === 'order' && row.resourceId
-      ? await getOrder(deps.db, row.resourceId, accountId)
-      : null;
-  return order ? ok(order) : null;
 }

@@ -21,11 +21,13 @@ import { DomainFailure, err, ok, type Result } from '../../domain/errors.ts';
 import { sum } from '../../domain/money.ts';
 import type { Order } from '../../domain/order.ts';
 import type { Deps } from '../deps.ts';
-import { allocate, allocatedOrder, prepare, shortError } from '../isp/place-isp-order.ts';
+import { allocateStock as allocate, allocatedOrder, shortError } from '../isp/allocate-stock.ts';
+import { prepareIspOrder as prepare } from '../isp/prepare-isp-order.ts';
 import type { IspOrderInput } from '../isp/price-isp-order.ts';
 import { payableBeforeVouchers, planVouchers, withVouchers } from '../vouchers/plan-vouchers.ts';
 import { scheduleUnpaidCancel } from './cancel-unpaid-order.ts';
-import { type PlaceOrderCommand, priceForAccount } from './place-order.ts';
+import type { PlaceOrderCommand } from './place-order-command.ts';
+import { priceForAccount } from './price-for-account.ts';
 import type { OrderInput } from './price-order.ts';
 
 const CAUSE = 'placed, to be paid later';

@@ -26,11 +26,6 @@ export type OrderInput = BandwidthOrderInput | IspOrderInput;
 /** Bytes in one GB of traffic: decimal gigabytes, as traffic is sold. */
 export { BYTES_PER_GB } from '../../domain/traffic.ts';
 
-/** Which products need an approved KYC before they can be ordered (SPEC §2). */
-export function needsKyc(product: string): boolean {
-  return product !== 'residential';
-}
-
 export async function loadBandwidthPrices(q: Sql, product: string): Promise<PlanPrice[]> {
   return toPlanPrices(await listPrices(q, product));
 }

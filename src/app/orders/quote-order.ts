@@ -6,22 +6,19 @@ import { getAccount } from '../../db/accounts.ts';
 import { err, ok, type Result } from '../../domain/errors.ts';
 import { sum } from '../../domain/money.ts';
 import type { Order } from '../../domain/order.ts';
+import { orderGate } from '../../domain/order-gate.ts';
 import { splitPayment } from '../../domain/payment-split.ts';
+import type { QuoteCheck, QuotePayment } from '../../domain/quote.ts';
 import type { Deps } from '../deps.ts';
-import { quoteIspOrder, type StockPreview } from '../isp/place-isp-order.ts';
+import type { StockPreview } from '../isp/allocate-stock.ts';
+import { quoteIspOrder } from '../isp/quote-isp-order.ts';
 import { payableBeforeVouchers, planVouchers, withVouchers } from '../vouchers/plan-vouchers.ts';
-import { orderGate } from './place-order.ts';
 import { payLaterAllowed } from './place-unpaid-order.ts';
 import { type OrderInput, priceOrder } from './price-order.ts';
 
-export interface QuoteCheck {
-  code: string;
-  message: string;
-}
-
 export interface Quote {
   order: Order;
-  payment: { fromVoucher: number; fromBalance: number; fromCard: number; arrearsCovered: number };
+  payment: QuotePayment;
   checks: QuoteCheck[];
   /** ISP: what the stock would do with the order */
   stock?: StockPreview;

@@ -21,9 +21,9 @@ import { err } from '../../domain/errors.ts';
 import type { Order } from '../../domain/order.ts';
 import { settleTopUp } from '../billing/top-up.ts';
 import type { Deps, IdempotencyLink } from '../deps.ts';
-import { settleOrderPayment } from '../orders/place-order.ts';
 import { reviveOrder } from '../orders/price-order.ts';
 import { type Resolution, resolveProcessingPayment, type Settler } from './charge-then-settle.ts';
+import { settleOrderPayment } from './settle-order-payment.ts';
 
 export interface RecoveryCounts {
   /** charged payments whose order or top-up was written now */

@@ -1,20 +1,24 @@
 /**
  * POST /admin/v1/clock/advance (test clock mode only): moves the shared clock and runs every job
- * that became due before answering, so delays, expiry and settlement can be tried in seconds.
+ * that became due before answering, so delays, expiry and settlement can be tried in seconds. The
+ * advance itself (which runs the worker's jobs) is given by whoever wires the app (main.ts, the
+ * test harness): routes do not import the worker.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../../app/deps.ts';
 import type { TestClock } from '../../clock.ts';
-import { advanceAndRun } from '../../jobs/advance-clock.ts';
 import { fail } from '../errors.ts';
 
 function isTestClock(c: Deps['clock']): c is TestClock {
   return c.frozen && typeof (c as TestClock).advance === 'function';
 }
 
-export function adminClockRoutes(app: FastifyInstance, deps: Deps) {
+/** Moves the test clock by `seconds`, running each job at its due time; the worker provides it. */
+export type ClockAdvancer = (clock: TestClock, seconds: number) => Promise<{ now: Date; jobsRun: number }>;
+
+export function adminClockRoutes(app: FastifyInstance, deps: Deps, advance: ClockAdvancer | undefined) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get('/admin/v1/clock', { schema: { tags: ['admin'], summary: 'The current time' } }, async () => ({
     object: 'clock',
@@ -38,14 +42,14 @@ export function adminClockRoutes(app: FastifyInstance, deps: Deps) {
     },
     async (req, res) => {
       const clock = deps.clock;
-      if (!isTestClock(clock)) {
+      if (!isTestClock(clock) || !advance) {
         return fail(
           res,
           'invalid_state',
           'The test clock is off; start the server with ORDERDESK_TEST_CLOCK=1',
         );
       }
-      const result = await advanceAndRun(deps, clock, req.body.seconds);
+      const result = await advance(clock, req.body.seconds);
       return { object: 'clock', now: result.now.toISOString(), frozen: true, jobs_run: result.jobsRun };
     },
   );
