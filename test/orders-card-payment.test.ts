@@ -32,6 +32,10 @@ async function ledger(key: string) {
   return data;
 }
 
+function byAmount<T extends { amount_cents: number }>(charges: T[]): T[] {
+  return [...charges].sort((a, b) => a.amount_cents - b.amount_cents);
+}
+
 async function adjust(accountId: string, amountUsd: number) {
   const res = await h.call('POST', `/admin/v1/accounts/${accountId}/balance-adjustments`, {
     admin: true,
@@ -165,13 +169,52 @@ describe('balance first, then the default card for the rest', () => {
     expect(await h.ledgerMismatches()).toEqual([]);
   });
 
-  it('the balance spent while the card was charged: the charge is refunded, 409, nothing written', async () => {
+  it('the balance spent while the card was charged: that charge is refunded and the request decides again, paying 225.00 by card', async () => {
     const c = await customerWithCard(h, { balanceUsd: 100 });
+    let races = 0;
     const r = await placeOrder(h.deps, {
       accountId: c.id,
       input: { product: 'residential', gb: 50 },
-      afterCharge: () => adjust(c.id, -100),
+      afterCharge: async () => {
+        if (races++ === 0) await adjust(c.id, -100);
+      },
     });
+    expect(r.ok).toBe(true);
+    expect(races).toBe(2);
+    // the frozen test clock gives both charges one time: compare them by amount
+    expect(byAmount(await cardCharges(h, c.id))).toEqual([
+      { amount_cents: 12500, status: 'succeeded', refunded_cents: 12500 },
+      { amount_cents: 22500, status: 'succeeded', refunded_cents: 0 },
+    ]);
+    const statuses = await h.db.query<{ status: string }>(
+      'SELECT status FROM payments WHERE account_id = $1 ORDER BY created_at, id',
+      [c.id],
+    );
+    expect(statuses.map((p) => p.status).sort()).toEqual(['succeeded', 'voided']);
+    const [o] = await orders(c.key);
+    expect(o!.id).toBe(r.ok ? r.value.id : '');
+    expect((await ledger(c.key)).map((e) => [e.cause, e.amount_usd, e.balance_after_usd])).toEqual([
+      ['order', -225, 0],
+      ['card_payment', 225, 225],
+      ['adjustment', -100, 0],
+      ['adjustment', 100, 100],
+    ]);
+    expect(await h.ledgerMismatches()).toEqual([]);
+  });
+
+  it('the balance moves under every attempt: after 3 races 409 balance_changed, every charge refunded, nothing written', async () => {
+    const c = await customerWithCard(h, { balanceUsd: 100 });
+    let races = 0;
+    const r = await placeOrder(h.deps, {
+      accountId: c.id,
+      input: { product: 'residential', gb: 50 },
+      // first the balance is spent, then the account falls 10.00 into arrears each time
+      afterCharge: async () => {
+        if (races++ === 0) await adjust(c.id, -100);
+        else await postpaidArrears(h, c.id, 1000);
+      },
+    });
+    expect(races).toBe(3);
     expect(r.ok).toBe(false);
     if (!r.ok) {
       expect(r.error).toMatchObject({
@@ -179,18 +222,14 @@ describe('balance first, then the default card for the rest', () => {
         detail: { decline_code: 'balance_changed' },
       });
     }
-    expect(await cardCharges(h, c.id)).toEqual([
+    // 225 − 100 on the card, then 225 with a zero balance, then 235 covering 10.00 of arrears
+    expect(byAmount(await cardCharges(h, c.id))).toEqual([
       { amount_cents: 12500, status: 'succeeded', refunded_cents: 12500 },
+      { amount_cents: 22500, status: 'succeeded', refunded_cents: 22500 },
+      { amount_cents: 23500, status: 'succeeded', refunded_cents: 23500 },
     ]);
-    const [p] = await h.db.query<{ status: string }>('SELECT status FROM payments WHERE account_id = $1', [
-      c.id,
-    ]);
-    expect(p!.status).toBe('voided');
     expect(await orders(c.key)).toEqual([]);
-    expect((await ledger(c.key)).map((e) => [e.cause, e.amount_usd])).toEqual([
-      ['adjustment', -100],
-      ['adjustment', 100],
-    ]);
+    expect((await account(c.key)).balance_usd).toBe(-20);
     expect(await h.ledgerMismatches()).toEqual([]);
   });
 });

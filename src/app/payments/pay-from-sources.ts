@@ -8,7 +8,7 @@
 import { type Account, getAccount } from '../../db/accounts.ts';
 import type { Sql } from '../../db/client.ts';
 import { getPaymentMethod, type PaymentMethod } from '../../db/payments.ts';
-import { err, ok, type Result } from '../../domain/errors.ts';
+import { type DomainError, err, ok, type Result } from '../../domain/errors.ts';
 import type { Cents } from '../../domain/money.ts';
 import type { Order } from '../../domain/order.ts';
 import type { Deps, IdempotencyLink } from '../deps.ts';
@@ -50,11 +50,18 @@ export interface PayFromSources {
   afterCharge?: () => Promise<void>;
 }
 
+/** How many times one request decides again after the balance moved under it (see payFromSources). */
+const ATTEMPTS = 3;
+
 /**
  * Pays an order from its sources (SPEC §5): when the vouchers and the balance cover it, in one
  * transaction (`settle(q, null)`, whose conditional decrements are the guards); otherwise the rest
- * by the default card (chargeRest). When the balance moved under the transaction it reads the
- * account again and decides again, so a card is never charged for nothing (no 0.00 charges).
+ * by the default card (chargeRest). When the balance moved under the paying transaction (another
+ * order of the account paid first: `balance_changed`, and a card charged for this one already
+ * voided) it reads the account again and decides again, so two orders that the balance and the
+ * card can pay both succeed, and a card is never charged for nothing (no 0.00 charges). After
+ * ATTEMPTS such races the request answers 409 insufficient_balance (balance_changed), which the
+ * idempotency layer does not store: a retry with the same key runs again.
  */
 export async function payFromSources(
   deps: Deps,
@@ -68,12 +75,17 @@ export async function payFromSources(
     const est = await estimatePayment(deps, { account, order: p.order, vouchers: p.vouchers, now: p.now });
     if (!est.ok) return est;
     const fromCard = est.value.split.fromCard;
-    if (fromCard > 0) return chargeRest(deps, p, account, fromCard, settle);
-    const paid = await resultTx(deps.db, (q) => settle(q, null, p.now));
-    // the balance moved under us: decide again from a fresh read (a few times, then give up)
-    if (paid.ok || paid.error.detail?.decline_code !== 'balance_changed' || attempt === 3) return paid;
+    const paid =
+      fromCard > 0
+        ? await chargeRest(deps, p, account, fromCard, settle)
+        : await resultTx(deps.db, (q) => settle(q, null, p.now));
+    if (paid.ok || !balanceChanged(paid.error) || attempt === ATTEMPTS) return paid;
     account = null;
   }
+}
+
+function balanceChanged(e: DomainError): boolean {
+  return e.code === 'insufficient_balance' && e.detail?.decline_code === 'balance_changed';
 }
 
 /**
