@@ -23,7 +23,7 @@ export interface Config {
   /** sender address of outgoing mail */
   mailFrom: string;
   /**
-   * webhooks may target loopback, private and other non-public addresses (app/webhook-target.ts).
+   * webhooks may target loopback, private and other non-public addresses (app/webhooks/public-only-lookup.ts).
    * Off; not an environment variable (SPEC §12 fixes them): only tests turn it on, for their
    * receivers on 127.0.0.1.
    */

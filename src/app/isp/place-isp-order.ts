@@ -31,7 +31,7 @@ import { shortError, stockOutlook } from './allocate-stock.ts';
 import { fulfilIspOrder } from './fulfil-isp-order.ts';
 import { prepareIspOrder } from './prepare-isp-order.ts';
 import type { IspOrderInput } from './price-isp-order.ts';
-import { settleIspOrderPayment } from './settle-isp-order.ts';
+import { settleIspOrderPayment } from './settle-isp-order-payment.ts';
 
 export type IspPlaceCommand = Omit<PlaceOrderCommand, 'input'> & { input: IspOrderInput };
 

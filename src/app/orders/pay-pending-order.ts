@@ -8,7 +8,7 @@ import { orderGate } from '../../domain/order-gate.ts';
 import type { Deps, IdempotencyLink } from '../deps.ts';
 import { earlierOrderForKey } from '../payments/earlier-order-for-key.ts';
 import { payFromSources } from '../payments/pay-from-sources.ts';
-import { notFound, notPayable, settlePendingOrderPayment } from './settle-pending-order.ts';
+import { notFound, notPayable, settlePendingOrderPayment } from './settle-pending-order-payment.ts';
 
 export interface PayOrderCommand {
   accountId: string;

@@ -6,9 +6,9 @@
 import { getAccount } from '../../db/accounts.ts';
 import { err, ok } from '../../domain/errors.ts';
 import { orderGate } from '../../domain/order-gate.ts';
-import { settleIspOrderPayment } from '../isp/settle-isp-order.ts';
+import { settleIspOrderPayment } from '../isp/settle-isp-order-payment.ts';
 import { isRenewDraft, settleRenewalPayment } from '../isp/settle-renewal.ts';
-import { settlePendingOrderPayment } from '../orders/settle-pending-order.ts';
+import { settlePendingOrderPayment } from '../orders/settle-pending-order-payment.ts';
 import { writePaidOrder } from '../orders/write-paid-order.ts';
 import {
   draftVouchers,

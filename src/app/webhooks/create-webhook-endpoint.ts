@@ -21,7 +21,7 @@ import { err, ok, type Result } from '../../domain/errors.ts';
 import { randomToken } from '../access/secrets.ts';
 import type { Deps, IdempotencyLink } from '../deps.ts';
 import { EVENT_TYPES, RETRY_WINDOW_MS } from './emit-event.ts';
-import { hostProblem } from './webhook-target.ts';
+import { hostProblem } from './public-only-lookup.ts';
 
 /** Live endpoints per owner (Stripe allows 16 per account). */
 export const MAX_ENDPOINTS = 16;
@@ -41,7 +41,7 @@ export interface CreateEndpointCommand {
  * The URL an endpoint may have: absolute http or https, with a host, without credentials (a
  * request cannot carry them in its URL), at most 2048 characters; unless `allowPrivate`
  * (Config.webhookPrivateTargets), its host is not a non-public IP literal nor a `localhost` name
- * (webhook-target.ts; delivery checks the addresses a name resolves to). The refusal, or null.
+ * (public-only-lookup.ts; delivery checks the addresses a name resolves to). The refusal, or null.
  */
 export function urlProblem(raw: string, allowPrivate = false): string | null {
   if (raw.length > MAX_URL_LENGTH) return `url must be at most ${MAX_URL_LENGTH} characters`;

@@ -4,7 +4,7 @@
  * sends a row another one holds), POSTed signed to their endpoint, and marked:
  *  - 2xx: delivered;
  *  - anything else (another status, a redirect, a network error, no answer within 10 s, an
- *    address that is not public — see webhook-target.ts): retried
+ *    address that is not public — see public-only-lookup.ts): retried
  *    with exponential backoff — 30 s, 1 min, 2 min, … doubling, at most 6 h apart — until 3 days
  *    after the event (after the replay, for a replay), the last attempt at that moment exactly;
  *    then failed.
@@ -32,7 +32,7 @@ import {
   NOT_PUBLIC_MESSAGE,
   NotPublicAddressError,
   publicOnlyLookup,
-} from './webhook-target.ts';
+} from './public-only-lookup.ts';
 
 export const HTTP_TIMEOUT_MS = 10_000;
 /** A claim's lease: longer than a round of sends (they run side by side, each at most 10 s). */
@@ -64,7 +64,7 @@ interface Outcome {
 /**
  * POSTs the delivery with node:http(s), not fetch, to choose the connection's address lookup:
  * unless `allowPrivate`, a non-public IP-literal host is refused before connecting and a name is
- * refused when it resolves to a non-public address (webhook-target.ts). Redirects are not followed
+ * refused when it resolves to a non-public address (public-only-lookup.ts). Redirects are not followed
  * (a 3xx is a failure: it could point anywhere) and the answer's body is not read. The 10 s covers
  * connecting, sending and the answer's head; it still bounds the draining of the body after that.
  */

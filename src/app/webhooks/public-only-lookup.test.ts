@@ -6,7 +6,7 @@ import {
   NOT_PUBLIC_MESSAGE,
   NotPublicAddressError,
   publicOnlyLookup,
-} from './webhook-target.ts';
+} from './public-only-lookup.ts';
 
 describe('isNonPublicAddress', () => {
   // [range, first address, last address, the public neighbour just below, just above]
