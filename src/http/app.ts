@@ -41,7 +41,7 @@ import {
   presentWebhookEndpoint,
   webhookEndpointRoutes,
 } from './routes/webhook-endpoints.ts';
-import { rejectUnstorableText } from './schemas.ts';
+import { BODY_TYPES, bodyAsDeclared, jsonBodyParser, rejectUnstorableText } from './schemas.ts';
 
 export interface AppOptions {
   /** Fastify logger options (tests) */
@@ -68,7 +68,9 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   app.setReplySerializer((data) => stringify(data));
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  app.addContentTypeParser(BODY_TYPES, { parseAs: 'string' }, jsonBodyParser(app));
   app.addHook('preValidation', rejectUnstorableText);
+  app.addHook('preValidation', bodyAsDeclared);
   app.addHook('onSend', async (req, reply, payload) => {
     reply.header('Request-Id', req.id);
     return payload;
@@ -113,7 +115,8 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   await app.register(async (scope) => {
     scope.addHook('onRequest', customerAuth(deps));
     await scope.register(rateLimit, {
-      hook: 'preHandler',
+      // before the Idempotency-Key is claimed (a preHandler): a 429 must leave the key free for the retry
+      hook: 'onRequest',
       global: true,
       timeWindow: 1000,
       max: (req: FastifyRequest) =>

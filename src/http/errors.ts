@@ -26,6 +26,11 @@ export function fail(reply: FastifyReply, code: ErrorCode, message: string, para
   return sendError(reply, { code, message, ...(param ? { param } : {}) });
 }
 
+/** A 400 invalid_request to throw (or hand to a body parser's callback): the error handler sends its envelope. */
+export function invalidRequest(message: string): DomainFailure {
+  return new DomainFailure({ code: 'invalid_request', message });
+}
+
 /** Sends a use-case's result: the presented value, or the error envelope. */
 export function reply<T>(res: FastifyReply, r: Result<T>, present: (v: T) => unknown, status = 200) {
   if (!r.ok) return sendError(res, r.error);

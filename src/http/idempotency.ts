@@ -1,7 +1,8 @@
 /**
  * Idempotency-Key on every POST and DELETE (SPEC §1), scoped to the account (or to the admin
  * API). The key lives in the database, so it holds across processes:
- *  - first request: claims the key, runs, stores its status and body (400s and 5xx are not kept);
+ *  - first request: claims the key, runs, stores its status and body (unless it is an answer a
+ *    retry must get fresh: see isStoredAnswer);
  *  - same key, same body, finished: the stored response with Idempotent-Replayed: true;
  *  - same key, different body: 422 idempotency_key_reused;
  *  - same key while the first still runs: 409 request_in_progress;
@@ -34,7 +35,10 @@ export const LEASE_MS = 120 * 1000;
 /** Renders a resource created under a key by a request that died before it could answer. */
 export type ResourceRenderer = (deps: Deps, scope: string, id: string) => Promise<unknown | null>;
 
-/** JSON with object keys sorted at every level, so key order does not make a request different. */
+/**
+ * JSON with object keys sorted at every level, so key order does not make a request different.
+ * Recursive: the body parser refuses a body nested deeper than MAX_JSON_DEPTH before it gets here.
+ */
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
@@ -178,25 +182,43 @@ export function registerIdempotency(
     if (!idem) return payload;
     req.idem = undefined;
     const status = reply.statusCode;
-    // not stored: a failure of ours, a request that never ran, and "in progress, retry later"
-    // (an answer about this moment — e.g. a card payment of the order in flight — which the
-    // retry must get fresh). A released key whose request already wrote its resource is kept
-    // for the retry to take over and answer with it (see releaseKey).
-    if (status >= 500 || status === 400 || isRetryLater(status, payload)) {
-      await releaseKey(deps.db, idem.scope, idem.key);
-    } else {
+    // a released key whose request already wrote its resource is kept for the retry to take over
+    // and answer with it (see releaseKey)
+    if (isStoredAnswer(status, payload)) {
       await completeKey(deps.db, idem.scope, idem.key, status, String(payload));
+    } else {
+      await releaseKey(deps.db, idem.scope, idem.key);
     }
     return payload;
   });
 }
 
-/** A 409 request_in_progress answer: the request did nothing and is to be retried. */
-function isRetryLater(status: number, payload: unknown): boolean {
-  if (status !== 409 || typeof payload !== 'string') return false;
+/**
+ * Whether an answer becomes the key's result, replayed for 24 h. Not stored (the key is released,
+ * and a retry with it runs afresh):
+ *  - 5xx: a failure of ours;
+ *  - 400: a request that never ran (SPEC §1);
+ *  - 429 rate_limited: a request put off, not run; a client that obeys Retry-After must get in;
+ *  - 409 request_in_progress: an answer about this moment (e.g. a card payment of the order in
+ *    flight), which the retry must get fresh;
+ *  - 409 insufficient_balance with decline_code balance_changed: the request lost a race with
+ *    another payment of the account; the retry may well win it.
+ */
+export function isStoredAnswer(status: number, payload: unknown): boolean {
+  if (status >= 500 || status === 400 || status === 429) return false;
+  if (status !== 409) return true;
+  const e = errorOf(payload);
+  if (e?.code === 'request_in_progress') return false;
+  return !(e?.code === 'insufficient_balance' && e.decline_code === 'balance_changed');
+}
+
+/** The error object of an error envelope sent as JSON text, or null. */
+function errorOf(payload: unknown): Record<string, unknown> | null {
+  if (typeof payload !== 'string') return null;
   try {
-    return (JSON.parse(payload) as { error?: { code?: unknown } }).error?.code === 'request_in_progress';
+    const e = (JSON.parse(payload) as { error?: unknown }).error;
+    return e !== null && typeof e === 'object' ? (e as Record<string, unknown>) : null;
   } catch {
-    return false;
+    return null;
   }
 }

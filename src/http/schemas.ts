@@ -1,8 +1,8 @@
 /** Request schemas shared by several routes, and the input rules every route shares. */
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { errorCodes, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { MoneyError, parseUsd } from '../domain/money.ts';
-import { fail } from './errors.ts';
+import { fail, invalidRequest } from './errors.ts';
 
 export const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -97,4 +97,126 @@ export async function rejectUnstorableText(req: FastifyRequest, reply: FastifyRe
       param,
     );
   }
+}
+
+/**
+ * How deep a request body's JSON may nest. The API's own bodies nest a few levels; a much deeper
+ * one only serves to overflow the stack of the recursive walks that follow (the idempotency hash,
+ * validation), so it is refused before it is parsed.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPENERS = new Set([0x5b, 0x7b]); // [ {
+const CLOSERS = new Set([0x5d, 0x7d]); // ] }
+
+/** Whether a JSON text nests deeper than `limit`: its brackets outside strings, counted without parsing. */
+export function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) {
+      inString = true;
+    } else if (OPENERS.has(c)) {
+      if (++depth > limit) return true;
+    } else if (CLOSERS.has(c)) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+/** The body types whose non-JSON body is a malformed request (400) rather than a type the API does not speak (415). */
+function isJsonOrUnnamed(contentType: string | undefined): boolean {
+  const media = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  // curl -d sends application/x-www-form-urlencoded; other clients text/plain or no type at all
+  return (
+    media === '' ||
+    media === 'application/json' ||
+    media.endsWith('+json') ||
+    media === 'application/x-www-form-urlencoded' ||
+    media === 'text/plain'
+  );
+}
+
+/** The types the body parser takes: JSON's own, the ones clients send JSON under, and any other ('*'). */
+export const BODY_TYPES = ['application/json', 'text/plain', 'application/x-www-form-urlencoded', '*'];
+
+type StringParser = (
+  req: FastifyRequest,
+  text: string,
+  done: (e: Error | null, body?: unknown) => void,
+) => void;
+
+/**
+ * The one body parser (SPEC §1): a body that is a JSON document is read as JSON whatever its
+ * declared type, so the seed's `curl -d '{…}'` lines work as written. An empty body is an absent
+ * one (undefined), so optional bodies may be left out even under a JSON content type. A body
+ * nested deeper than MAX_JSON_DEPTH is 400 before it is parsed. JSON is parsed by Fastify's own
+ * parser, which refuses `__proto__` and `constructor.prototype` keys.
+ */
+export function jsonBodyParser(app: FastifyInstance): StringParser {
+  const parseJson = app.getDefaultJsonParser('error', 'error') as StringParser;
+  return (req, text, done) => {
+    // a body sent to no route is not worth a complaint: the answer is 404
+    if (req.is404 || text.trim() === '') return done(null, undefined);
+    if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+      return done(invalidRequest(`The body nests deeper than ${MAX_JSON_DEPTH} levels`));
+    }
+    parseJson(req, text, (e, body) => {
+      if (!e) return done(null, body);
+      if (!isJsonOrUnnamed(req.headers['content-type']))
+        return done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE());
+      done(invalidRequest('The body must be a JSON document (a JSON object for every route that takes one)'));
+    });
+  };
+}
+
+const takesEmptyObject = new WeakMap<object, boolean>();
+
+/** Whether a route's body schema accepts `{}`, i.e. every field of the body is optional (cached per schema). */
+function acceptsEmptyObject(schema: z.ZodType): boolean {
+  let accepts = takesEmptyObject.get(schema);
+  if (accepts === undefined) {
+    accepts = schema.safeParse({}).success;
+    takesEmptyObject.set(schema, accepts);
+  }
+  return accepts;
+}
+
+/** Whether the request carries a body that says something: anything but none, an empty one or `{}`. */
+function hasBody(req: FastifyRequest): boolean {
+  // Fastify does not read the body of a GET or HEAD: its headers tell whether one was sent
+  if (req.method === 'GET' || req.method === 'HEAD') {
+    return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  }
+  return req.body !== undefined && !isEmptyObject(req.body);
+}
+
+function isEmptyObject(v: unknown): boolean {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0;
+}
+
+/**
+ * A preValidation hook for every route, by the body its schema declares:
+ *  - no body schema: the route takes no body, and one that says something (anything but empty or
+ *    `{}`) is 400 invalid_request — a DELETE sent with junk is a client's mistake, never a delete;
+ *  - a body whose every field is optional: a missing body is read as `{}` (SPEC §1: optional
+ *    bodies may be left out), so the handler, the validation and the idempotency hash see one
+ *    request whether the client sent `{}`, an empty body or none.
+ */
+export async function bodyAsDeclared(req: FastifyRequest, reply: FastifyReply) {
+  if (req.is404) return;
+  const schema = req.routeOptions.schema?.body as z.ZodType | undefined;
+  if (schema === undefined) {
+    if (hasBody(req))
+      return fail(reply, 'invalid_request', `${req.method} ${req.routeOptions.url} takes no body`);
+    return;
+  }
+  if (req.body === undefined && acceptsEmptyObject(schema)) req.body = {};
 }
