@@ -19,8 +19,8 @@ import { builtinProvisioner } from './gateways/provisioner.ts';
 import { sandboxGateway } from './gateways/sandbox-gateway.ts';
 import { smtpMailTransport } from './gateways/smtp-mail.ts';
 import { buildApp } from './http/app.ts';
-import { advanceAndRun } from './jobs/advance-clock.ts';
 import { ulidIds } from './ids.ts';
+import { advanceAndRun } from './jobs/advance-clock.ts';
 import { jobKinds } from './jobs/kinds.ts';
 import { schedulePeriodic, startWorker } from './jobs/worker.ts';
 

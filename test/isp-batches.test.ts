@@ -1,5 +1,5 @@
 /**
- * ISP batch routes (SPEC §6; issue 3 item 5, read side, rotate and rebind): list and retrieve
+ * ISP batch routes (SPEC §6): list and retrieve
  * with allowances, the IP list in plain, csv and json, rotate-password, rebind to another
  * subuser, auto-renew, and tenant isolation on every route.
  */

@@ -1,5 +1,5 @@
 /**
- * ISP batch expiry and renewal (SPEC §6 Expiry, §9; issue 3 items 5 "renew" and 6), driven by the
+ * ISP batch expiry and renewal (SPEC §6 Expiry, §9), driven by the
  * test clock (POST /admin/v1/clock/advance) with the periodic `isp_expiry_sweep` scheduled:
  * reminders 7 days and 1 day before expires_at (once each), expiry at expires_at, the IPs kept
  * (and renewable, the same IPs) for 72 h, then back in stock; auto-renew charged a day before;

@@ -1,5 +1,5 @@
 /**
- * ISP batch lifecycle, write side (SPEC §6; issue 3 item 5): refresh once per billing period,
+ * ISP batch lifecycle, write side (SPEC §6): refresh once per billing period,
  * release back to stock with a zero `unsubscribe` order, single-IP replacement with the 14-day /
  * 10% quota and the paid `change` order beyond it, dry runs, tenant isolation, and a race.
  */

@@ -1,4 +1,4 @@
-/** ISP orders through POST /v1/orders and /quote (SPEC §3, §4, §6; issue 3 item 2). */
+/** ISP orders through POST /v1/orders and /quote (SPEC §3, §4, §6). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { placeOrder } from '../src/app/orders/place-order.ts';
 import { recoverPayments } from '../src/app/payments/recover-payments.ts';
@@ -428,7 +428,7 @@ describe('quote (SPEC §4)', () => {
   });
 });
 
-describe('no IP is ever in two batches (issue 3 item 2)', () => {
+describe('no IP is ever in two batches', () => {
   it('100 IPs and 40 concurrent orders of 5: exactly 20 succeed, every IP in one batch, ledger balanced', async () => {
     await addStock(h.db, { country: 'us', city: 'chicago', asn: 64530, count: 100 });
     const buyers = await Promise.all(

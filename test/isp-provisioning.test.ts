@@ -1,5 +1,5 @@
 /**
- * ISP provisioning as a durable job (SPEC §6; issue 3 item 3): after the provisioner's delay the
+ * ISP provisioning as a durable job (SPEC §6): after the provisioner's delay the
  * batch is `ready`, the order `completed` and the "batch ready" mail queued and sent; a crash or a
  * restart mid-way resumes and completes once; a failed provisioning fails the order.
  */

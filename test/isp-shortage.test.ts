@@ -1,5 +1,5 @@
 /**
- * Short ISP stock (SPEC §6, issue 3 item 4): wait (paid, queued, delivered in full first come
+ * Short ISP stock (SPEC §6): wait (paid, queued, delivered in full first come
  * first served), substitute (same city other ASN first, then the nearest city), and cancelling a
  * waiting order for a full refund (SPEC §5).
  */

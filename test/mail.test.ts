@@ -1,5 +1,5 @@
 /**
- * The mail outbox and its worker (SPEC §9; issue 3 item 7), against a real SMTP server started in
+ * The mail outbox and its worker (SPEC §9), against a real SMTP server started in
  * the test: mail is sent once, survives a restart between enqueue and send, is retried with
  * backoff while the server is down, and a resend after a lost "sent" mark carries the same
  * Message-ID so receivers can drop the copy (delivery is at least once).

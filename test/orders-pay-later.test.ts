@@ -1,5 +1,5 @@
 /**
- * Pay later (SPEC §4, §5; issue 4 item 2): `"pay": "later"` places a pending_payment order that
+ * Pay later (SPEC §4, §5): `"pay": "later"` places a pending_payment order that
  * takes nothing (ISP: its IPs are held); POST /v1/orders/{id}/pay pays it from vouchers → balance →
  * card; POST /v1/orders/{id}/cancel cancels it; the system cancels it after 24 h (1 h when it holds
  * ISP stock). Paying and cancelling race for the order's lock: exactly one wins.

@@ -1,5 +1,5 @@
 /**
- * Vouchers named in orders (SPEC §5; issue 4 item 3): applied before the balance and the card, in
+ * Vouchers named in orders (SPEC §5): applied before the balance and the card, in
  * the order named, the deduction split over the line items; refusals are 422 voucher_invalid and
  * take nothing; the spend is a ledger entry of the voucher with the order's id.
  */

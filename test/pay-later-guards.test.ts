@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelDueUnpaidOrders } from '../src/app/orders/cancel-unpaid-order.ts';
-import { changeOrderState, lockOrder } from '../src/db/isp-batches.ts';
+import { changeOrderState } from '../src/app/orders/change-order-state.ts';
+import { lockOrder } from '../src/db/order-state.ts';
 import { DomainFailure } from '../src/domain/errors.ts';
 import { balanceOf, customerWithCard } from './support/customers.ts';
 import { type Harness, harness } from './support/harness.ts';

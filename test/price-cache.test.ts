@@ -13,7 +13,7 @@ async function order(key: string, gb: number) {
   return h.call('POST', '/v1/orders', { key, body: { product: 'residential', gb } });
 }
 
-describe('cached prices are checked where they charge (app/price-cache.ts)', () => {
+describe('cached prices are checked where they charge (app/orders/cached-prices.ts)', () => {
   it('a price edited straight in the database prices the very next order: the cached copy is never used stale', async () => {
     const c = await h.customer({ balanceUsd: 1000 });
     const first = await order(c.key, 50);

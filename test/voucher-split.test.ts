@@ -1,4 +1,4 @@
-/** Vouchers applied to an order, pure (SPEC §5, the billing-center document; issue 4 item 3). */
+/** Vouchers applied to an order, pure (SPEC §5, the billing-center document). */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { orderTotals } from '../src/domain/order.ts';

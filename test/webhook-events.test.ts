@@ -1,5 +1,5 @@
 /**
- * The webhook events beyond bandwidth orders (SPEC §1, §5, §6; issue 4 item 6), each emitted in
+ * The webhook events beyond bandwidth orders (SPEC §1, §5, §6), each emitted in
  * the transaction of its cause and checked at a real HTTP receiver that verifies the signature:
  * isp_batch.ready (+ order.completed), isp_batch.expiring / isp_batch.expired, inventory.available,
  * payment.failed, and order.paid / order.completed of renew and replacement-fee orders. Every

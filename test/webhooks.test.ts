@@ -1,5 +1,5 @@
 /**
- * Webhooks (SPEC §1, issue 4 item 6) against a real HTTP receiver on 127.0.0.1 that checks every
+ * Webhooks (SPEC §1) against a real HTTP receiver on 127.0.0.1 that checks every
  * request's Orderdesk-Signature with verifySignature, as a customer's server would.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

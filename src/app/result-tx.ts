@@ -1,7 +1,9 @@
 /**
- * A transaction whose outcome is a Result: it commits when `fn` returns ok, and rolls back when
- * `fn` returns an error or throws a DomainFailure (from any layer, e.g. changeOrderState refusing
- * a move), which it returns as the error. Any other throw rolls back and propagates.
+ * The transaction of a use-case that can fail: it commits when `fn` returns ok, and rolls back
+ * when `fn` returns an error or throws a DomainFailure (e.g. changeOrderState refusing a move deep
+ * in a helper), which it returns as the error. Any other throw rolls back and propagates (a bug).
+ * Every use-case whose transaction returns a Result goes through it, so an error never commits
+ * half of what the use-case wrote.
  */
 import type { Db, Sql } from '../db/client.ts';
 import { DomainFailure, type Result } from '../domain/errors.ts';

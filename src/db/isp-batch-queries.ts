@@ -1,11 +1,11 @@
 /**
  * Reading and editing ISP batches once they exist (SPEC §6): the batch with its bound subuser's
  * credentials, its live IPs, the replacements counted toward the quota, password rotation,
- * rebinding, auto-renew, and the provisioning outcome. Creating batches lives in isp-batches.ts.
+ * rebinding, auto-renew, and the provisioning outcome. Creating batches lives in isp-new-batches.ts.
  */
-import type { BatchStatus } from '../domain/batch-lifecycle.ts';
-import type { IpListRow } from '../domain/ip-list.ts';
+import { type BatchStatus, batchMove } from '../domain/batch-lifecycle.ts';
 import type { Sql } from './client.ts';
+import { IP_ROW_COLS, type IpRow, mapIpRow } from './isp-lifecycle.ts';
 
 export interface Batch {
   id: string;
@@ -140,27 +140,15 @@ export async function countQuotaReplacements(
 }
 
 /** The batch's live IPs (not released from it), in the order they were assigned. */
-export async function listLiveBatchIps(q: Sql, batchId: string): Promise<IpListRow[]> {
-  const rows = await q.query<{
-    id: string;
-    address: string;
-    port: number;
-    country: string;
-    city: string;
-    asn: number;
-  }>(
-    `SELECT i.id, i.address, i.port, i.country, i.city, i.asn::int8 AS asn
+export async function listLiveBatchIps(q: Sql, batchId: string): Promise<IpRow[]> {
+  const rows = await q.query(
+    `SELECT ${IP_ROW_COLS}
      FROM isp_batch_ips bi JOIN isp_ips i ON i.id = bi.ip_id
      WHERE bi.batch_id = $1::text AND bi.released_at IS NULL
      ORDER BY bi.assigned_at, i.id`,
     [batchId],
   );
-  const out = new Array<IpListRow>(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    out[i] = { id: r.id, ip: r.address, port: r.port, country: r.country, city: r.city, asn: r.asn };
-  }
-  return out;
+  return rows.map(mapIpRow);
 }
 
 /**
@@ -191,15 +179,17 @@ export async function updateBatchRow(
   );
 }
 
+const PROVISIONED = batchMove(['provisioning'], 'ready');
+
 /**
  * The provisioner finished: a `provisioning` batch becomes `ready`. Returns false when the batch
  * is no longer provisioning (already ready, or released meanwhile): the caller then does nothing.
  */
 export async function markBatchReady(q: Sql, id: string, at: Date): Promise<boolean> {
   const rows = await q.query(
-    `UPDATE isp_batches SET status = 'ready', ready_at = $2::timestamptz, updated_at = $2::timestamptz
-     WHERE id = $1::text AND status = 'provisioning' RETURNING id`,
-    [id, at],
+    `UPDATE isp_batches SET status = $4::text, ready_at = $2::timestamptz, updated_at = $2::timestamptz
+     WHERE id = $1::text AND status = ANY($3::text[]) RETURNING id`,
+    [id, at, PROVISIONED.from, PROVISIONED.to],
   );
   return rows.length === 1;
 }

@@ -3,7 +3,18 @@
  * by end of grace), the once-only marks of reminders and failed auto-renewals, expiring a batch,
  * returning an expired batch's IPs to stock, and extending a renewed batch.
  */
+import {
+  autoRenewDueUntil,
+  batchMove,
+  graceUntil,
+  type ReminderDays,
+  reminderDueWindow,
+} from '../domain/batch-lifecycle.ts';
 import type { Sql } from './client.ts';
+
+const EXPIRE = batchMove(['ready'], 'expired');
+const GRACE_OVER = batchMove(['expired'], 'released');
+const RENEW = batchMove(['ready', 'expired'], 'ready');
 
 /** A batch due for something, with where its mail goes. */
 export interface DueBatch {
@@ -37,13 +48,10 @@ function mapDue(r: Record<string, unknown>): DueBatch {
   };
 }
 
-export type ReminderDays = 7 | 1;
-
 /**
- * Marks, and returns, up to `limit` ready batches whose `days`-before reminder is due now
- * (expires_at − days ≤ now < expires_at) and not yet sent for this expiry. The 7-day reminder is
- * not sent once the 1-day one is due (it would be stale). Call in the transaction that queues
- * the mails.
+ * Marks, and returns, up to `limit` ready batches whose `days`-before reminder is due now (the
+ * window of reminderDueWindow) and not yet sent for this expiry. Call in the transaction that
+ * queues the mails.
  */
 export async function claimDueReminders(
   q: Sql,
@@ -52,37 +60,36 @@ export async function claimDueReminders(
   limit: number,
 ): Promise<DueBatch[]> {
   const col = days === 7 ? 'reminded_7d_at' : 'reminded_1d_at';
+  const due = reminderDueWindow(days, now);
   const rows = await q.query(
     `WITH due AS MATERIALIZED (
        SELECT id FROM isp_batches
-       WHERE status = 'ready' AND expires_at > $1::timestamptz
-         AND expires_at <= $1::timestamptz + make_interval(days => $2::int4)
-         AND ($2::int4 = 1 OR expires_at > $1::timestamptz + interval '1 day')
+       WHERE status = 'ready' AND expires_at > $2::timestamptz AND expires_at <= $3::timestamptz
          AND ${col} IS NULL
        ORDER BY expires_at, id
-       LIMIT $3::int4
+       LIMIT $4::int4
        FOR UPDATE SKIP LOCKED),
      upd AS (
        UPDATE isp_batches b SET ${col} = $1::timestamptz FROM due WHERE b.id = due.id
        RETURNING b.*)
      SELECT ${DUE_COLS} FROM upd b JOIN accounts a ON a.id = b.account_id ORDER BY b.expires_at, b.id`,
-    [now, days, limit],
+    [now, due.after, due.until, limit],
   );
   return rows.map(mapDue);
 }
 
 /**
- * Ready auto-renewing batches whose renewal is due (expires_at − 1 day ≤ now) and was not already
+ * Ready auto-renewing batches whose renewal is due now (autoRenewDueUntil) and was not already
  * tried and declined for this expiry. Read only: the renewal itself locks the batch.
  */
 export async function listDueAutoRenewals(q: Sql, now: Date, limit: number): Promise<DueBatch[]> {
   const rows = await q.query(
     `SELECT ${DUE_COLS} FROM isp_batches b JOIN accounts a ON a.id = b.account_id
      WHERE b.status = 'ready' AND b.auto_renew AND b.auto_renew_failed_at IS NULL
-       AND b.expires_at <= $1::timestamptz + interval '1 day'
+       AND b.expires_at <= $1::timestamptz
      ORDER BY b.expires_at, b.id
      LIMIT $2::int4`,
-    [now, limit],
+    [autoRenewDueUntil(now), limit],
   );
   return rows.map(mapDue);
 }
@@ -99,28 +106,25 @@ export async function markAutoRenewFailed(q: Sql, id: string, expiresAt: Date, a
 
 /**
  * Expires, and returns, up to `limit` ready batches at or past their expiry: status 'expired',
- * grace until expires_at + `graceHours`. The IPs stay with the batch during the grace period.
+ * grace until graceUntil(expires_at). The IPs stay with the batch during the grace period.
  */
-export async function expireDueBatches(
-  q: Sql,
-  now: Date,
-  graceHours: number,
-  limit: number,
-): Promise<DueBatch[]> {
+export async function expireDueBatches(q: Sql, now: Date, limit: number): Promise<DueBatch[]> {
+  const due = await q.query<{ id: string; expires_at: Date }>(
+    `SELECT id, expires_at FROM isp_batches
+     WHERE status = ANY($2::text[]) AND expires_at <= $1::timestamptz
+     ORDER BY expires_at, id
+     LIMIT $3::int4
+     FOR UPDATE SKIP LOCKED`,
+    [now, EXPIRE.from, limit],
+  );
+  if (due.length === 0) return [];
   const rows = await q.query(
-    `WITH due AS MATERIALIZED (
-       SELECT id FROM isp_batches
-       WHERE status = 'ready' AND expires_at <= $1::timestamptz
-       ORDER BY expires_at, id
-       LIMIT $3::int4
-       FOR UPDATE SKIP LOCKED),
-     upd AS (
-       UPDATE isp_batches b SET status = 'expired',
-         grace_until = b.expires_at + make_interval(hours => $2::int4), updated_at = $1::timestamptz
-       FROM due WHERE b.id = due.id
+    `WITH upd AS (
+       UPDATE isp_batches b SET status = $2::text, grace_until = u.grace_until, updated_at = $1::timestamptz
+       FROM unnest($3::text[], $4::timestamptz[]) AS u(id, grace_until) WHERE b.id = u.id
        RETURNING b.*)
      SELECT ${DUE_COLS} FROM upd b JOIN accounts a ON a.id = b.account_id ORDER BY b.expires_at, b.id`,
-    [now, graceHours, limit],
+    [now, EXPIRE.to, due.map((d) => d.id), due.map((d) => graceUntil(d.expires_at).toISOString())],
   );
   return rows.map(mapDue);
 }
@@ -147,8 +151,8 @@ export async function listGraceOver(
 export async function releaseExpiredBatch(q: Sql, id: string, at: Date): Promise<number | null> {
   const rows = await q.query<{ id: string; n: number }>(
     `WITH bat AS (
-       UPDATE isp_batches SET status = 'released', released_at = $2::timestamptz, updated_at = $2::timestamptz
-       WHERE id = $1::text AND status = 'expired' AND grace_until <= $2::timestamptz RETURNING id),
+       UPDATE isp_batches SET status = $4::text, released_at = $2::timestamptz, updated_at = $2::timestamptz
+       WHERE id = $1::text AND status = ANY($3::text[]) AND grace_until <= $2::timestamptz RETURNING id),
      links AS (
        UPDATE isp_batch_ips SET released_at = $2::timestamptz, release_reason = 'expired'
        WHERE batch_id = (SELECT id FROM bat) AND released_at IS NULL RETURNING ip_id),
@@ -156,7 +160,7 @@ export async function releaseExpiredBatch(q: Sql, id: string, at: Date): Promise
        UPDATE isp_ips SET status = 'available', batch_id = NULL, updated_at = $2::timestamptz
        WHERE id IN (SELECT ip_id FROM links) AND batch_id = $1::text AND status = 'allocated' RETURNING 1)
      SELECT id, (SELECT count(*) FROM ips)::int8 AS n FROM bat`,
-    [id, at],
+    [id, at, GRACE_OVER.from, GRACE_OVER.to],
   );
   return rows[0] ? rows[0].n : null;
 }
@@ -172,12 +176,12 @@ export async function extendBatch(
   s: { oldExpiresAt: Date; newExpiresAt: Date; at: Date },
 ): Promise<boolean> {
   const rows = await q.query(
-    `UPDATE isp_batches SET status = 'ready', expires_at = $3::timestamptz, grace_until = NULL,
+    `UPDATE isp_batches SET status = $6::text, expires_at = $3::timestamptz, grace_until = NULL,
        reminded_7d_at = NULL, reminded_1d_at = NULL, auto_renew_failed_at = NULL, updated_at = $4::timestamptz
-     WHERE id = $1::text AND expires_at = $2::timestamptz
-       AND (status = 'ready' OR (status = 'expired' AND grace_until > $4::timestamptz))
+     WHERE id = $1::text AND expires_at = $2::timestamptz AND status = ANY($5::text[])
+       AND (status <> 'expired' OR grace_until > $4::timestamptz)
      RETURNING id`,
-    [id, s.oldExpiresAt, s.newExpiresAt, s.at],
+    [id, s.oldExpiresAt, s.newExpiresAt, s.at, RENEW.from, RENEW.to],
   );
   return rows.length === 1;
 }

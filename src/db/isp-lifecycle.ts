@@ -2,8 +2,9 @@
  * The write side of an ISP batch's life once it has IPs (SPEC §6): swapping IPs for fresh ones
  * (refresh, single-IP replacement), the replacement records, the refresh flag of the billing
  * period, and the release of a batch with its IPs back to stock. Claiming the fresh IPs is
- * claimIps (isp-batches.ts), under the country's stock lock.
+ * claimIps (isp-stock.ts), under the country's stock lock.
  */
+import { type BatchStatus, batchMove } from '../domain/batch-lifecycle.ts';
 import type { Sql } from './client.ts';
 
 /** IPs that went back to stock, counted by place (what evaluateStockAlerts takes as `added`). */
@@ -52,29 +53,29 @@ export async function isLiveInBatch(q: Sql, batchId: string, ipId: string): Prom
   return rows.length === 1;
 }
 
+/** The columns of an IpRow (`i` is isp_ips), for mapIpRow: the one way IPs are read for the API. */
+export const IP_ROW_COLS = 'i.id, i.address, i.port, i.country, i.city, i.asn::int8 AS asn';
+
+export function mapIpRow(r: Record<string, unknown>): IpRow {
+  return {
+    id: r.id as string,
+    ip: r.address as string,
+    port: r.port as number,
+    country: r.country as string,
+    city: r.city as string,
+    asn: r.asn as number,
+  };
+}
+
 /** IPs by id, as the IP list shows them, in the order asked. */
 export async function getIps(q: Sql, ipIds: readonly string[]): Promise<IpRow[]> {
-  const rows = await q.query<{
-    id: string;
-    address: string;
-    port: number;
-    country: string;
-    city: string;
-    asn: number;
-  }>(
-    `SELECT i.id, i.address, i.port, i.country, i.city, i.asn::int8 AS asn
+  const rows = await q.query(
+    `SELECT ${IP_ROW_COLS}
      FROM unnest($1::text[]) WITH ORDINALITY AS u(id, n) JOIN isp_ips i ON i.id = u.id
      ORDER BY u.n`,
     [[...ipIds]],
   );
-  return rows.map((r) => ({
-    id: r.id,
-    ip: r.address,
-    port: r.port,
-    country: r.country,
-    city: r.city,
-    asn: r.asn,
-  }));
+  return rows.map(mapIpRow);
 }
 
 /**
@@ -165,18 +166,19 @@ export async function releaseBatchWithIps(
   q: Sql,
   batchId: string,
   at: Date,
-  /** the statuses it may be released from, and the reason its IPs record */
-  how: { from: readonly string[]; reason: string } = {
+  /** the statuses it may be released from (each a move of the batch table), and the reason its IPs record */
+  how: { from: readonly BatchStatus[]; reason: string } = {
     from: ['ready', 'expired', 'provisioning'],
     reason: 'released',
   },
 ): Promise<ReturnedStock | null> {
+  const move = batchMove(how.from, 'released');
   const rows = await q.query<{
     id: string;
     places: { country: string; city: string; asn: number; available: number }[];
   }>(
     `WITH bat AS (
-       UPDATE isp_batches SET status = 'released', released_at = $2::timestamptz, updated_at = $2::timestamptz
+       UPDATE isp_batches SET status = $5::text, released_at = $2::timestamptz, updated_at = $2::timestamptz
        WHERE id = $1::text AND status = ANY($3::text[]) RETURNING id),
      links AS (
        UPDATE isp_batch_ips SET released_at = $2::timestamptz, release_reason = $4::text
@@ -191,7 +193,7 @@ export async function releaseBatchWithIps(
          FROM (SELECT country, city, asn::int8 AS asn, count(*)::int8 AS n FROM back GROUP BY country, city, asn) p),
        '[]'::jsonb) AS places
      FROM bat`,
-    [batchId, at, how.from, how.reason],
+    [batchId, at, move.from, how.reason, move.to],
   );
   const r = rows[0];
   if (!r) return null;

@@ -61,7 +61,7 @@ function params(m: Move, asset: string) {
   ];
 }
 
-export function mapLedgerEntry(r: Record<string, unknown>): LedgerEntry {
+function mapLedgerEntry(r: Record<string, unknown>): LedgerEntry {
   return {
     id: r.id as string,
     accountId: r.account_id as string,
@@ -143,7 +143,7 @@ function payOrderSql(withPool: boolean, withIdem: boolean, withPriceGuard: boole
        WHERE account_scope = ${scope} AND key = ${key} AND EXISTS (SELECT 1 FROM moved)
        RETURNING 1),`;
   }
-  // the prices the order was priced with are still the price book's (see app/price-cache.ts)
+  // the prices the order was priced with are still the price book's (see app/orders/cached-prices.ts)
   const priceGuard = withPriceGuard
     ? ` AND (SELECT version FROM price_book_version WHERE id = 1) = $${++n}::int8`
     : '';
@@ -171,7 +171,8 @@ function payOrderSql(withPool: boolean, withIdem: boolean, withPriceGuard: boole
  * request's idempotency key. The debit comes first and everything else is written only if it
  * happened, so this is all or nothing without a multi-statement transaction, and the account's
  * row lock is held for one statement instead of several round trips. The statement is prepared
- * (it has four fixed texts; parsing and planning it was most of its cost). Null when the balance
+ * (its text depends only on which parts it writes, so there are few; parsing and planning it was
+ * most of its cost). Null when the balance
  * does not cover the order, or `priceVersion` is given and no longer current (nothing written).
  */
 export async function payOrderFromBalance(

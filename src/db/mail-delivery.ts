@@ -98,25 +98,3 @@ export interface OutboxRow {
   messageId: string | null;
   sentAt: Date | null;
 }
-
-/** An account's mails, oldest first (for operators and tests). */
-export async function listAccountMail(q: Sql, accountId: string): Promise<OutboxRow[]> {
-  const rows = await q.query(
-    `SELECT id, to_address, kind, subject, body_text, status, attempts, next_attempt_at, last_error, message_id, sent_at
-     FROM mail_outbox WHERE account_id = $1::text ORDER BY created_at, id`,
-    [accountId],
-  );
-  return rows.map((r) => ({
-    id: r.id as string,
-    to: r.to_address as string,
-    kind: r.kind as string,
-    subject: r.subject as string,
-    bodyText: r.body_text as string,
-    status: r.status as OutboxRow['status'],
-    attempts: r.attempts as number,
-    nextAttemptAt: r.next_attempt_at as Date,
-    lastError: (r.last_error as string | null) ?? null,
-    messageId: (r.message_id as string | null) ?? null,
-    sentAt: (r.sent_at as Date | null) ?? null,
-  }));
-}

@@ -10,7 +10,7 @@ import type { Db } from './client.ts';
 const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 const LOCK_ID = 7_402_118_001;
 
-export function listMigrations(): { version: number; name: string; file: string }[] {
+function listMigrations(): { version: number; name: string; file: string }[] {
   return fs
     .readdirSync(MIGRATIONS_DIR)
     .filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f))

@@ -101,7 +101,7 @@ export function orderCtesSql(first: number, guard: string | null): string {
  * row, so a statement that pays and writes the order is all or nothing. The text depends only on
  * `first` and `guard`, so the statement can be prepared.
  */
-export function orderInsertCtes(
+function orderInsertCtes(
   o: Order,
   cause: string,
   first: number,
@@ -258,7 +258,7 @@ export async function listOrders(q: Sql, f: OrderFilter): Promise<Order[]> {
   return rows.map((r) => mapOrder(r, byOrder.get(r.id as string) ?? []));
 }
 
-// ---- pay later (issue 4 item 2): additive, used by app/place-unpaid-order.ts and app/pay-order.ts ----
+// ---- pay later: used by app/orders/place-unpaid-order.ts and app/orders/pay-pending-order.ts ----
 
 /** What an unpaid order still needs when it is paid (orders.pay_later, migration 012). */
 export interface PayLaterRecord {

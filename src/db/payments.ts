@@ -1,4 +1,5 @@
 /** Payment methods (brand, last 4, expiry and the gateway's token only) and card payments. */
+import { type CardPaymentStatus, cardPaymentMove } from '../domain/card-payment-states.ts';
 import type { Sql } from './client.ts';
 
 export interface PaymentMethod {
@@ -71,8 +72,6 @@ export async function detachPaymentMethod(q: Sql, id: string, accountId: string,
 
 // ---- card payments ----
 
-export type PaymentStatusRow = 'processing' | 'succeeded' | 'failed' | 'voided';
-
 export interface Payment {
   id: string;
   accountId: string;
@@ -81,7 +80,7 @@ export interface Payment {
   paymentMethodId: string;
   gateway: string;
   amountCents: number;
-  status: PaymentStatusRow;
+  status: CardPaymentStatus;
   gatewayChargeId: string | null;
   failureCode: string | null;
   failureMessage: string | null;
@@ -102,7 +101,7 @@ function mapPayment(r: Record<string, unknown>): Payment {
     paymentMethodId: r.payment_method_id as string,
     gateway: r.gateway as string,
     amountCents: r.amount_cents as number,
-    status: r.status as PaymentStatusRow,
+    status: r.status as CardPaymentStatus,
     gatewayChargeId: (r.gateway_charge_id as string | null) ?? null,
     failureCode: (r.failure_code as string | null) ?? null,
     failureMessage: (r.failure_message as string | null) ?? null,
@@ -161,22 +160,29 @@ export async function lockProcessingPayment(q: Sql, id: string): Promise<Payment
   return rows[0] ? mapPayment(rows[0]) : null;
 }
 
+/**
+ * Finishes a payment: moves it to `f.status` if it is still in a state the table
+ * (domain/card-payment-states.ts) lets move there — 'processing' — and true when this call moved
+ * it; false when another writer finished it first (recovery and the request that made it may race).
+ */
 export async function finishPayment(
   q: Sql,
   id: string,
   f: {
-    status: Exclude<PaymentStatusRow, 'processing'>;
+    status: Exclude<CardPaymentStatus, 'processing'>;
     chargeId?: string | null;
     failureCode?: string | null;
     failureMessage?: string | null;
     at: Date;
   },
-): Promise<void> {
-  await q.query(
+): Promise<boolean> {
+  const move = cardPaymentMove(f.status);
+  const rows = await q.query(
     `UPDATE payments SET status = $2, gateway_charge_id = COALESCE($3, gateway_charge_id), failure_code = $4,
-       failure_message = $5, updated_at = $6 WHERE id = $1`,
-    [id, f.status, f.chargeId ?? null, f.failureCode ?? null, f.failureMessage ?? null, f.at],
+       failure_message = $5, updated_at = $6 WHERE id = $1 AND status = ANY($7::text[]) RETURNING id`,
+    [id, move.to, f.chargeId ?? null, f.failureCode ?? null, f.failureMessage ?? null, f.at, move.from],
   );
+  return rows.length === 1;
 }
 
 /** Payments left 'processing' since before `before`: a process died between charge and settle. */
@@ -194,8 +200,6 @@ export async function getPayment(q: Sql, id: string): Promise<Payment | null> {
   return rows[0] ? mapPayment(rows[0]) : null;
 }
 
-// ---- added for payment methods, top-ups and recovery ----
-
 /** A page of the account's attached payment methods, newest first; a foreign cursor yields nothing. */
 export async function listPaymentMethodsPage(
   q: Sql,
@@ -211,29 +215,6 @@ export async function listPaymentMethodsPage(
     [accountId, page.startingAfter ?? null, page.limit],
   );
   return rows.map(mapPm);
-}
-
-/**
- * Finishes a payment only if it is still 'processing' (recovery and the request that made it may
- * race); true when this call finished it.
- */
-export async function finishProcessingPayment(
-  q: Sql,
-  id: string,
-  f: {
-    status: Exclude<PaymentStatusRow, 'processing'>;
-    chargeId?: string | null;
-    failureCode?: string | null;
-    failureMessage?: string | null;
-    at: Date;
-  },
-): Promise<boolean> {
-  const rows = await q.query(
-    `UPDATE payments SET status = $2, gateway_charge_id = COALESCE($3, gateway_charge_id), failure_code = $4,
-       failure_message = $5, updated_at = $6 WHERE id = $1 AND status = 'processing' RETURNING id`,
-    [id, f.status, f.chargeId ?? null, f.failureCode ?? null, f.failureMessage ?? null, f.at],
-  );
-  return rows.length === 1;
 }
 
 /** Notes on a finished payment what happened to a charge that landed after it was given up. */
@@ -312,4 +293,24 @@ export async function hasProcessingPayment(q: Sql, orderId: string): Promise<boo
     [orderId],
   );
   return rows.length > 0;
+}
+
+export interface OrderCardPayment {
+  id: string;
+  amountCents: number;
+  gatewayChargeId: string | null;
+}
+
+/** The card payments that paid for an order (succeeded), oldest first. */
+export async function listOrderCardPayments(q: Sql, orderId: string): Promise<OrderCardPayment[]> {
+  const rows = await q.query<{ id: string; amount_cents: number; gateway_charge_id: string | null }>(
+    `SELECT id, amount_cents, gateway_charge_id FROM payments
+     WHERE order_id = $1::text AND purpose = 'order' AND status = 'succeeded' ORDER BY created_at, id`,
+    [orderId],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    amountCents: r.amount_cents,
+    gatewayChargeId: r.gateway_charge_id ?? null,
+  }));
 }

@@ -48,17 +48,3 @@ export async function listPricesVersioned(
     rows: rows.filter((r) => r.product !== null).map(mapPrice),
   };
 }
-
-export async function upsertPrice(
-  q: Sql,
-  p: { product: string; code: string; unit: string; minQuantity: number; unitPrice4: number; at: Date },
-): Promise<PriceRow> {
-  const rows = await q.query(
-    `INSERT INTO price_book (product, code, unit, min_quantity, unit_price4, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (product, code) DO UPDATE SET unit = $3, min_quantity = $4, unit_price4 = $5, updated_at = $6
-     RETURNING product, code, unit, min_quantity, unit_price4, updated_at`,
-    [p.product, p.code, p.unit, p.minQuantity, p.unitPrice4, p.at],
-  );
-  return mapPrice(rows[0]!);
-}

@@ -7,7 +7,7 @@
 import { sum } from '../domain/money.ts';
 import type { CardPart, RefundPlan, RefundSources, VoucherPart } from '../domain/refund-plan.ts';
 import type { Sql } from './client.ts';
-import { listOrderCardPayments } from './isp-batches.ts';
+import { listOrderCardPayments } from './payments.ts';
 
 export type RefundStatus = 'refunding' | 'succeeded' | 'failed';
 
@@ -73,7 +73,7 @@ export async function loadRefundSources(q: Sql, orderId: string, now: Date): Pro
 }
 
 /** The plan as stored with the refund (and shown again on a replay): cents, snake_case. */
-export function planRecord(p: RefundPlan): Record<string, unknown> {
+function planRecord(p: RefundPlan): Record<string, unknown> {
   return {
     paid_cents: p.paid,
     paid_by_card_cents: p.paidByCard,

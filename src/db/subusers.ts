@@ -15,7 +15,7 @@ export interface Subuser {
 
 const COLS = 'id, account_id, username, password, name, is_main, status, created_at, updated_at';
 
-export function mapSubuser(r: Record<string, unknown>): Subuser {
+function mapSubuser(r: Record<string, unknown>): Subuser {
   return {
     id: r.id as string,
     accountId: r.account_id as string,
@@ -124,7 +124,7 @@ export async function setCaps(
 }
 
 /** Caps and counters of the given subusers, by subuser id (products without a row are absent). */
-export async function listSubuserUsage(q: Sql, subuserIds: string[]): Promise<Map<string, SubuserUsage[]>> {
+async function listSubuserUsage(q: Sql, subuserIds: string[]): Promise<Map<string, SubuserUsage[]>> {
   const out = new Map<string, SubuserUsage[]>();
   if (subuserIds.length === 0) return out;
   const rows = await q.query<{

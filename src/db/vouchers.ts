@@ -64,7 +64,7 @@ export async function getVoucher(q: Sql, id: string, accountId: string | null): 
 
 /**
  * A page of the account's vouchers, newest first; a foreign cursor yields nothing. The status
- * filter is the SQL form of app/issue-voucher.ts voucherStatus: used up when nothing remains,
+ * filter is the SQL form of app/vouchers/issue-voucher.ts voucherStatus: used up when nothing remains,
  * else expired from expires_at on, else active.
  */
 export async function listVouchers(

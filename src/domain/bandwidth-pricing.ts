@@ -9,7 +9,6 @@ import { type Cents, lineAmount, type Price4 } from './money.ts';
 export type BandwidthProduct = 'residential' | 'mobile';
 export type PlanCode = 'payg' | 'starter' | 'pro' | 'business' | 'enterprise';
 
-export const BANDWIDTH_PRODUCTS: readonly BandwidthProduct[] = ['residential', 'mobile'];
 export const PLAN_CODES: readonly PlanCode[] = ['payg', 'starter', 'pro', 'business', 'enterprise'];
 
 export interface PlanPrice {

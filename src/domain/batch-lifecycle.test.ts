@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest';
 import {
   addMonths,
   autoRenewAt,
+  autoRenewDueUntil,
   BATCH_STATUSES,
   type BatchStatus,
+  batchMove,
   batchTransitions,
   canRenew,
   currentPeriod,
@@ -12,6 +14,7 @@ import {
   expiresAt,
   GRACE_HOURS,
   graceUntil,
+  reminderDueWindow,
   reminderTimes,
   renewedExpiry,
   transitionBatch,
@@ -230,6 +233,52 @@ describe('currentPeriod', () => {
           expect(p.end).toEqual(addMonths(s, wholeMonthsBetween(s, p.start) + months));
         },
       ),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('batchMove', () => {
+  it('builds the moves the table allows', () => {
+    expect(batchMove(['ready', 'expired'], 'ready')).toEqual({ from: ['ready', 'expired'], to: 'ready' });
+    expect(batchMove(['ready', 'expired', 'provisioning'], 'released').from).toHaveLength(3);
+  });
+
+  it('throws (a bug) for a move the table refuses, or one from no state', () => {
+    expect(() => batchMove(['released'], 'ready')).toThrow(/cannot move batch from released to ready/);
+    expect(() => batchMove(['waiting_inventory'], 'ready')).toThrow();
+    expect(() => batchMove([], 'ready')).toThrow();
+  });
+});
+
+describe('the sweeper windows agree with reminderTimes and autoRenewAt', () => {
+  const date = fc.date({
+    min: d('2020-01-01T00:00:00Z'),
+    max: d('2040-01-01T00:00:00Z'),
+    noInvalidDate: true,
+  });
+
+  it('a reminder is due in its window exactly from its time until the next reminder is due', () => {
+    fc.assert(
+      fc.property(date, date, (now, expiry) => {
+        const [r7, r1] = reminderTimes(expiry);
+        const inWindow = (days: 7 | 1) => {
+          const w = reminderDueWindow(days, now);
+          return expiry > w.after && expiry <= w.until;
+        };
+        const t = now.getTime();
+        expect(inWindow(1)).toBe(r1!.at.getTime() <= t && t < expiry.getTime());
+        expect(inWindow(7)).toBe(r7!.at.getTime() <= t && t < r1!.at.getTime());
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('an auto-renewal is due when autoRenewAt(expiry) ≤ now', () => {
+    fc.assert(
+      fc.property(date, date, (now, expiry) => {
+        expect(expiry <= autoRenewDueUntil(now)).toBe(autoRenewAt(expiry) <= now);
+      }),
       { numRuns: RUNS },
     );
   });

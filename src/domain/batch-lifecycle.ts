@@ -27,10 +27,33 @@ export function transitionBatch(from: BatchStatus, to: BatchStatus): Result<Batc
   return transition(batchTransitions, from, to, 'batch');
 }
 
+/**
+ * A batch status change as db/ writes it: `SET status = to WHERE status = ANY(from)`. Every batch
+ * status change is one of these, so every one is checked against batchTransitions.
+ */
+export interface BatchMove {
+  readonly from: readonly BatchStatus[];
+  readonly to: BatchStatus;
+}
+
+/**
+ * The move from any of `from` to `to`. The moves are fixed in the code (no input chooses them),
+ * so one the table does not allow is a bug: it throws a plain Error, not a domain failure.
+ */
+export function batchMove(from: readonly BatchStatus[], to: BatchStatus): BatchMove {
+  if (from.length === 0) throw new Error(`a batch move to ${to} needs a state to move from`);
+  for (const f of from) {
+    const m = transitionBatch(f, to);
+    if (!m.ok) throw new Error(m.error.message);
+  }
+  return { from: [...from], to };
+}
+
 /** Hours an expired batch keeps its IPs and may still be renewed. */
 export const GRACE_HOURS = 72;
-/** Reminder emails go out this many days before expiry. */
+/** Reminder emails go out this many days before expiry (longest lead first). */
 export const REMINDER_DAYS = [7, 1] as const;
+export type ReminderDays = (typeof REMINDER_DAYS)[number];
 /** Auto-renewal is charged this many hours before expiry. */
 export const AUTO_RENEW_HOURS_BEFORE = 24;
 
@@ -107,9 +130,29 @@ export function reminderTimes(expiresAt: Date): { daysBefore: (typeof REMINDER_D
   return REMINDER_DAYS.map((daysBefore) => ({ daysBefore, at: new Date(t - daysBefore * DAY_MS) }));
 }
 
+/**
+ * The expiries whose `daysBefore` reminder is due at `now`: expires_at in (after, until]. A
+ * reminder is due from its time in reminderTimes (expires_at − daysBefore ≤ now) until the next,
+ * shorter one is due (a 7-day reminder is not sent the day before expiry: it would be stale), and
+ * the last one until the expiry. The expiry sweeper selects with these bounds.
+ */
+export function reminderDueWindow(daysBefore: ReminderDays, now: Date): { after: Date; until: Date } {
+  const t = ms(now, 'now');
+  const next = REMINDER_DAYS.find((d) => d < daysBefore) ?? 0;
+  return { after: new Date(t + next * DAY_MS), until: new Date(t + daysBefore * DAY_MS) };
+}
+
 /** When an auto-renewing batch is charged: a day before expiry. */
 export function autoRenewAt(expiresAt: Date): Date {
   return new Date(ms(expiresAt, 'expiresAt') - AUTO_RENEW_HOURS_BEFORE * HOUR_MS);
+}
+
+/**
+ * The latest expiry whose auto-renewal is due at `now` (autoRenewAt(expires_at) ≤ now): the
+ * expiry sweeper renews the auto-renewing batches expiring at or before it.
+ */
+export function autoRenewDueUntil(now: Date): Date {
+  return new Date(ms(now, 'now') + AUTO_RENEW_HOURS_BEFORE * HOUR_MS);
 }
 
 /**

@@ -11,7 +11,6 @@
  */
 
 export type IpListFormat = 'plain' | 'csv' | 'json';
-export const IP_LIST_FORMATS: readonly IpListFormat[] = ['plain', 'csv', 'json'];
 
 export interface IpListRow {
   /** the IP's id (`ip_…`), shown in the json format when given */

@@ -20,13 +20,12 @@ export const ISP_QTY_MIN = 5;
 export const ISP_QTY_MAX = 5000;
 
 export type IspMonths = 1 | 12;
-export const ISP_MONTHS: readonly IspMonths[] = [1, 12];
 
 /** Yearly billing (`months: 12`) is this many percent off the original price. */
-export const YEARLY_DISCOUNT_PERCENT = 10;
+const YEARLY_DISCOUNT_PERCENT = 10;
 
 /** ISO 3166 alpha-2, lower case. */
-export const COUNTRY_CODE = /^[a-z]{2}$/;
+const COUNTRY_CODE = /^[a-z]{2}$/;
 /** ASNs are 32-bit; 0 is reserved. */
 export const ASN_MAX = 4_294_967_295;
 

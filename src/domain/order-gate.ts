@@ -2,7 +2,7 @@
 import { err, ok, type Result } from './errors.ts';
 
 /** Mobile and ISP orders (and servers) need an approved KYC; residential does not. */
-export function needsKyc(product: string): boolean {
+function needsKyc(product: string): boolean {
   return product !== 'residential';
 }
 

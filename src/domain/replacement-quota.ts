@@ -9,8 +9,8 @@
  */
 import { err, ok, type Result } from './errors.ts';
 
-export const FREE_REPLACEMENT_DAYS = 14;
-export const REPLACEMENT_QUOTA_PERCENT = 10;
+const FREE_REPLACEMENT_DAYS = 14;
+const REPLACEMENT_QUOTA_PERCENT = 10;
 
 const DAY_MS = 86_400_000;
 
@@ -38,7 +38,7 @@ export function freeReplacementsUntil(purchasedAt: Date): Date {
 }
 
 /** True while replacements are free without limit (strictly before purchase + 14 days). */
-export function inFreeWindow(purchasedAt: Date, now: Date): boolean {
+function inFreeWindow(purchasedAt: Date, now: Date): boolean {
   return time(now, 'now') < freeReplacementsUntil(purchasedAt).getTime();
 }
 

@@ -8,12 +8,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export const SIGNATURE_HEADER = 'Orderdesk-Signature';
-export const DEFAULT_TOLERANCE_SECONDS = 300;
+const DEFAULT_TOLERANCE_SECONDS = 300;
 
 type Body = string | Uint8Array;
 
 /** hex hmac-sha256(secret, "<t>.<body>") */
-export function signaturePayloadHmac(secret: string, timestampSec: number, body: Body): string {
+function signaturePayloadHmac(secret: string, timestampSec: number, body: Body): string {
   return createHmac('sha256', secret)
     .update(`${timestampSec}.`)
     .update(typeof body === 'string' ? Buffer.from(body, 'utf8') : body)

@@ -1,4 +1,4 @@
-/** The worker's webhook sender: every 5 s, the due deliveries (app/deliver-webhooks.ts). */
+/** The worker's webhook sender: every 5 s, the due deliveries (app/webhooks/deliver-due-webhooks.ts). */
 import { deliverDueWebhooks } from '../app/webhooks/deliver-due-webhooks.ts';
 import type { JobKind } from './worker.ts';
 

@@ -1,6 +1,6 @@
 /**
  * The periodic job `isp_expiry_sweep` (every minute): reminders, auto-renewals, expiry and the
- * release of expired batches after their grace (app/expire-batches.ts). It looks for what is due
+ * release of expired batches after their grace (app/isp/sweep-isp-expiry.ts). It looks for what is due
  * now, so it needs no per-batch schedule and a restart loses nothing.
  */
 import { sweepIspExpiry } from '../app/isp/sweep-isp-expiry.ts';

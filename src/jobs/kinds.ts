@@ -37,7 +37,7 @@ export const jobKinds: Record<string, JobKind> = {
     handler: async (deps, job) => finishCardRefund(deps, String(job.payload.order_id)),
   },
   // unpaid (pay later) orders past their deadline: a one-off job at each order's deadline, and a
-  // periodic sweep as a safety net; both cancel every order due now (app/cancel-unpaid-order.ts)
+  // periodic sweep as a safety net; both cancel every order due now (app/orders/cancel-unpaid-order.ts)
   [CANCEL_UNPAID_JOB]: {
     handler: async (deps) => {
       await cancelDueUnpaidOrders(deps);

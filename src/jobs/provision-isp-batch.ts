@@ -1,7 +1,7 @@
 /**
- * The durable job `provision_isp_batch` {batch_id} (PROVISION_JOB of app/place-isp-order.ts),
+ * The durable job `provision_isp_batch` {batch_id} (PROVISION_JOB of app/isp/enqueue-provisioning.ts),
  * enqueued with the ISP order that allocated the batch's IPs and due after the provisioner's
- * delay (SPEC §6; see app/provision-isp-batch.ts). It survives restarts as a row; a provisioner
+ * delay (SPEC §6; see app/isp/provision-isp-batch.ts). It survives restarts as a row; a provisioner
  * that throws or asks to retry fails the attempt, and the worker runs it again with backoff.
  */
 import { provisionIspBatch } from '../app/isp/provision-isp-batch.ts';

@@ -1,4 +1,4 @@
-/** The periodic job that sends the mail outbox every 10 s (SPEC §9; see app/send-due-mail.ts). */
+/** The periodic job that sends the mail outbox every 10 s (SPEC §9; see app/notifications/send-due-mail.ts). */
 import { sendDueMail } from '../app/notifications/send-due-mail.ts';
 import type { JobKind } from './worker.ts';
 

@@ -16,7 +16,7 @@ export interface JobKind {
 
 const LEASE_SECONDS = 300;
 
-export function backoffSeconds(attempt: number): number {
+function backoffSeconds(attempt: number): number {
   return Math.min(3600, 5 * 2 ** Math.max(0, attempt - 1));
 }
 
@@ -30,7 +30,7 @@ export async function schedulePeriodic(deps: Deps, kinds: Record<string, JobKind
 }
 
 /** Runs every job due now; returns how many ran. */
-export async function runDueJobs(deps: Deps, kinds: Record<string, JobKind>, limit = 50): Promise<number> {
+async function runDueJobs(deps: Deps, kinds: Record<string, JobKind>, limit = 50): Promise<number> {
   const now = await deps.clock.now();
   const jobs = await deps.db.tx((q) =>
     claimDueJobs(q, now, new Date(now.getTime() + LEASE_SECONDS * 1000), limit),

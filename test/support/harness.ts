@@ -11,8 +11,8 @@ import { ledgerMismatches } from '../../src/db/ledger.ts';
 import { builtinProvisioner } from '../../src/gateways/provisioner.ts';
 import { sandboxGateway } from '../../src/gateways/sandbox-gateway.ts';
 import { buildApp } from '../../src/http/app.ts';
-import { advanceAndRun } from '../../src/jobs/advance-clock.ts';
 import { ulidIds } from '../../src/ids.ts';
+import { advanceAndRun } from '../../src/jobs/advance-clock.ts';
 import { memoryMail } from './memory-mail.ts';
 import { freshDb } from './test-db.ts';
 

@@ -2,9 +2,10 @@
 import { hash } from '@node-rs/argon2';
 import { type Account, insertAccount } from '../../db/accounts.ts';
 import { insertSubuser } from '../../db/subusers.ts';
-import { DomainFailure, err, ok, type Result } from '../../domain/errors.ts';
+import { err, ok, type Result } from '../../domain/errors.ts';
 import { randomToken } from '../access/secrets.ts';
 import type { Deps } from '../deps.ts';
+import { resultTx } from '../result-tx.ts';
 
 export interface CreateAccountInput {
   email: string;
@@ -25,37 +26,25 @@ export async function createAccount(deps: Deps, input: CreateAccountInput): Prom
   }
   const passwordHash = input.password ? await hash(input.password) : null;
   const now = await deps.clock.now();
-  try {
-    return ok(
-      await deps.db.tx(async (q) => {
-        const account = await insertAccount(q, {
-          id: deps.ids.next('acc'),
-          email,
-          name: input.name.trim(),
-          passwordHash,
-          at: now,
-        });
-        if (!account)
-          throw new DomainFailure({
-            code: 'email_taken',
-            message: 'An account with this email exists',
-            param: 'email',
-          });
-        const subuserId = deps.ids.next('sub');
-        await insertSubuser(q, {
-          id: subuserId,
-          accountId: account.id,
-          username: `u${subuserId.slice(-12).toLowerCase()}`,
-          password: randomToken(16),
-          name: 'main',
-          isMain: true,
-          createdAt: now,
-        });
-        return account;
-      }),
-    );
-  } catch (e) {
-    if (e instanceof DomainFailure) return { ok: false, error: e.error };
-    throw e;
-  }
+  return resultTx(deps.db, async (q): Promise<Result<Account>> => {
+    const account = await insertAccount(q, {
+      id: deps.ids.next('acc'),
+      email,
+      name: input.name.trim(),
+      passwordHash,
+      at: now,
+    });
+    if (!account) return err('email_taken', 'An account with this email exists', { param: 'email' });
+    const subuserId = deps.ids.next('sub');
+    await insertSubuser(q, {
+      id: subuserId,
+      accountId: account.id,
+      username: `u${subuserId.slice(-12).toLowerCase()}`,
+      password: randomToken(16),
+      name: 'main',
+      isMain: true,
+      createdAt: now,
+    });
+    return ok(account);
+  });
 }

@@ -4,12 +4,13 @@ import { debitCashIfCovered, type LedgerEntry, moveCash } from '../../db/ledger.
 import { err, ok, type Result } from '../../domain/errors.ts';
 import { formatUsd } from '../../domain/money.ts';
 import type { Deps } from '../deps.ts';
+import { resultTx } from '../result-tx.ts';
 
 /**
  * A balance stays within ±9,999,999,999,999.99 USD, the largest amount the API accepts: far inside
  * 2^53 cents, so adjustments cannot push it past what the database layer reads back exactly.
  */
-export const MAX_BALANCE_CENTS = 999_999_999_999_999;
+const MAX_BALANCE_CENTS = 999_999_999_999_999;
 
 /**
  * A credit, or a debit the balance covers: a balance goes below zero only through postpaid
@@ -24,7 +25,7 @@ export async function adjustBalance(
   if (cmd.amountCents === 0)
     return err('invalid_request', 'amount_usd must not be zero', { param: 'amount_usd' });
   const at = await deps.clock.now();
-  return deps.db.tx(async (q) => {
+  return resultTx(deps.db, async (q) => {
     const account = await getAccount(q, cmd.accountId, { forUpdate: true });
     if (!account) return err('not_found', `No such account: ${cmd.accountId}`, { param: 'id' });
     if (Math.abs(account.balanceCents + cmd.amountCents) > MAX_BALANCE_CENTS) {

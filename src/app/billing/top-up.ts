@@ -1,6 +1,6 @@
 /**
  * POST /v1/billing/top-ups (SPEC §5): charge the default payment method and credit the balance
- * with a 'top_up' ledger entry. The charge runs outside the transaction (card-payment.ts): intent,
+ * with a 'top_up' ledger entry. The charge runs outside the transaction (payments/charge-then-settle.ts): intent,
  * charge with the payment id as the gateway's idempotency key, then settle; recovery finishes a
  * top-up whose process died in between. A decline or a missing default method is
  * 409 insufficient_balance with a decline_code, and nothing is credited.
@@ -22,8 +22,8 @@ import type { Deps, IdempotencyLink } from '../deps.ts';
 import { chargeThenSettle, resolveProcessingPayment } from '../payments/charge-then-settle.ts';
 
 /** 1.00 to 100,000.00 USD per top-up. */
-export const MIN_TOP_UP: Cents = 100;
-export const MAX_TOP_UP: Cents = 10_000_000;
+const MIN_TOP_UP: Cents = 100;
+const MAX_TOP_UP: Cents = 10_000_000;
 
 /** How long a top-up's idempotency key is remembered (as the HTTP layer keeps keys: 24 h). */
 const KEY_RETENTION_MS = 24 * 3600 * 1000;

@@ -11,9 +11,8 @@
  * shows it right after firing), in the same transaction.
  */
 import type { Sql } from '../../db/client.ts';
-import { lockIspStock } from '../../db/isp-batches.ts';
 import { countAvailable } from '../../db/isp-inventory.ts';
-import { enqueueMail } from '../../db/mail-outbox.ts';
+import { lockIspStock } from '../../db/isp-stock.ts';
 import {
   fireStockAlerts,
   listLiveAlertsForCountries,
@@ -21,6 +20,7 @@ import {
   type WatchedAlert,
 } from '../../db/stock-alerts.ts';
 import type { Deps } from '../deps.ts';
+import { type Mail, queueMail } from '../notifications/queue-mail.ts';
 import { alertFiredEvent, type EventInput, emitEvents } from '../webhooks/emit-event.ts';
 
 export interface AlertPlace {
@@ -30,7 +30,7 @@ export interface AlertPlace {
 }
 
 /** "us / newyork / AS7922", "br / any city / any ASN" */
-export function placeLabel(p: AlertPlace): string {
+function placeLabel(p: AlertPlace): string {
   return `${p.country} / ${p.city ?? 'any city'} / ${p.asn === null ? 'any ASN' : `AS${p.asn}`}`;
 }
 
@@ -100,30 +100,37 @@ export async function evaluateStockAlerts(
     // the alert as it is now: fired, disarmed, with the stock that fired it
     const event = alertFiredEvent({ ...a, armed: false, lastFiredAt: now, available }, now);
     events.set(a.accountId, [...(events.get(a.accountId) ?? []), event]);
-    const place = placeLabel(a);
-    await enqueueMail(q, {
-      id: deps.ids.next('mail'),
-      accountId: a.accountId,
-      to: a.email,
-      kind: 'stock_alert',
-      subject: `Stock alert: ${available} ISP IPs available in ${place}`,
-      bodyText: [
-        'Hello,',
-        '',
-        `Your stock alert ${a.id} has fired: ${available} ISP static IPs are available in ${place},`,
-        `at or above your minimum of ${a.minimum}.`,
-        '',
-        'Order them in the console (ISP → Order new IPs) or through the API with POST /v1/orders',
-        `{"product": "isp", "country": "${a.country}"${a.city ? `, "city": "${a.city}"` : ''}${a.asn !== null ? `, "asn": ${a.asn}` : ''}, "quantity": …}.`,
-        'Stock is not reserved for you: other customers may buy it first.',
-        '',
-        `This alert fires once; it re-arms when the stock drops below ${a.minimum} again.`,
-        'Manage your alerts in Settings → Alerts or with GET /v1/alerts.',
-      ].join('\n'),
-      at: now,
-    });
+    await queueMail(
+      q,
+      deps,
+      { accountId: a.accountId, email: a.email },
+      'stock_alert',
+      stockAlertMail(a, available),
+      now,
+    );
   }
   for (const own of events.values()) await emitEvents(q, deps, own);
   await rearmStockAlerts(q, toRearm);
   return { fired: toFire.filter((a) => fired.has(a.id)).map((a) => a.id), rearmed: toRearm.map((a) => a.id) };
+}
+
+/** The mail of a fired stock alert. */
+function stockAlertMail(a: WatchedAlert, available: number): Mail {
+  const place = placeLabel(a);
+  return {
+    subject: `Stock alert: ${available} ISP IPs available in ${place}`,
+    body: [
+      'Hello,',
+      '',
+      `Your stock alert ${a.id} has fired: ${available} ISP static IPs are available in ${place},`,
+      `at or above your minimum of ${a.minimum}.`,
+      '',
+      'Order them in the console (ISP → Order new IPs) or through the API with POST /v1/orders',
+      `{"product": "isp", "country": "${a.country}"${a.city ? `, "city": "${a.city}"` : ''}${a.asn !== null ? `, "asn": ${a.asn}` : ''}, "quantity": …}.`,
+      'Stock is not reserved for you: other customers may buy it first.',
+      '',
+      `This alert fires once; it re-arms when the stock drops below ${a.minimum} again.`,
+      'Manage your alerts in Settings → Alerts or with GET /v1/alerts.',
+    ].join('\n'),
+  };
 }

@@ -19,9 +19,9 @@ import { evaluateStockAlerts } from './evaluate-stock-alerts.ts';
 /** Rows per import: beyond this, split the file. */
 export const MAX_IMPORT_ROWS = 1_000_000;
 /** Rows per INSERT statement. */
-export const IMPORT_CHUNK = 5_000;
+const IMPORT_CHUNK = 5_000;
 
-export const SKIP_REASONS = [
+const SKIP_REASONS = [
   'malformed_row',
   'invalid_ip',
   'invalid_port',
@@ -91,7 +91,7 @@ const ASN_TEXT = /^(?:as)?(\d{1,10})$/i;
 const COORD = /^[-+]?\d{1,3}(?:\.\d{1,15})?$/;
 
 /** An IP in one spelling per address: IPv4 dotted quad as node accepts it, IPv6 compressed in lower case. */
-export function canonicalIp(text: string): string | null {
+function canonicalIp(text: string): string | null {
   const family = isIP(text);
   if (family === 4) return text;
   if (family !== 6 || text.includes('%')) return null; // no zone ids: not an address of the internet
@@ -103,7 +103,7 @@ export function canonicalIp(text: string): string | null {
 }
 
 /** Checks one row; pure. The order of the checks decides which reason a row with several faults gets. */
-export function checkImportRow(row: ImportRowInput): CheckedRow {
+function checkImportRow(row: ImportRowInput): CheckedRow {
   const bad = (reason: SkipReason, message: string): CheckedRow => ({ ok: false, reason, message });
   if (row.malformed) return bad('malformed_row', row.malformed);
   const ipText = cell(row.ip);

@@ -6,6 +6,7 @@
  * full (domain/substitution.ts), never dearer than the request (substitutedAmounts).
  */
 import type { Sql } from '../../db/client.ts';
+import type { SubstitutionRecord } from '../../db/isp-new-batches.ts';
 import {
   availableStockPlaces,
   type ClaimedIp,
@@ -13,11 +14,10 @@ import {
   countAvailableAt,
   type ReservedPlace,
   type StockPlaceFilter,
-  type SubstitutionRecord,
   stockCityOrigin,
   unclaimIps,
-  waitingPlaces,
-} from '../../db/isp-batches.ts';
+} from '../../db/isp-stock.ts';
+import { waitingPlaces } from '../../db/isp-wait-queue.ts';
 import { err } from '../../domain/errors.ts';
 import { lookupCity } from '../../domain/gazetteer.ts';
 import type { IspPriceBook } from '../../domain/isp-pricing.ts';

@@ -1,6 +1,8 @@
 import type { Sql } from '../../db/client.ts';
 import { attachResource } from '../../db/idempotency.ts';
-import { insertBatch, insertWait, lockIspStock } from '../../db/isp-batches.ts';
+import { insertBatch } from '../../db/isp-new-batches.ts';
+import { lockIspStock } from '../../db/isp-stock.ts';
+import { insertWait } from '../../db/isp-wait-queue.ts';
 import { insertOrder } from '../../db/orders.ts';
 import type { Payment } from '../../db/payments.ts';
 import { addMonths } from '../../domain/batch-lifecycle.ts';

@@ -3,9 +3,9 @@
  * same transaction as the payment, so an order is paid and holds its IPs, or nothing happened.
  *
  * Balance-only orders pay in ONE transaction: lock the country's stock claims (see
- * db/isp-batches.ts), claim `quantity` IPs (FOR UPDATE SKIP LOCKED), debit the balance
+ * db/isp-stock.ts), claim `quantity` IPs (FOR UPDATE SKIP LOCKED), debit the balance
  * (conditional update), write the order, the batch with its IPs, and enqueue the provisioning
- * job. A card pays the rest the usual way (card-payment.ts): the claim happens in the settle
+ * job. A card pays the rest the usual way (payments/charge-then-settle.ts): the claim happens in the settle
  * transaction, and if the stock is gone by then settling is refused and the card refunded.
  *
  * IPs that orders already waiting for stock could use are kept for them (first come, first served,

@@ -6,7 +6,7 @@
  * Nothing is written here.
  */
 import type { Sql } from '../../db/client.ts';
-import type { SubstitutionRecord } from '../../db/isp-batches.ts';
+import type { SubstitutionRecord } from '../../db/isp-new-batches.ts';
 import { listPrices } from '../../db/price-book.ts';
 import { addMonths } from '../../domain/batch-lifecycle.ts';
 import { ok, type Result } from '../../domain/errors.ts';

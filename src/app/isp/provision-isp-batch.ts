@@ -9,15 +9,17 @@
  * answers the same. Everything after it is guarded by `WHERE status = 'provisioning'`, so a second
  * run finds nothing to do and changes nothing.
  */
-import { getAccount } from '../../db/accounts.ts';
 import { getBatch, listLiveBatchIps, markBatchReady } from '../../db/isp-batch-queries.ts';
-import { changeOrderState, lockIspStock, lockOrder, type SubstitutionRecord } from '../../db/isp-batches.ts';
 import { releaseBatchWithIps } from '../../db/isp-lifecycle.ts';
-import { enqueueMail } from '../../db/mail-outbox.ts';
+import type { SubstitutionRecord } from '../../db/isp-new-batches.ts';
+import { lockIspStock } from '../../db/isp-stock.ts';
+import { lockOrder } from '../../db/order-state.ts';
 import { ok, type Result } from '../../domain/errors.ts';
 import { orderTransitions, transition } from '../../domain/order-states.ts';
 import type { Deps } from '../deps.ts';
 import { evaluateStockAlerts } from '../inventory/evaluate-stock-alerts.ts';
+import { type Mail, queueMail } from '../notifications/queue-mail.ts';
+import { changeOrderState } from '../orders/change-order-state.ts';
 import { batchEvent, emitIfWanted, orderEvent } from '../webhooks/emit-event.ts';
 import { enqueueWaitQueueRun } from './serve-wait-queue.ts';
 
@@ -44,7 +46,7 @@ export async function provisionIspBatch(
     {
       batchId: batch.id,
       country: batch.country,
-      ips: ips.map((ip) => ({ id: ip.id!, address: ip.ip, port: ip.port })),
+      ips: ips.map((ip) => ({ id: ip.id, address: ip.ip, port: ip.port })),
     },
     await deps.clock.now(),
   );
@@ -86,7 +88,6 @@ export async function provisionIspBatch(
     return ok({ outcome: 'failed', reason: result.reason });
   }
 
-  const account = await getAccount(deps.db, batch.accountId);
   const done = await deps.db.tx(async (q) => {
     // the order first, as every flow that touches an ISP order and its batch locks them
     const order = await lockOrder(q, batch.orderId, null);
@@ -115,18 +116,14 @@ export async function provisionIspBatch(
         ...(order && completes ? [await orderEvent(q, 'order.completed', order, at)] : []),
       ],
     );
-    if (account) {
-      const mail = batchReadyMail(batch, batch.username);
-      await enqueueMail(q, {
-        id: deps.ids.next('mail'),
-        accountId: account.id,
-        to: account.email,
-        kind: 'isp_batch_ready',
-        subject: mail.subject,
-        bodyText: mail.body,
-        at,
-      });
-    }
+    await queueMail(
+      q,
+      deps,
+      { accountId: batch.accountId },
+      'isp_batch_ready',
+      batchReadyMail(batch, batch.username),
+      at,
+    );
     return true;
   });
   if (!done) return ok({ outcome: 'skipped', status: 'not provisioning' });
@@ -149,7 +146,7 @@ export function batchPlace(p: { country: string; city: string | null; asn: numbe
 }
 
 /** The "batch ready" mail: quantity, place, term, credentials' username, substitution flagged. */
-export function batchReadyMail(
+function batchReadyMail(
   b: {
     id: string;
     orderId: string;
@@ -162,7 +159,7 @@ export function batchReadyMail(
     substitution: Record<string, unknown> | null;
   },
   username: string,
-): { subject: string; body: string } {
+): Mail {
   const place = batchPlace({ country: b.country, city: b.city, asn: b.asn });
   const sub = b.substitution as SubstitutionLike | null;
   const lines = [

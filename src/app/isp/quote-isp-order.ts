@@ -7,7 +7,7 @@ import type { QuoteCheck, QuotePayment } from '../../domain/quote.ts';
 import type { Deps } from '../deps.ts';
 import { allocatedOrder, type StockPreview, shortError, stockOutlook } from './allocate-stock.ts';
 import { prepareIspOrder } from './prepare-isp-order.ts';
-import { type IspOrderInput, } from './price-isp-order.ts';
+import type { IspOrderInput } from './price-isp-order.ts';
 
 /**
  * POST /v1/orders/quote for ISP: the envelope the order would get (priced at the place it would

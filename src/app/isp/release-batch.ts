@@ -15,13 +15,16 @@
 
 import type { Batch } from '../../db/isp-batch-queries.ts';
 import { getBatch } from '../../db/isp-batch-queries.ts';
-import { changeOrderState, lockIspStock, lockOrder } from '../../db/isp-batches.ts';
 import { releaseBatchWithIps } from '../../db/isp-lifecycle.ts';
+import { lockIspStock } from '../../db/isp-stock.ts';
+import { lockOrder } from '../../db/order-state.ts';
 import { insertOrder } from '../../db/orders.ts';
 import { err, ok, type Result } from '../../domain/errors.ts';
 import type { Order } from '../../domain/order.ts';
 import type { Deps } from '../deps.ts';
 import { evaluateStockAlerts } from '../inventory/evaluate-stock-alerts.ts';
+import { changeOrderState } from '../orders/change-order-state.ts';
+import { resultTx } from '../result-tx.ts';
 import { emitOrderCompleted } from '../webhooks/emit-event.ts';
 import { type BatchView, batchView } from './batch-view.ts';
 import { enqueueWaitQueueRun } from './serve-wait-queue.ts';
@@ -29,7 +32,7 @@ import { enqueueWaitQueueRun } from './serve-wait-queue.ts';
 const RELEASABLE = new Set(['ready', 'expired', 'provisioning']);
 
 /** The configuration of a batch as its order lines record it. */
-export function batchConfig(b: Batch): Record<string, unknown> {
+function batchConfig(b: Batch): Record<string, unknown> {
   return {
     batch_id: b.id,
     country: b.country,
@@ -100,7 +103,7 @@ export async function releaseBatch(
   const now = await deps.clock.now();
   const first = await getBatch(deps.db, cmd.id, cmd.accountId);
   if (!first) return err('not_found', `No such ISP batch: ${cmd.id}`, { param: 'id' });
-  return deps.db.tx(async (q): Promise<Result<ReleasedBatch>> => {
+  return resultTx(deps.db, async (q): Promise<Result<ReleasedBatch>> => {
     await lockIspStock(q, first.country);
     const order = await lockOrder(q, first.orderId, cmd.accountId);
     const b = await getBatch(q, cmd.id, cmd.accountId, { forUpdate: true });

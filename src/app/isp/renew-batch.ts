@@ -5,7 +5,7 @@
  * order's line runs from the current expiry to the renewed one; the batch's expiry moves on, and a
  * batch `expired` but within its grace period is `ready` again with the same IPs. After the grace
  * period (released) a renewal is 409 invalid_state. The auto-renewal of the expiry sweep
- * (expire-batches.ts) is this same use case.
+ * (sweep-isp-expiry.ts) is this same use case.
  *
  * The batch row is locked in the paying transaction and the renewal applies only if the batch
  * still expires when it did at pricing time (extendBatch), so two renewals racing never both

@@ -22,7 +22,6 @@
  */
 import { getAccount } from '../../db/accounts.ts';
 import { type Batch, countQuotaReplacements, getBatch } from '../../db/isp-batch-queries.ts';
-import { claimIps, lockIspStock, unclaimIps, waitingPlaces } from '../../db/isp-batches.ts';
 import {
   findIpLink,
   getIps,
@@ -31,16 +30,19 @@ import {
   isLiveInBatch,
   swapBatchIps,
 } from '../../db/isp-lifecycle.ts';
+import { claimIps, lockIspStock, unclaimIps } from '../../db/isp-stock.ts';
+import { waitingPlaces } from '../../db/isp-wait-queue.ts';
 import { debitCashIfCovered } from '../../db/ledger.ts';
 import { insertOrder } from '../../db/orders.ts';
 import { currentPeriod } from '../../domain/batch-lifecycle.ts';
-import { DomainFailure, err, ok, type Result } from '../../domain/errors.ts';
+import { err, ok, type Result } from '../../domain/errors.ts';
 import { replacementCharge } from '../../domain/isp-pricing.ts';
 import type { Order } from '../../domain/order.ts';
 import { orderGate } from '../../domain/order-gate.ts';
 import { type Allowances, allowances, replacementDecision } from '../../domain/replacement-quota.ts';
 import type { Deps } from '../deps.ts';
 import { evaluateStockAlerts } from '../inventory/evaluate-stock-alerts.ts';
+import { resultTx } from '../result-tx.ts';
 import { emitOrderPaidEvents } from '../webhooks/emit-event.ts';
 import { refreshUsedIn } from './batch-view.ts';
 import { loadIspPriceBook } from './price-isp-order.ts';
@@ -147,143 +149,138 @@ export async function replaceIp(deps: Deps, cmd: ReplaceIpCommand): Promise<Resu
   const first = await getBatch(deps.db, link.batchId, cmd.accountId);
   if (!first) return notFound(cmd.ipId);
   const book = await loadIspPriceBook(deps.db);
-  try {
-    return await deps.db.tx(async (q): Promise<Result<IpReplacement>> => {
-      await lockIspStock(q, first.country);
-      const b = await getBatch(q, link.batchId, cmd.accountId, { forUpdate: true });
-      if (!b) return notFound(cmd.ipId);
-      if (b.status !== 'ready' || !b.periodStartedAt) {
-        return err('invalid_state', `IPs are replaced in a ready batch; batch ${b.id} is ${b.status}`, {
-          param: 'ip_id',
-          detail: { status: b.status },
-        });
-      }
-      if (!(await isLiveInBatch(q, b.id, cmd.ipId))) {
-        return err('invalid_state', `IP ${cmd.ipId} no longer serves batch ${b.id}`, { param: 'ip_id' });
-      }
-      const period = currentPeriod(b.periodStartedAt, b.months, now);
-      const used = (await countQuotaReplacements(q, [{ batchId: b.id, ...period }])).get(b.id) ?? 0;
-      const decision = replacementDecision({
-        purchasedAt: b.createdAt,
-        now,
-        batchSize: b.quantity,
-        periodStart: period.start,
-        periodEnd: period.end,
-        usedThisPeriod: used,
-        acceptCharge: cmd.acceptCharge,
+  return resultTx(deps.db, async (q): Promise<Result<IpReplacement>> => {
+    await lockIspStock(q, first.country);
+    const b = await getBatch(q, link.batchId, cmd.accountId, { forUpdate: true });
+    if (!b) return notFound(cmd.ipId);
+    if (b.status !== 'ready' || !b.periodStartedAt) {
+      return err('invalid_state', `IPs are replaced in a ready batch; batch ${b.id} is ${b.status}`, {
+        param: 'ip_id',
+        detail: { status: b.status },
       });
-      if (!decision.ok) return decision;
-      const d = decision.value;
-      const fee = d.free ? null : replacementCharge(book);
-      const after = allowances({
-        purchasedAt: b.createdAt,
-        now,
-        batchSize: b.quantity,
-        periodEnd: period.end,
-        usedThisPeriod: d.usedAfter,
-        refreshUsed: refreshUsedIn(b, period.start),
-      });
-      const [old] = await getIps(q, [cmd.ipId]);
-      if (!old) return notFound(cmd.ipId);
-      const place = { country: b.country, city: b.city, asn: b.asn };
-      const reserved = await waitingPlaces(q, b.country);
-      const where = [b.country, b.city, b.asn].filter((x) => x !== null).join('/');
-      const short = () =>
-        err('insufficient_inventory', `No fresh IP is available in ${where} to replace ${old.ip}`, {
-          detail: { available: 0, requested: 1 },
-        });
-
-      let account = null;
-      if (fee) {
-        account = await getAccount(q, b.accountId, { forUpdate: true });
-        if (!account) return notFound(cmd.ipId);
-        const gate = orderGate(account, 'isp');
-        if (!gate.ok) return gate;
-        if (account.balanceCents < fee.payable) {
-          return err('insufficient_balance', 'The balance does not cover the replacement fee', {
-            detail: {
-              decline_code: 'balance_short',
-              balance_short_usd_cents: fee.payable - account.balanceCents,
-            },
-          });
-        }
-      }
-      const result: IpReplacement = {
-        id: null,
-        batchId: b.id,
-        oldIp: old,
-        newIp: null,
-        reason: cmd.reason,
-        free: d.free,
-        countsTowardQuota: d.countsTowardQuota,
-        charge: fee?.payable ?? 0,
-        orderId: null,
-        allowances: after,
-        dryRun: cmd.dryRun,
-        at: now,
-      };
-      const [fresh] = await claimIps(q, {
-        ...place,
-        batchId: b.id,
-        quantity: 1,
-        at: now,
-        exclude: reserved,
-        freshFor: b.id,
-      });
-      if (!fresh) return short();
-      if (cmd.dryRun) {
-        // the claim only proved a fresh IP is there: give it back
-        await unclaimIps(q, b.id, [fresh.id], now);
-        return ok(result);
-      }
-      if (fee) {
-        const order = feeOrder(deps, b, old, fee, cmd.reason, now);
-        const debit = await debitCashIfCovered(q, {
-          id: deps.ids.next('txn'),
-          accountId: b.accountId,
-          amount: -fee.payable,
-          cause: 'order',
-          orderId: order.id,
-          at: now,
-        });
-        // the account is locked and was checked: a miss here is a bug, roll everything back
-        if (!debit) throw new DomainFailure({ code: 'insufficient_balance', message: 'The balance changed' });
-        await insertOrder(q, order, 'replacement fee paid from balance');
-        await emitOrderPaidEvents(q, deps, order, now);
-        result.orderId = order.id;
-      }
-      const returned = await swapBatchIps(q, {
-        batchId: b.id,
-        oldIds: [old.id],
-        newIds: [fresh.id],
-        reason: `replaced: ${cmd.reason}`,
-        at: now,
-      });
-      result.id = deps.ids.next('rpl');
-      await insertReplacements(
-        q,
-        [
-          {
-            id: result.id,
-            batchId: b.id,
-            oldIpId: old.id,
-            newIpId: fresh.id,
-            reason: cmd.reason,
-            free: d.free,
-            countsTowardQuota: d.countsTowardQuota,
-            orderId: result.orderId,
-          },
-        ],
-        now,
-      );
-      await enqueueWaitQueueRun(q, now, b.country);
-      await evaluateStockAlerts(q, deps, [b.country], now, returned);
-      const [newIp] = await getIps(q, [fresh.id]);
-      result.newIp = newIp!;
-      return ok(result);
+    }
+    if (!(await isLiveInBatch(q, b.id, cmd.ipId))) {
+      return err('invalid_state', `IP ${cmd.ipId} no longer serves batch ${b.id}`, { param: 'ip_id' });
+    }
+    const period = currentPeriod(b.periodStartedAt, b.months, now);
+    const used = (await countQuotaReplacements(q, [{ batchId: b.id, ...period }])).get(b.id) ?? 0;
+    const decision = replacementDecision({
+      purchasedAt: b.createdAt,
+      now,
+      batchSize: b.quantity,
+      periodStart: period.start,
+      periodEnd: period.end,
+      usedThisPeriod: used,
+      acceptCharge: cmd.acceptCharge,
     });
-  } catch (e) {
-    if (e instanceof DomainFailure) return { ok: false, error: e.error };
-    throw e;
-  }
+    if (!decision.ok) return decision;
+    const d = decision.value;
+    const fee = d.free ? null : replacementCharge(book);
+    const after = allowances({
+      purchasedAt: b.createdAt,
+      now,
+      batchSize: b.quantity,
+      periodEnd: period.end,
+      usedThisPeriod: d.usedAfter,
+      refreshUsed: refreshUsedIn(b, period.start),
+    });
+    const [old] = await getIps(q, [cmd.ipId]);
+    if (!old) return notFound(cmd.ipId);
+    const place = { country: b.country, city: b.city, asn: b.asn };
+    const reserved = await waitingPlaces(q, b.country);
+    const where = [b.country, b.city, b.asn].filter((x) => x !== null).join('/');
+    const short = () =>
+      err('insufficient_inventory', `No fresh IP is available in ${where} to replace ${old.ip}`, {
+        detail: { available: 0, requested: 1 },
+      });
+
+    let account = null;
+    if (fee) {
+      account = await getAccount(q, b.accountId, { forUpdate: true });
+      if (!account) return notFound(cmd.ipId);
+      const gate = orderGate(account, 'isp');
+      if (!gate.ok) return gate;
+      if (account.balanceCents < fee.payable) {
+        return err('insufficient_balance', 'The balance does not cover the replacement fee', {
+          detail: {
+            decline_code: 'balance_short',
+            balance_short_usd_cents: fee.payable - account.balanceCents,
+          },
+        });
+      }
+    }
+    const result: IpReplacement = {
+      id: null,
+      batchId: b.id,
+      oldIp: old,
+      newIp: null,
+      reason: cmd.reason,
+      free: d.free,
+      countsTowardQuota: d.countsTowardQuota,
+      charge: fee?.payable ?? 0,
+      orderId: null,
+      allowances: after,
+      dryRun: cmd.dryRun,
+      at: now,
+    };
+    const [fresh] = await claimIps(q, {
+      ...place,
+      batchId: b.id,
+      quantity: 1,
+      at: now,
+      exclude: reserved,
+      freshFor: b.id,
+    });
+    if (!fresh) return short();
+    if (cmd.dryRun) {
+      // the claim only proved a fresh IP is there: give it back
+      await unclaimIps(q, b.id, [fresh.id], now);
+      return ok(result);
+    }
+    if (fee) {
+      const order = feeOrder(deps, b, old, fee, cmd.reason, now);
+      const debit = await debitCashIfCovered(q, {
+        id: deps.ids.next('txn'),
+        accountId: b.accountId,
+        amount: -fee.payable,
+        cause: 'order',
+        orderId: order.id,
+        at: now,
+      });
+      // the account is locked and was checked: a miss here is a bug; resultTx rolls everything back
+      if (!debit) return err('insufficient_balance', 'The balance changed');
+      await insertOrder(q, order, 'replacement fee paid from balance');
+      await emitOrderPaidEvents(q, deps, order, now);
+      result.orderId = order.id;
+    }
+    const returned = await swapBatchIps(q, {
+      batchId: b.id,
+      oldIds: [old.id],
+      newIds: [fresh.id],
+      reason: `replaced: ${cmd.reason}`,
+      at: now,
+    });
+    result.id = deps.ids.next('rpl');
+    await insertReplacements(
+      q,
+      [
+        {
+          id: result.id,
+          batchId: b.id,
+          oldIpId: old.id,
+          newIpId: fresh.id,
+          reason: cmd.reason,
+          free: d.free,
+          countsTowardQuota: d.countsTowardQuota,
+          orderId: result.orderId,
+        },
+      ],
+      now,
+    );
+    await enqueueWaitQueueRun(q, now, b.country);
+    await evaluateStockAlerts(q, deps, [b.country], now, returned);
+    const [newIp] = await getIps(q, [fresh.id]);
+    result.newIp = newIp!;
+    return ok(result);
+  });
 }

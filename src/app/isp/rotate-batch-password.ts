@@ -7,17 +7,18 @@ import { getBatch, updateBatchRow } from '../../db/isp-batch-queries.ts';
 import { err, ok, type Result } from '../../domain/errors.ts';
 import { randomToken } from '../access/secrets.ts';
 import type { Deps } from '../deps.ts';
+import { resultTx } from '../result-tx.ts';
 import { type BatchView, batchView } from './batch-view.ts';
 
 /** Length of a rotated password: 24 of an unambiguous alphanumeric alphabet (about 140 bits). */
-export const BATCH_PASSWORD_LENGTH = 24;
+const BATCH_PASSWORD_LENGTH = 24;
 
 export async function rotateBatchPassword(
   deps: Deps,
   cmd: { accountId: string; id: string },
 ): Promise<Result<BatchView>> {
   const now = await deps.clock.now();
-  return deps.db.tx(async (q) => {
+  return resultTx(deps.db, async (q) => {
     const b = await getBatch(q, cmd.id, cmd.accountId, { forUpdate: true });
     if (!b) return err('not_found', `No such ISP batch: ${cmd.id}`, { param: 'id' });
     if (b.status === 'released') {

@@ -15,24 +15,22 @@
  * placed. Stock that arrives (an import, a release) triggers a run (enqueueWaitQueueRun, in the
  * transaction that added the stock); a periodic run is the safety net.
  */
-import { getAccount } from '../../db/accounts.ts';
 import type { Sql } from '../../db/client.ts';
+import { startWaitingBatch } from '../../db/isp-new-batches.ts';
+import { claimIps, lockIspStock, unclaimIps } from '../../db/isp-stock.ts';
 import {
-  changeOrderState,
-  claimIps,
   hasOpenWaits,
   listOpenWaits,
-  lockIspStock,
-  lockOrder,
   markWaitServed,
   openWaitCountries,
-  startWaitingBatch,
-  unclaimIps,
-} from '../../db/isp-batches.ts';
+  type WaitEntry,
+} from '../../db/isp-wait-queue.ts';
 import { enqueueJob } from '../../db/jobs.ts';
-import { enqueueMail } from '../../db/mail-outbox.ts';
+import { lockOrder } from '../../db/order-state.ts';
 import { addMonths } from '../../domain/batch-lifecycle.ts';
 import type { Deps } from '../deps.ts';
+import { type Mail, queueMail } from '../notifications/queue-mail.ts';
+import { changeOrderState } from '../orders/change-order-state.ts';
 import { enqueueProvisioning } from './enqueue-provisioning.ts';
 
 /** The job kind that serves the wait queue (payload `{country?}`). */
@@ -113,26 +111,29 @@ async function serveCountry(deps: Deps, q: Sql, country: string, at: Date): Prom
     });
     await markWaitServed(q, e.orderId, at);
     await enqueueProvisioning(deps, q, e.batchId, e.country, at);
-    // SPEC §9: "waiting order delivered" (the "batch ready" mail follows when provisioned)
-    const account = await getAccount(q, e.accountId);
-    if (account) {
-      await enqueueMail(q, {
-        id: deps.ids.next('mail'),
-        accountId: account.id,
-        to: account.email,
-        kind: 'isp_wait_delivered',
-        subject: `Your waiting ISP order ${e.orderId} is being delivered`,
-        bodyText: [
-          'Hello,',
-          '',
-          `Stock arrived for your waiting ISP order ${e.orderId}: its ${e.quantity} IPs are allocated to batch`,
-          `${e.batchId}, which is being provisioned now (until ${expiresAt.toISOString()}).`,
-          'You will get another mail when the batch is ready.',
-        ].join('\n'),
-        at,
-      });
-    }
+    await queueMail(
+      q,
+      deps,
+      { accountId: e.accountId },
+      'isp_wait_delivered',
+      waitDeliveredMail(e, expiresAt),
+      at,
+    );
     served.push(e.orderId);
   }
   return { served, waiting: blocked.length };
+}
+
+/** SPEC §9 "waiting order delivered" (the "batch ready" mail follows when it is provisioned). */
+function waitDeliveredMail(e: WaitEntry, expiresAt: Date): Mail {
+  return {
+    subject: `Your waiting ISP order ${e.orderId} is being delivered`,
+    body: [
+      'Hello,',
+      '',
+      `Stock arrived for your waiting ISP order ${e.orderId}: its ${e.quantity} IPs are allocated to batch`,
+      `${e.batchId}, which is being provisioned now (until ${expiresAt.toISOString()}).`,
+      'You will get another mail when the batch is ready.',
+    ].join('\n'),
+  };
 }

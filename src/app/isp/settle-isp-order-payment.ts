@@ -1,5 +1,5 @@
 import { getAccount } from '../../db/accounts.ts';
-import { lockIspStock } from '../../db/isp-batches.ts';
+import { lockIspStock } from '../../db/isp-stock.ts';
 import { err } from '../../domain/errors.ts';
 import { orderGate } from '../../domain/order-gate.ts';
 import { draftVouchers, type OrderPaymentSettler } from '../payments/take-payment.ts';

@@ -16,7 +16,6 @@
  * at once never send a mail twice.
  */
 
-import { lockIspStock } from '../../db/isp-batches.ts';
 import {
   claimDueReminders,
   type DueBatch,
@@ -24,14 +23,14 @@ import {
   listDueAutoRenewals,
   listGraceOver,
   markAutoRenewFailed,
-  type ReminderDays,
   releaseExpiredBatch,
 } from '../../db/isp-expiry.ts';
-import { enqueueMail } from '../../db/mail-outbox.ts';
-import { GRACE_HOURS } from '../../domain/batch-lifecycle.ts';
+import { lockIspStock } from '../../db/isp-stock.ts';
+import { GRACE_HOURS, type ReminderDays } from '../../domain/batch-lifecycle.ts';
 import type { DomainError } from '../../domain/errors.ts';
 import type { Deps } from '../deps.ts';
 import { evaluateStockAlerts } from '../inventory/evaluate-stock-alerts.ts';
+import { type Mail, queueMail } from '../notifications/queue-mail.ts';
 import { emitBatchEvents } from '../webhooks/emit-event.ts';
 import { batchPlace } from './provision-isp-batch.ts';
 import { renewBatch } from './renew-batch.ts';
@@ -98,15 +97,14 @@ async function autoRenew(deps: Deps, out: ExpirySweep): Promise<void> {
     const marked = await deps.db.tx(async (q) => {
       if (!(await markAutoRenewFailed(q, b.id, b.expiresAt, at))) return false;
       const mail = autoRenewDeclinedMail(b, r.error);
-      await enqueueMail(q, {
-        id: deps.ids.next('mail'),
-        accountId: b.accountId,
-        to: b.email,
-        kind: 'isp_auto_renew_declined',
-        subject: mail.subject,
-        bodyText: mail.body,
+      await queueMail(
+        q,
+        deps,
+        { accountId: b.accountId, email: b.email },
+        'isp_auto_renew_declined',
+        mail,
         at,
-      });
+      );
       return true;
     });
     if (marked) {
@@ -122,16 +120,8 @@ async function remind(deps: Deps, days: ReminderDays, out: ExpirySweep): Promise
     const sent = await deps.db.tx(async (q) => {
       const due = await claimDueReminders(q, days, at, CHUNK);
       for (const b of due) {
-        const mail = reminderMail(b, days);
-        await enqueueMail(q, {
-          id: deps.ids.next('mail'),
-          accountId: b.accountId,
-          to: b.email,
-          kind: days === 7 ? 'isp_expiry_reminder_7d' : 'isp_expiry_reminder_1d',
-          subject: mail.subject,
-          bodyText: mail.body,
-          at,
-        });
+        const kind = days === 7 ? 'isp_expiry_reminder_7d' : 'isp_expiry_reminder_1d';
+        await queueMail(q, deps, { accountId: b.accountId, email: b.email }, kind, reminderMail(b, days), at);
       }
       await emitBatchEvents(q, deps, 'isp_batch.expiring', due, at);
       return due.map((b) => b.id);
@@ -145,18 +135,16 @@ async function expire(deps: Deps, out: ExpirySweep): Promise<void> {
   for (let i = 0; i < MAX_CHUNKS; i++) {
     const at = await deps.clock.now();
     const done = await deps.db.tx(async (q) => {
-      const due = await expireDueBatches(q, at, GRACE_HOURS, CHUNK);
+      const due = await expireDueBatches(q, at, CHUNK);
       for (const b of due) {
-        const mail = expiredMail(b);
-        await enqueueMail(q, {
-          id: deps.ids.next('mail'),
-          accountId: b.accountId,
-          to: b.email,
-          kind: 'isp_batch_expired',
-          subject: mail.subject,
-          bodyText: mail.body,
+        await queueMail(
+          q,
+          deps,
+          { accountId: b.accountId, email: b.email },
+          'isp_batch_expired',
+          expiredMail(b),
           at,
-        });
+        );
       }
       await emitBatchEvents(q, deps, 'isp_batch.expired', due, at);
       return due.map((b) => b.id);
@@ -189,7 +177,7 @@ async function release(deps: Deps, out: ExpirySweep): Promise<void> {
 
 // ---- mails ----
 
-export function reminderMail(b: DueBatch, days: ReminderDays): { subject: string; body: string } {
+function reminderMail(b: DueBatch, days: ReminderDays): Mail {
   const when = days === 7 ? 'in 7 days' : 'tomorrow';
   return {
     subject: `Your ISP batch ${b.id} expires ${when}`,
@@ -204,7 +192,7 @@ export function reminderMail(b: DueBatch, days: ReminderDays): { subject: string
   };
 }
 
-export function expiredMail(b: DueBatch): { subject: string; body: string } {
+function expiredMail(b: DueBatch): Mail {
   const grace = b.graceUntil ? iso(b.graceUntil) : `${GRACE_HOURS} hours from now`;
   return {
     subject: `Your ISP batch ${b.id} has expired`,
@@ -218,7 +206,7 @@ export function expiredMail(b: DueBatch): { subject: string; body: string } {
   };
 }
 
-export function autoRenewDeclinedMail(b: DueBatch, e: DomainError): { subject: string; body: string } {
+function autoRenewDeclinedMail(b: DueBatch, e: DomainError): Mail {
   return {
     subject: `Card declined on auto-renew of ISP batch ${b.id}`,
     body: [

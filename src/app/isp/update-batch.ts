@@ -9,6 +9,7 @@ import { getBatch, updateBatchRow } from '../../db/isp-batch-queries.ts';
 import { getSubuser } from '../../db/subusers.ts';
 import { err, ok, type Result } from '../../domain/errors.ts';
 import type { Deps } from '../deps.ts';
+import { resultTx } from '../result-tx.ts';
 import { type BatchView, batchView } from './batch-view.ts';
 
 export interface UpdateBatchCommand {
@@ -20,7 +21,7 @@ export interface UpdateBatchCommand {
 
 export async function updateBatch(deps: Deps, cmd: UpdateBatchCommand): Promise<Result<BatchView>> {
   const now = await deps.clock.now();
-  return deps.db.tx(async (q) => {
+  return resultTx(deps.db, async (q) => {
     const b = await getBatch(q, cmd.id, cmd.accountId, { forUpdate: true });
     if (!b) return err('not_found', `No such ISP batch: ${cmd.id}`, { param: 'id' });
     if (b.status === 'released') {

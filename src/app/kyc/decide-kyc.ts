@@ -8,6 +8,7 @@
 import { type Account, decideLatestKycSubmission, getAccount, setKycStatus } from '../../db/accounts.ts';
 import { err, ok, type Result } from '../../domain/errors.ts';
 import type { Deps } from '../deps.ts';
+import { resultTx } from '../result-tx.ts';
 
 export type KycDecision = 'approved' | 'rejected';
 
@@ -22,7 +23,7 @@ export interface DecideKycCommand {
 export async function decideKyc(deps: Deps, cmd: DecideKycCommand): Promise<Result<Account>> {
   const at = await deps.clock.now();
   const reason = cmd.reason?.trim() || null;
-  const result = await deps.db.tx(async (q): Promise<Result<Account>> => {
+  const result = await resultTx(deps.db, async (q): Promise<Result<Account>> => {
     const account = await getAccount(q, cmd.accountId, { forUpdate: true });
     if (!account) return err('not_found', `No such account: ${cmd.accountId}`, { param: 'id' });
     if (account.kycStatus === cmd.decision) {

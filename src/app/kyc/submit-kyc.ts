@@ -8,6 +8,7 @@ import { normalizeCountry } from '../../domain/country.ts';
 import { err, ok, type Result } from '../../domain/errors.ts';
 import { findKyc, type KycState } from '../accounts/find-account.ts';
 import type { Deps } from '../deps.ts';
+import { resultTx } from '../result-tx.ts';
 
 export interface SubmitKycCommand {
   accountId: string;
@@ -34,7 +35,7 @@ export async function submitKyc(deps: Deps, cmd: SubmitKycCommand): Promise<Resu
     );
   }
   const at = await deps.clock.now();
-  const result = await deps.db.tx(async (q): Promise<Result<null>> => {
+  const result = await resultTx(deps.db, async (q): Promise<Result<null>> => {
     // the row lock serializes two submissions racing for the same account
     const account = await getAccount(q, cmd.accountId, { forUpdate: true });
     if (!account) return err('not_found', `No such account: ${cmd.accountId}`);

@@ -16,7 +16,7 @@ import type { Deps } from '../deps.ts';
 
 export const MAIL_MAX_ATTEMPTS = 20;
 /** A claimed mail is locked this long; a worker that dies leaves it to another one after it. */
-export const MAIL_LOCK_SECONDS = 300;
+const MAIL_LOCK_SECONDS = 300;
 const CLAIM_SIZE = 10;
 
 /** Seconds before the attempt after attempt `n` (1-based): 60 · 2^(n−1), at most 6 h. */

@@ -12,7 +12,7 @@
  * transaction finishes it if the process dies in between.
  */
 
-import { changeOrderState, lockOrder } from '../../db/isp-batches.ts';
+import { lockOrder } from '../../db/order-state.ts';
 import { getOrder } from '../../db/orders.ts';
 import { loadRefundSources } from '../../db/refunds.ts';
 import { err, ok, type Result } from '../../domain/errors.ts';
@@ -21,6 +21,7 @@ import { planRefund, type RefundPlan } from '../../domain/refund-plan.ts';
 import type { Deps } from '../deps.ts';
 import { applyRefund, finishCardRefundNow, leaveWaitQueue } from '../refunds/refund-order.ts';
 import { resultTx } from '../result-tx.ts';
+import { changeOrderState } from './change-order-state.ts';
 
 // the job kind and its handler live with the engine; kept importable from here (jobs/kinds.ts)
 export { CARD_REFUND_JOB, finishCardRefund } from '../refunds/refund-order.ts';

@@ -6,7 +6,7 @@
  * the IPs held for it go back to stock (wait queue run, stock alerts evaluated), the quoted
  * voucher deduction goes back to 0.00, the order and its lines become `cancelled`, and the
  * `order.cancelled` event is written, all in one transaction holding the country's stock lock (ISP)
- * and the order's lock. Paying takes the order's lock first (pay-order.ts), so of a payment and a
+ * and the order's lock. Paying takes the order's lock first (pay-pending-order.ts), so of a payment and a
  * cancellation exactly one wins and the other gets 409 invalid_state. A card payment in flight
  * reserves the order: the cancellation is 409 request_in_progress (the system's: skipped, and the
  * sweep comes back) until it is settled or failed.
@@ -17,8 +17,10 @@
 
 import { presentOrder } from '../../contract/present.ts';
 import type { Sql } from '../../db/client.ts';
-import { changeOrderState, lockIspStock, lockOrder, releaseHeldIps } from '../../db/isp-batches.ts';
+import { releaseHeldIps } from '../../db/isp-held-ips.ts';
+import { lockIspStock } from '../../db/isp-stock.ts';
 import { enqueueJob } from '../../db/jobs.ts';
+import { lockOrder } from '../../db/order-state.ts';
 import { getOrder, listDueUnpaidOrders, setOrderAmounts } from '../../db/orders.ts';
 import { hasProcessingPayment } from '../../db/payments.ts';
 import { err, ok, type Result } from '../../domain/errors.ts';
@@ -29,6 +31,7 @@ import { enqueueWaitQueueRun } from '../isp/serve-wait-queue.ts';
 import { resultTx } from '../result-tx.ts';
 import { withVouchers } from '../vouchers/plan-vouchers.ts';
 import { emitEvent } from '../webhooks/emit-event.ts';
+import { changeOrderState } from './change-order-state.ts';
 
 /** The one-off job at an unpaid order's deadline (payload `{order_id}`; it sweeps all due). */
 export const CANCEL_UNPAID_JOB = 'cancel_unpaid_order';
@@ -47,7 +50,7 @@ export async function scheduleUnpaidCancel(q: Sql, orderId: string, due: Date, n
 }
 
 /** "24 h", "1 h", "90 min": how long an unpaid order may wait, for the cancellation's cause. */
-export function describeSeconds(seconds: number): string {
+function describeSeconds(seconds: number): string {
   return seconds % 3600 === 0 ? `${seconds / 3600} h` : `${Math.round(seconds / 60)} min`;
 }
 
@@ -72,7 +75,7 @@ export async function cancelUnpaidOrder(
         { detail: { status: locked.status, payment_status: locked.paymentStatus } },
       );
     }
-    // a card payment in flight reserves the order (pay-order.ts): it settles or fails first
+    // a card payment in flight reserves the order (pay-pending-order.ts): it settles or fails first
     if (await hasProcessingPayment(q, locked.id)) {
       return err(
         'request_in_progress',

@@ -1,6 +1,6 @@
 /** POST /v1/orders/{id}/pay: pays an order placed with `"pay": "later"` from its sources (SPEC §4, §5). */
 import { getAccount } from '../../db/accounts.ts';
-import { lockOrder } from '../../db/isp-batches.ts';
+import { lockOrder } from '../../db/order-state.ts';
 import { getOrder, getPayLater } from '../../db/orders.ts';
 import { ok, type Result } from '../../domain/errors.ts';
 import type { Order } from '../../domain/order.ts';

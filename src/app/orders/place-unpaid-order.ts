@@ -1,7 +1,7 @@
 /**
  * POST /v1/orders with `"pay": "later"` (SPEC §4, the console flow): the order is written
  * `pending_payment` (status and payment_status; its lines too) and nothing is taken. It is paid
- * with POST /v1/orders/{id}/pay (pay-order.ts) or cancelled (cancel-unpaid-order.ts), by the
+ * with POST /v1/orders/{id}/pay (pay-pending-order.ts) or cancelled (cancel-unpaid-order.ts), by the
  * customer or by the system at `unpaid_cancel_at` (config.unpaidOrderSeconds: 24 h by default, 1 h
  * for an ISP order, which holds its IPs).
  *
@@ -15,15 +15,17 @@
  */
 import type { Sql } from '../../db/client.ts';
 import { attachResource } from '../../db/idempotency.ts';
-import { holdClaimedIps, lockIspStock } from '../../db/isp-batches.ts';
+import { holdClaimedIps } from '../../db/isp-held-ips.ts';
+import { lockIspStock } from '../../db/isp-stock.ts';
 import { insertOrder, type PayLaterRecord, setPayLater } from '../../db/orders.ts';
-import { DomainFailure, err, ok, type Result } from '../../domain/errors.ts';
+import { err, ok, type Result } from '../../domain/errors.ts';
 import { sum } from '../../domain/money.ts';
 import type { Order } from '../../domain/order.ts';
 import type { Deps } from '../deps.ts';
 import { allocateStock as allocate, allocatedOrder, shortError } from '../isp/allocate-stock.ts';
 import { prepareIspOrder as prepare } from '../isp/prepare-isp-order.ts';
 import type { IspOrderInput } from '../isp/price-isp-order.ts';
+import { resultTx } from '../result-tx.ts';
 import { payableBeforeVouchers, planVouchers, withVouchers } from '../vouchers/plan-vouchers.ts';
 import { scheduleUnpaidCancel } from './cancel-unpaid-order.ts';
 import type { PlaceOrderCommand } from './place-order-command.ts';
@@ -111,31 +113,24 @@ async function placeUnpaidIspOrder(
   const { book, draft, req } = prepared.value;
   const vouchers = [...(cmd.vouchers ?? [])];
   const due = new Date(now.getTime() + deps.config.unpaidOrderSeconds.holdingStock * 1000);
-  try {
-    return await deps.db.tx(async (q) => {
-      const batchId = draft.details.batch_id as string;
-      await lockIspStock(q, req.country);
-      const alloc = await allocate(q, req, batchId, now);
-      if (alloc.kind !== 'claimed') {
-        throw new DomainFailure(shortError(req, alloc.kind === 'short' ? alloc.available : 0).error);
-      }
-      // the batch's period starts when the order is paid
-      const built = allocatedOrder({ draft, req, book, claimed: alloc, term: null });
-      const order = await unpaid(q, built, vouchers, due, now);
-      if (!order.ok) throw new DomainFailure(order.error);
-      await writeUnpaid(
-        q,
-        cmd,
-        order.value,
-        { vouchers, isp: { subuserId: req.subuserId, months: req.months, autoRenew: req.autoRenew } },
-        now,
-      );
-      const held = await holdClaimedIps(q, batchId, order.value.id, now);
-      if (held !== req.quantity) throw new Error(`held ${held} IPs for ${req.quantity} claimed`);
-      return order;
-    });
-  } catch (e) {
-    if (!(e instanceof DomainFailure)) throw e;
-    return { ok: false, error: e.error };
-  }
+  return resultTx(deps.db, async (q): Promise<Result<Order>> => {
+    const batchId = draft.details.batch_id as string;
+    await lockIspStock(q, req.country);
+    const alloc = await allocate(q, req, batchId, now);
+    if (alloc.kind !== 'claimed') return shortError(req, alloc.kind === 'short' ? alloc.available : 0);
+    // the batch's period starts when the order is paid
+    const built = allocatedOrder({ draft, req, book, claimed: alloc, term: null });
+    const order = await unpaid(q, built, vouchers, due, now);
+    if (!order.ok) return order;
+    await writeUnpaid(
+      q,
+      cmd,
+      order.value,
+      { vouchers, isp: { subuserId: req.subuserId, months: req.months, autoRenew: req.autoRenew } },
+      now,
+    );
+    const held = await holdClaimedIps(q, batchId, order.value.id, now);
+    if (held !== req.quantity) throw new Error(`held ${held} IPs for ${req.quantity} claimed`);
+    return order;
+  });
 }

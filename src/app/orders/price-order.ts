@@ -26,7 +26,7 @@ export type OrderInput = BandwidthOrderInput | IspOrderInput;
 /** Bytes in one GB of traffic: decimal gigabytes, as traffic is sold. */
 export { BYTES_PER_GB } from '../../domain/traffic.ts';
 
-export async function loadBandwidthPrices(q: Sql, product: string): Promise<PlanPrice[]> {
+async function loadBandwidthPrices(q: Sql, product: string): Promise<PlanPrice[]> {
   return toPlanPrices(await listPrices(q, product));
 }
 
@@ -47,7 +47,7 @@ export async function priceOrder(
   accountId: string,
   input: OrderInput,
   now: Date,
-  /** the bandwidth product's prices when the caller has them (app/price-cache.ts); else read */
+  /** the bandwidth product's prices when the caller has them (app/orders/cached-prices.ts); else read */
   prices?: readonly PlanPrice[],
 ): Promise<Result<Order>> {
   if (input.product === 'isp') return priceIspOrder(q, ids, accountId, input, now);

@@ -1,14 +1,10 @@
 import { getAccount } from '../../db/accounts.ts';
 import type { Sql } from '../../db/client.ts';
 import { attachResource } from '../../db/idempotency.ts';
-import {
-  allocateHeldIps,
-  changeOrderState,
-  insertBatch,
-  type LockedOrder,
-  lockOrder,
-} from '../../db/isp-batches.ts';
+import { allocateHeldIps } from '../../db/isp-held-ips.ts';
+import { insertBatch } from '../../db/isp-new-batches.ts';
 import { movePool } from '../../db/ledger.ts';
+import { type LockedOrder, lockOrder } from '../../db/order-state.ts';
 import { getOrder, getPayLater, type PayLaterRecord, setOrderAmounts } from '../../db/orders.ts';
 import { hasProcessingPayment, type Payment } from '../../db/payments.ts';
 import { addMonths } from '../../domain/batch-lifecycle.ts';
@@ -19,6 +15,7 @@ import type { Deps, IdempotencyLink } from '../deps.ts';
 import { enqueueProvisioning } from '../isp/enqueue-provisioning.ts';
 import { paidCause, takePayment } from '../payments/take-payment.ts';
 import { emitOrderPaidEvents } from '../webhooks/emit-event.ts';
+import { changeOrderState } from './change-order-state.ts';
 import { BYTES_PER_GB } from './price-order.ts';
 
 export function notFound(id: string) {

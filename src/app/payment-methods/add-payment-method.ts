@@ -9,6 +9,7 @@ import { insertPaymentMethod, type PaymentMethod } from '../../db/payments.ts';
 import { err, ok, type Result } from '../../domain/errors.ts';
 import type { CardInput } from '../../gateways/payment-gateway.ts';
 import type { Deps } from '../deps.ts';
+import { resultTx } from '../result-tx.ts';
 
 export interface AttachedPaymentMethod {
   method: PaymentMethod;
@@ -53,7 +54,7 @@ export async function addPaymentMethod(
     expYear: card.expYear,
     createdAt: now,
   };
-  return deps.db.tx(async (q) => {
+  return resultTx(deps.db, async (q) => {
     // the account row lock orders this against set-default and detach of the same account
     const locked = await getAccount(q, account.id, { forUpdate: true });
     if (!locked) return err('not_found', 'no such account');

@@ -7,6 +7,7 @@ import { getAccount, setDefaultPaymentMethod } from '../../db/accounts.ts';
 import { detachPaymentMethod, getPaymentMethod } from '../../db/payments.ts';
 import { err, ok, type Result } from '../../domain/errors.ts';
 import type { Deps } from '../deps.ts';
+import { resultTx } from '../result-tx.ts';
 import type { AttachedPaymentMethod } from './add-payment-method.ts';
 
 export async function removePaymentMethod(
@@ -14,7 +15,7 @@ export async function removePaymentMethod(
   cmd: { accountId: string; paymentMethodId: string },
 ): Promise<Result<AttachedPaymentMethod>> {
   const now = await deps.clock.now();
-  return deps.db.tx(async (q) => {
+  return resultTx(deps.db, async (q) => {
     const account = await getAccount(q, cmd.accountId, { forUpdate: true });
     if (!account) return err('not_found', 'no such account');
     const method = await getPaymentMethod(q, cmd.paymentMethodId, account.id);

@@ -3,6 +3,7 @@ import { getAccount, setDefaultPaymentMethod } from '../../db/accounts.ts';
 import { getPaymentMethod } from '../../db/payments.ts';
 import { err, ok, type Result } from '../../domain/errors.ts';
 import type { Deps } from '../deps.ts';
+import { resultTx } from '../result-tx.ts';
 import type { AttachedPaymentMethod } from './add-payment-method.ts';
 
 export async function setDefaultMethod(
@@ -10,7 +11,7 @@ export async function setDefaultMethod(
   cmd: { accountId: string; paymentMethodId: string },
 ): Promise<Result<AttachedPaymentMethod>> {
   const now = await deps.clock.now();
-  return deps.db.tx(async (q) => {
+  return resultTx(deps.db, async (q) => {
     const account = await getAccount(q, cmd.accountId, { forUpdate: true });
     if (!account) return err('not_found', 'no such account');
     // read after the lock: a concurrent detach has committed or not started

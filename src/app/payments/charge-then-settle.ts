@@ -13,15 +13,15 @@
 import type { Sql } from '../../db/client.ts';
 import {
   finishPayment,
-  finishProcessingPayment,
   getPayment,
   insertPaymentIntent,
   lockProcessingPayment,
   notePaymentFailure,
   type Payment,
 } from '../../db/payments.ts';
-import { type DomainError, DomainFailure, err, ok, type Result } from '../../domain/errors.ts';
+import { type DomainError, err, ok, type Result } from '../../domain/errors.ts';
 import type { Deps } from '../deps.ts';
+import { resultTx } from '../result-tx.ts';
 import { emitPaymentFailed } from '../webhooks/emit-event.ts';
 
 /**
@@ -82,9 +82,10 @@ export async function chargeThenSettle<T>(
     draft: c.draft,
     createdAt: now,
   };
-  const recorded = c.reserve
-    ? await deps.db.tx(async (q): Promise<Result<void>> => {
-        const reserved = await c.reserve!(q);
+  const reserve = c.reserve;
+  const recorded = reserve
+    ? await resultTx(deps.db, async (q): Promise<Result<void>> => {
+        const reserved = await reserve(q);
         if (!reserved.ok) return reserved;
         return (await insertPaymentIntent(q, intent)) ? reserved : inFlight(c.orderId);
       })
@@ -122,33 +123,30 @@ async function emitPaymentFailedById(q: Sql, deps: Deps, paymentId: string, at: 
 }
 
 /** Step 3, also used by recovery: settle a charged payment, or refund it if settling is refused. */
-export async function settleCharged<T>(
+async function settleCharged<T>(
   deps: Deps,
   paymentId: string,
   chargeId: string,
   settle: Settler<T>,
 ): Promise<Result<T>> {
-  let refused: DomainError | null = null;
   const at = await deps.clock.now();
-  try {
-    const out = await deps.db.tx(async (q) => {
-      const payment = await lockProcessingPayment(q, paymentId);
-      if (!payment) return null;
-      const r = await settle(q, payment, at);
-      if (!r.ok) throw new DomainFailure(r.error);
-      await finishPayment(q, paymentId, { status: 'succeeded', chargeId, at });
-      return r;
-    });
-    if (out) return out;
-    const orphaned = await refundIfOrphaned(deps, paymentId, chargeId);
-    if (orphaned) return { ok: false, error: orphaned };
-    return err('invalid_state', `payment ${paymentId} was already settled`);
-  } catch (e) {
-    if (!(e instanceof DomainFailure)) throw e;
-    refused = e.error;
+  const out = await resultTx(deps.db, async (q): Promise<Result<{ settled: Result<T> } | null>> => {
+    const payment = await lockProcessingPayment(q, paymentId);
+    if (!payment) return ok(null);
+    const r = await settle(q, payment, at);
+    if (!r.ok) return r;
+    await finishPayment(q, paymentId, { status: 'succeeded', chargeId, at });
+    return ok({ settled: r });
+  });
+  if (!out.ok) {
+    // settling was refused (and rolled back): the charge pays for nothing
+    await voidCharge(deps, paymentId, chargeId, out.error.code);
+    return out;
   }
-  await voidCharge(deps, paymentId, chargeId, refused.code);
-  return { ok: false, error: refused };
+  if (out.value) return out.value.settled;
+  const orphaned = await refundIfOrphaned(deps, paymentId, chargeId);
+  if (orphaned) return { ok: false, error: orphaned };
+  return err('invalid_state', `payment ${paymentId} was already settled`);
 }
 
 async function voidCharge(deps: Deps, paymentId: string, chargeId: string, reason: string): Promise<void> {
@@ -244,7 +242,7 @@ export async function resolveProcessingPayment<T>(
     failureMessage: string,
   ): Promise<{ resolution: Resolution }> => {
     const done = await deps.db.tx(async (q) => {
-      const finished = await finishProcessingPayment(q, payment.id, {
+      const finished = await finishPayment(q, payment.id, {
         status,
         chargeId: charge?.chargeId ?? null,
         failureCode,
@@ -288,5 +286,3 @@ export async function resolveProcessingPayment<T>(
   if (after?.status === 'processing') return { resolution: 'pending', result };
   return { resolution: 'skipped', result };
 }
-
-export { ok };

@@ -2,7 +2,7 @@
  * Crash recovery of card payments (SPEC §5; DESIGN habit 7). A payment left 'processing' means a
  * process died after recording the intent: before the charge, or between the charge and the
  * settlement. The worker calls recoverPayments periodically; each payment is resolved by asking the
- * gateway what happened under the payment's idempotency key (card-payment.ts
+ * gateway what happened under the payment's idempotency key (charge-then-settle.ts
  * resolveProcessingPayment), and a charged one is settled from its draft exactly as the request
  * would have: an order is written and paid (and linked to the request's Idempotency-Key, so a
  * client retrying with that key gets this order, not a second one), a top-up is credited. If

@@ -139,7 +139,7 @@ export type SourceSettler = (q: Sql, card: Payment | null, at: Date) => Promise<
 
 /**
  * Settles a card payment of an order from the payment's draft (the request's own settlement, and
- * crash recovery's, through place-order.ts settleOrderPayment): one per kind of draft.
+ * crash recovery's, through settle-order-payment.ts settleOrderPayment): one per kind of draft.
  */
 export type OrderPaymentSettler = (
   deps: Deps,

@@ -22,16 +22,11 @@
 import { presentOrder } from '../../contract/present.ts';
 import type { Sql } from '../../db/client.ts';
 import { attachResource, readKey } from '../../db/idempotency.ts';
-import {
-  cancelWait,
-  changeOrderState,
-  type LockedOrder,
-  lockOrder,
-  type OrderStateChange,
-  releaseWaitingBatch,
-} from '../../db/isp-batches.ts';
+import { releaseWaitingBatch } from '../../db/isp-new-batches.ts';
+import { cancelWait } from '../../db/isp-wait-queue.ts';
 import { enqueueJob } from '../../db/jobs.ts';
 import { moveCash, moveVoucher } from '../../db/ledger.ts';
+import { type LockedOrder, lockOrder, type OrderStateChange } from '../../db/order-state.ts';
 import { getOrder } from '../../db/orders.ts';
 import {
   cardPartTotals,
@@ -58,6 +53,7 @@ import {
 } from '../../domain/order-states.ts';
 import { checkWaitingRefund, planRefund, type RefundPlan } from '../../domain/refund-plan.ts';
 import type { Deps, IdempotencyLink } from '../deps.ts';
+import { changeOrderState } from '../orders/change-order-state.ts';
 import { resultTx } from '../result-tx.ts';
 import { emitEvent } from '../webhooks/emit-event.ts';
 
@@ -142,7 +138,7 @@ export async function refundOrder(deps: Deps, cmd: RefundOrderCommand): Promise<
   if (bad) return { ok: false, error: bad };
   const at = await deps.clock.now();
   if (cmd.dryRun) {
-    return deps.db.tx(async (q): Promise<Result<RefundOutcome>> => {
+    return resultTx(deps.db, async (q): Promise<Result<RefundOutcome>> => {
       const order = await getOrder(q, cmd.orderId, cmd.accountId);
       if (!order) return notFound(cmd.orderId);
       const state = refundableState(order.paymentStatus);
@@ -420,7 +416,7 @@ export interface RetryRefundCommand {
 export async function retryRefund(deps: Deps, cmd: RetryRefundCommand): Promise<Result<RefundOutcome>> {
   if (cmd.to === 'balance') return refundFailedCardToBalance(deps, cmd);
   const at = await deps.clock.now();
-  const r = await deps.db.tx(async (q): Promise<Result<string>> => {
+  const r = await resultTx(deps.db, async (q): Promise<Result<string>> => {
     const locked = await lockOrder(q, cmd.orderId, null);
     if (!locked) return notFound(cmd.orderId);
     const order = await getOrder(q, locked.id, null);

@@ -5,10 +5,11 @@
 import { getAccount } from '../../db/accounts.ts';
 import { attachResource } from '../../db/idempotency.ts';
 import { insertSubuser, type SubuserWithUsage, setCaps, withUsage } from '../../db/subusers.ts';
-import { DomainFailure, err, ok, type Result } from '../../domain/errors.ts';
+import { err, ok, type Result } from '../../domain/errors.ts';
 import { PROXY_PASSWORD, type TrafficProduct, USERNAME } from '../../domain/traffic.ts';
 import { randomToken } from '../access/secrets.ts';
 import type { Deps, IdempotencyLink } from '../deps.ts';
+import { resultTx } from '../result-tx.ts';
 
 /** Caps in bytes per product: a number sets the cap, null removes it, absent leaves it. */
 export type CapsInput = Partial<Record<TrafficProduct, number | null>>;
@@ -62,33 +63,24 @@ export async function createSubuser(
   if (!account) return err('not_found', `No such account: ${cmd.accountId}`);
   const now = await deps.clock.now();
   const id = deps.ids.next('sub');
-  try {
-    return ok(
-      await deps.db.tx(async (q) => {
-        const subuser = await insertSubuser(q, {
-          id,
-          accountId: account.id,
-          username: cmd.username ?? `u${id.slice(-12).toLowerCase()}`,
-          password: cmd.password ?? randomToken(16),
-          name: cmd.name?.trim() || null,
-          isMain: false,
-          createdAt: now,
-        });
-        if (!subuser) {
-          throw new DomainFailure({
-            code: 'username_taken',
-            message: `The username ${cmd.username} is taken; choose another`,
-            param: 'username',
-          });
-        }
-        await setCaps(q, subuser.id, capRows(cmd.caps));
-        if (cmd.idem) await attachResource(q, cmd.idem.scope, cmd.idem.key, 'subuser', subuser.id);
-        const [full] = await withUsage(q, [subuser]);
-        return full!;
-      }),
-    );
-  } catch (e) {
-    if (e instanceof DomainFailure) return { ok: false, error: e.error };
-    throw e;
-  }
+  return resultTx(deps.db, async (q): Promise<Result<SubuserWithUsage>> => {
+    const subuser = await insertSubuser(q, {
+      id,
+      accountId: account.id,
+      username: cmd.username ?? `u${id.slice(-12).toLowerCase()}`,
+      password: cmd.password ?? randomToken(16),
+      name: cmd.name?.trim() || null,
+      isMain: false,
+      createdAt: now,
+    });
+    if (!subuser) {
+      return err('username_taken', `The username ${cmd.username} is taken; choose another`, {
+        param: 'username',
+      });
+    }
+    await setCaps(q, subuser.id, capRows(cmd.caps));
+    if (cmd.idem) await attachResource(q, cmd.idem.scope, cmd.idem.key, 'subuser', subuser.id);
+    const [full] = await withUsage(q, [subuser]);
+    return ok(full!);
+  });
 }

@@ -12,6 +12,7 @@ import {
 } from '../../db/subusers.ts';
 import { err, ok, type Result } from '../../domain/errors.ts';
 import type { Deps } from '../deps.ts';
+import { resultTx } from '../result-tx.ts';
 import { type CapsInput, capRows, checkSubuserFields } from './create-subuser.ts';
 
 export interface UpdateSubuserCommand {
@@ -30,7 +31,7 @@ export async function updateSubuser(
   const checked = checkSubuserFields(cmd);
   if (!checked.ok) return checked;
   const now = await deps.clock.now();
-  return deps.db.tx(async (q) => {
+  return resultTx(deps.db, async (q) => {
     const current = await getSubuser(q, cmd.id, cmd.accountId, { forUpdate: true });
     if (!current) return err('not_found', `No such subuser: ${cmd.id}`, { param: 'id' });
     if (current.isMain && cmd.status === 'disabled') {

@@ -10,12 +10,13 @@ import { getVoucher, insertVoucher, type Voucher, type VoucherStatus } from '../
 import { err, ok, type Result } from '../../domain/errors.ts';
 import type { Cents } from '../../domain/money.ts';
 import type { Deps, IdempotencyLink } from '../deps.ts';
+import { resultTx } from '../result-tx.ts';
 
 export const VOUCHER_PRODUCTS = ['residential', 'mobile', 'isp', 'server', 'reserved_instance'] as const;
 export type VoucherProduct = (typeof VOUCHER_PRODUCTS)[number];
 
 /** At most 1,000,000.00 USD per voucher. */
-export const MAX_VOUCHER: Cents = 100_000_000;
+const MAX_VOUCHER: Cents = 100_000_000;
 
 export interface VoucherView extends Voucher {
   status: VoucherStatus;
@@ -71,7 +72,7 @@ export async function issueVoucher(deps: Deps, cmd: IssueVoucherCommand): Promis
     // stored in catalogue order, each once
     products = VOUCHER_PRODUCTS.filter((p) => cmd.products!.includes(p));
   }
-  return deps.db.tx(async (q) => {
+  return resultTx(deps.db, async (q) => {
     if (cmd.idem) {
       // a request under this key that died after committing already issued the voucher
       const prior = await readKey(q, cmd.idem.scope, cmd.idem.key);

@@ -19,7 +19,7 @@ import { voucherStatus } from './issue-voucher.ts';
 
 export type VoucherRefusal = 'duplicate' | 'not_found' | 'expired' | 'used_up' | 'product_mismatch';
 
-export function voucherInvalid(id: string, reason: VoucherRefusal, message: string) {
+function voucherInvalid(id: string, reason: VoucherRefusal, message: string) {
   return err('voucher_invalid', message, { param: 'vouchers', detail: { reason, voucher: id } });
 }
 

@@ -20,11 +20,12 @@ import {
 import { err, ok, type Result } from '../../domain/errors.ts';
 import { randomToken } from '../access/secrets.ts';
 import type { Deps, IdempotencyLink } from '../deps.ts';
+import { resultTx } from '../result-tx.ts';
 import { EVENT_TYPES, RETRY_WINDOW_MS } from './emit-event.ts';
 import { hostProblem } from './public-only-lookup.ts';
 
 /** Live endpoints per owner (Stripe allows 16 per account). */
-export const MAX_ENDPOINTS = 16;
+const MAX_ENDPOINTS = 16;
 export const MAX_URL_LENGTH = 2048;
 export const ALL_EVENTS = '*';
 
@@ -43,7 +44,7 @@ export interface CreateEndpointCommand {
  * (Config.webhookPrivateTargets), its host is not a non-public IP literal nor a `localhost` name
  * (public-only-lookup.ts; delivery checks the addresses a name resolves to). The refusal, or null.
  */
-export function urlProblem(raw: string, allowPrivate = false): string | null {
+function urlProblem(raw: string, allowPrivate = false): string | null {
   if (raw.length > MAX_URL_LENGTH) return `url must be at most ${MAX_URL_LENGTH} characters`;
   let u: URL;
   try {
@@ -84,7 +85,7 @@ export async function createWebhookEndpoint(
   const events = normalizeEvents(cmd.events);
   if (!events.ok) return events;
   const now = await deps.clock.now();
-  return deps.db.tx(async (q) => {
+  return resultTx(deps.db, async (q) => {
     // a soft limit against abuse: two racing creations may both pass it, which is harmless
     if ((await countLiveEndpoints(q, cmd.owner)) >= MAX_ENDPOINTS) {
       return err('invalid_request', `at most ${MAX_ENDPOINTS} webhook endpoints; delete one first`);

@@ -34,11 +34,11 @@ import {
   publicOnlyLookup,
 } from './public-only-lookup.ts';
 
-export const HTTP_TIMEOUT_MS = 10_000;
+const HTTP_TIMEOUT_MS = 10_000;
 /** A claim's lease: longer than a round of sends (they run side by side, each at most 10 s). */
 export const LEASE_MS = 60_000;
-export const FIRST_RETRY_SECONDS = 30;
-export const MAX_RETRY_SECONDS = 6 * 3600;
+const FIRST_RETRY_SECONDS = 30;
+const MAX_RETRY_SECONDS = 6 * 3600;
 
 /** Seconds to wait after the `attempts`-th failed attempt: 30 s doubling, capped at 6 h. */
 export function retryDelaySeconds(attempts: number): number {

@@ -3,9 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../../app/deps.ts';
+import type { StockPreview } from '../../app/isp/allocate-stock.ts';
 import { cancelOrder, previewCancellation } from '../../app/orders/cancel-order.ts';
 import { cancelUnpaidOrder } from '../../app/orders/cancel-unpaid-order.ts';
 import { findOrder, searchOrders } from '../../app/orders/find-order.ts';
+import { payPendingOrder } from '../../app/orders/pay-pending-order.ts';
 import { placeOrder } from '../../app/orders/place-order.ts';
 import type { OrderInput } from '../../app/orders/price-order.ts';
 import { quoteOrder } from '../../app/orders/quote-order.ts';
@@ -15,8 +17,6 @@ import { PLAN_CODES } from '../../domain/bandwidth-pricing.ts';
 import { FULFILMENT_STATUSES, ORDER_TYPES, PAYMENT_STATUSES } from '../../domain/order-states.ts';
 import { reply } from '../errors.ts';
 import { idParam, isoDateOrDateTime, listQuery } from '../schemas.ts';
-import { type StockPreview } from '../../app/isp/allocate-stock.ts';
-import { payPendingOrder } from '../../app/orders/pay-pending-order.ts';
 
 const vouchersField = z
   .array(z.string().min(1).max(64))
