@@ -250,7 +250,7 @@ describe('orderdesk orders refund / retry-refund (SPEC §5, §11)', () => {
       object: 'refund_plan',
       dry_run: true,
       order: orderId,
-      paid_usd: 45,
+      paid_total_usd: 45,
       refundable_usd: 45,
       requested_usd: 20,
       to_balance_usd: 20,

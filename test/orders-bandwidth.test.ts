@@ -73,14 +73,18 @@ describe('bandwidth orders (SPEC §3, seed api-orders)', () => {
     expect((await h.call('GET', '/v1/account', { key: c.key })).json().balance_usd).toBe(100);
   });
 
-  it('no balance and no card is 409 insufficient_balance and leaves nothing behind', async () => {
+  it('no balance and no card is 409 insufficient_balance (215.00 short, in USD) and leaves nothing behind', async () => {
     const c = await h.customer({ balanceUsd: 10 });
     const res = await h.call('POST', '/v1/orders', { key: c.key, body: { product: 'residential', gb: 50 } });
     expect(res.statusCode).toBe(409);
     expect(res.json().error).toMatchObject({
       code: 'insufficient_balance',
       decline_code: 'no_payment_method',
+      balance_short_usd: 215,
     });
+    // amounts in an error are USD with two decimals like everywhere else; no *_cents field
+    expect(res.body).toContain('"balance_short_usd":215.00');
+    expect(res.body).not.toContain('_cents');
     expect((await h.call('GET', '/v1/orders', { key: c.key })).json().data).toEqual([]);
     expect((await h.call('GET', '/v1/account', { key: c.key })).json().balance_usd).toBe(10);
   });

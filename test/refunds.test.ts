@@ -1,5 +1,5 @@
 /**
- * Refunds to their sources (SPEC §5, §4 dry runs, §11 retries; issue 4 item 4): operator refunds
+ * Refunds to their sources (SPEC §5, §4 dry runs, §11 retries): operator refunds
  * through POST /admin/v1/orders/{id}/refund, the retry of a failed card refund, and what each
  * source gets back — the balance as a ledger 'refund' entry, the card through the gateway, a
  * valid voucher its part, an expired voucher's part forfeited.
@@ -125,7 +125,7 @@ describe('refunds to the balance', () => {
         object: 'refund',
         status: 'succeeded',
         reason: 'customer complaint #12',
-        paid_usd: 225,
+        paid_total_usd: 225,
         paid_by_balance_usd: 225,
         already_refunded_usd: 0,
         refundable_usd: 225,
@@ -204,7 +204,7 @@ describe('refunds to the balance', () => {
       object: 'refund_plan',
       dry_run: true,
       order: o.id,
-      paid_usd: 225,
+      paid_total_usd: 225,
       paid_by_card_usd: 125,
       paid_by_balance_usd: 100,
       paid_by_vouchers_usd: 0,
@@ -219,8 +219,8 @@ describe('refunds to the balance', () => {
       remaining_usd: 75,
       resulting_payment_status: 'partially_refunded',
       formula: {
-        paid: '125.00 card + 100.00 balance + 0.00 vouchers = 225.00',
-        refundable: '225.00 paid − 0.00 already refunded = 225.00',
+        paid_total: '125.00 card + 100.00 balance + 0.00 vouchers = 225.00',
+        refundable: '225.00 paid total − 0.00 already refunded = 225.00',
         requested: '125.00 to card + 25.00 to balance + 0.00 to vouchers (0.00 of it forfeited) = 150.00',
         remaining: '225.00 refundable − 150.00 requested = 75.00',
       },
@@ -459,7 +459,7 @@ describe('refunds to vouchers', () => {
     const part = await refund(o.id, { amount_usd: 230, reason: 'mostly' });
     expect(part.statusCode, part.body).toBe(200);
     expect(part.json().refund).toMatchObject({
-      paid_usd: 245,
+      paid_total_usd: 245,
       paid_by_vouchers_usd: 20,
       to_balance_usd: 225,
       to_vouchers: [{ voucher_id: v, amount_usd: 5, forfeited: false }],
@@ -558,14 +558,14 @@ describe('the dry run of a customer cancel', () => {
       dry_run: true,
       order: o.id,
       refund: {
-        paid_usd: 27.5,
+        paid_total_usd: 27.5,
         paid_by_balance_usd: 27.5,
         refundable_usd: 27.5,
         to_balance_usd: 27.5,
         to_card_usd: 0,
         remaining_usd: 0,
         resulting_payment_status: 'refunded',
-        formula: { refundable: '27.50 paid − 0.00 already refunded = 27.50' },
+        formula: { refundable: '27.50 paid total − 0.00 already refunded = 27.50' },
       },
     });
     expect(await balanceOf(h, c.key)).toBe(72.5);

@@ -20,17 +20,19 @@ import { importInventory, rowsFromCsv } from '../app/inventory/import-inventory.
 import { decideKyc } from '../app/kyc/decide-kyc.ts';
 import { type RefundOutcome, refundOrder, retryRefund } from '../app/refunds/refund-order.ts';
 import { issueVoucher, VOUCHER_PRODUCTS, type VoucherProduct } from '../app/vouchers/issue-voucher.ts';
-import { page, presentAccount, presentLedgerEntry } from '../contract/present.ts';
+import { presentAccount } from '../contract/account.ts';
+import { presentAdminInventory, presentImport } from '../contract/admin-inventory.ts';
+import { presentAdminToken } from '../contract/admin-token.ts';
+import { presentApiKey } from '../contract/api-key.ts';
+import { presentLedgerEntry } from '../contract/ledger-entry.ts';
+import { page, whole } from '../contract/list.ts';
+import { presentRefundOutcome } from '../contract/refund-plan.ts';
+import { presentVoucher } from '../contract/voucher.ts';
 import type { Account, KycStatus } from '../db/accounts.ts';
 import { migrate } from '../db/migrate.ts';
 import type { VoucherStatus } from '../db/vouchers.ts';
 import type { DomainError, Result } from '../domain/errors.ts';
 import { formatUsd, MoneyError, parseUsd } from '../domain/money.ts';
-import { presentApiKey } from '../http/routes/admin.ts';
-import { presentAdminInventory, presentImport } from '../http/routes/admin-inventory.ts';
-import { presentRefundOutcome } from '../http/routes/admin-orders.ts';
-import { presentAdminToken } from '../http/routes/admin-tokens.ts';
-import { presentVoucher } from '../http/routes/vouchers.ts';
 import { type FlagSpec, UsageError } from './args.ts';
 import type { CliContext } from './context.ts';
 
@@ -237,7 +239,7 @@ export const commands: Command[] = [
     prepare: (input) => async (ctx) =>
       done(
         await listAccountApiKeys(ctx.deps, input.positionals[0]!),
-        (keys) => ({ object: 'list', data: keys.map(presentApiKey), has_more: false }),
+        (keys) => whole(keys, presentApiKey),
         (keys) =>
           keys
             .map(
@@ -279,7 +281,7 @@ export const commands: Command[] = [
     prepare: () => async (ctx) =>
       done(
         await searchAdminTokens(ctx.deps),
-        (tokens) => ({ object: 'list', data: tokens.map((t) => presentAdminToken(t)), has_more: false }),
+        (tokens) => whole(tokens, (t) => presentAdminToken(t)),
         (tokens) =>
           tokens
             .map(

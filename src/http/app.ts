@@ -7,18 +7,23 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
+import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { Deps } from '../app/deps.ts';
 import { findStockAlert } from '../app/inventory/create-stock-alert.ts';
 import { findOrder } from '../app/orders/find-order.ts';
 import { findSubuser } from '../app/subusers/find-subuser.ts';
 import { findWebhookEndpoint } from '../app/webhooks/create-webhook-endpoint.ts';
 import { stringify } from '../contract/json.ts';
-import { presentOrder } from '../contract/present.ts';
+import { presentOrder } from '../contract/order.ts';
+import { presentAlert } from '../contract/stock-alert.ts';
+import { presentSubuser } from '../contract/subuser.ts';
+import { presentWebhookEndpoint } from '../contract/webhook-endpoint.ts';
 import { adminAuth, customerAuth } from './auth.ts';
 import { errorHandler, frameworkErrorHandler, notFoundHandler } from './errors.ts';
 import { type ResourceRenderer, registerIdempotency } from './idempotency.ts';
 import { type Metrics, registerMetrics } from './metrics.ts';
+import { openapiOptions } from './openapi.ts';
+import { type ResponseMismatch, validateResponses } from './response-validation.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { adminClockRoutes, type ClockAdvancer } from './routes/admin-clock.ts';
 import { adminInventoryRoutes } from './routes/admin-inventory.ts';
@@ -26,7 +31,7 @@ import { adminKycVoucherRoutes } from './routes/admin-kyc-vouchers.ts';
 import { adminOrderRoutes } from './routes/admin-orders.ts';
 import { adminTokenRoutes } from './routes/admin-tokens.ts';
 import { adminUsageRoutes } from './routes/admin-usage.ts';
-import { alertRoutes, presentAlert } from './routes/alerts.ts';
+import { alertRoutes } from './routes/alerts.ts';
 import { billingRoutes } from './routes/billing.ts';
 import { customerRoutes } from './routes/customer.ts';
 import { ispBatchRoutes } from './routes/isp-batches.ts';
@@ -34,13 +39,9 @@ import { ispInventoryRoutes } from './routes/isp-inventory.ts';
 import { kycRoutes } from './routes/kyc.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { paymentMethodRoutes } from './routes/payment-methods.ts';
-import { presentSubuser, subuserRoutes } from './routes/subusers.ts';
+import { subuserRoutes } from './routes/subusers.ts';
 import { voucherRoutes } from './routes/vouchers.ts';
-import {
-  adminWebhookEndpointRoutes,
-  presentWebhookEndpoint,
-  webhookEndpointRoutes,
-} from './routes/webhook-endpoints.ts';
+import { adminWebhookEndpointRoutes, webhookEndpointRoutes } from './routes/webhook-endpoints.ts';
 import { BODY_TYPES, bodyAsDeclared, jsonBodyParser, rejectUnstorableText } from './schemas.ts';
 
 export interface AppOptions {
@@ -51,6 +52,8 @@ export interface AppOptions {
   metrics?: Metrics;
   /** POST /admin/v1/clock/advance: moves the test clock and runs the jobs due (jobs/advance-clock.ts) */
   advanceClock?: ClockAdvancer;
+  /** tests: check every response against the document, each mismatch reported here */
+  validateResponses?: (mismatch: ResponseMismatch) => void;
 }
 
 export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<FastifyInstance> {
@@ -76,21 +79,8 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     return payload;
   });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'orderdesk API',
-        version: '1.0.0',
-        description: 'Orders and billing for proxy and cloud products',
-      },
-      components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
-      },
-      security: [{ bearer: [] }],
-    },
-    transform: jsonSchemaTransform,
-  });
+  if (opts.validateResponses) validateResponses(app, opts.validateResponses);
+  await app.register(swagger, openapiOptions());
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

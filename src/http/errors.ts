@@ -5,6 +5,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { usd } from '../contract/json.ts';
 import {
   type DomainError,
   DomainFailure,
@@ -16,10 +17,25 @@ import {
 export function sendError(reply: FastifyReply, e: DomainError, headers: Record<string, string> = {}) {
   const body: Record<string, unknown> = { code: e.code, message: e.message };
   if (e.param) body.param = e.param;
-  if (e.detail) Object.assign(body, e.detail);
+  if (e.detail) Object.assign(body, presentDetail(e.detail));
   body.request_id = reply.request.id;
   for (const [k, v] of Object.entries(headers)) reply.header(k, v);
   return reply.code(errorStatus[e.code]).send({ error: body });
+}
+
+/**
+ * An error's machine-readable detail as the API shows it: rules and use-cases count money in
+ * integer cents (`refundable_cents`, `balance_short_usd_cents`), the API speaks USD with two
+ * decimals (`refundable_usd: 12.50`, `balance_short_usd: 125.00`), as every response does.
+ */
+function presentDetail(detail: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(detail)) {
+    if (k.endsWith('_cents') && Number.isSafeInteger(v))
+      out[`${k.slice(0, -6).replace(/_usd$/, '')}_usd`] = usd(v as number);
+    else out[k] = v;
+  }
+  return out;
 }
 
 export function fail(reply: FastifyReply, code: ErrorCode, message: string, param?: string) {

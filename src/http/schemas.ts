@@ -28,15 +28,6 @@ export const isoDateOrDateTime = z.iso
   .or(z.iso.date())
   .refine(inStorableYears, STORABLE_YEARS);
 
-export const errorSchema = z.object({
-  error: z.object({
-    code: z.string(),
-    message: z.string(),
-    param: z.string().optional(),
-    request_id: z.string(),
-  }),
-});
-
 /** A USD amount as a JSON number (or a decimal string) with at most two decimals. */
 export const usdAmount = z.union([z.number(), z.string().regex(/^-?\d{1,13}(\.\d{1,2})?$/)]);
 

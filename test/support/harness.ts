@@ -11,6 +11,7 @@ import { ledgerMismatches } from '../../src/db/ledger.ts';
 import { builtinProvisioner } from '../../src/gateways/provisioner.ts';
 import { sandboxGateway } from '../../src/gateways/sandbox-gateway.ts';
 import { buildApp } from '../../src/http/app.ts';
+import type { ResponseMismatch } from '../../src/http/response-validation.ts';
 import { ulidIds } from '../../src/ids.ts';
 import { advanceAndRun } from '../../src/jobs/advance-clock.ts';
 import { memoryMail } from './memory-mail.ts';
@@ -40,6 +41,8 @@ export interface Harness {
     kyc?: boolean;
     email?: string;
   }): Promise<{ id: string; key: string }>;
+  /** responses that did not match the OpenAPI document so far (close() fails when there are any) */
+  responseMismatches: ResponseMismatch[];
   /** asserts every cached balance equals the sum of its ledger entries */
   ledgerMismatches(): Promise<unknown[]>;
 }
@@ -71,9 +74,12 @@ export async function makeDeps(
 export async function harness(env: Record<string, string> = {}): Promise<Harness> {
   const t = await freshDb();
   const { deps, clock } = await makeDeps(t.db, env);
+  // every test answers as the document says, or the file fails (response-validation.ts)
+  const mismatches: ResponseMismatch[] = [];
   const app = await buildApp(deps, {
     ...(process.env.TEST_LOG ? { logger: { level: 'error' } } : {}),
     advanceClock: (clock, seconds) => advanceAndRun(deps, clock, seconds),
+    validateResponses: (m) => mismatches.push(m),
   });
   await app.ready();
   let n = 0;
@@ -83,9 +89,17 @@ export async function harness(env: Record<string, string> = {}): Promise<Harness
     db: t.db,
     clock,
     url: t.url,
+    responseMismatches: mismatches,
     async close() {
       await app.close();
       await t.close();
+      if (mismatches.length > 0) {
+        throw new Error(
+          `${mismatches.length} responses do not match the OpenAPI document:\n${mismatches
+            .map((m) => `${m.method} ${m.url} → ${m.status}: ${m.problem}\n  ${m.body}`)
+            .join('\n')}`,
+        );
+      }
     },
     call(method, path, opts = {}) {
       const headers: Record<string, string> = { ...(opts.headers ?? {}) };

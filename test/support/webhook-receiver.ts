@@ -7,8 +7,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
 import type { Deps } from '../../src/app/deps.ts';
+import { eventSchema } from '../../src/contract/event.ts';
 import type { Job } from '../../src/db/jobs.ts';
 import { verifySignature } from '../../src/domain/webhook-signature.ts';
+import { bodyMismatch } from '../../src/http/response-validation.ts';
 import { DELIVER_WEBHOOKS_JOB } from '../../src/jobs/deliver-webhooks.ts';
 import { jobKinds } from '../../src/jobs/kinds.ts';
 import type { Harness } from './harness.ts';
@@ -40,6 +42,7 @@ export interface Receiver {
 
 /** Starts a receiver; close it when done (or use receiverPool). */
 export async function startReceiver(statuses: number[] = []): Promise<Receiver> {
+  const mismatches: string[] = [];
   const r: Receiver = {
     url: '',
     secret: '',
@@ -59,17 +62,24 @@ export async function startReceiver(statuses: number[] = []): Promise<Receiver> 
         Math.floor(Date.now() / 1000),
       );
       const raw = bytes.toString('utf8');
-      r.got.push({ headers: req.headers, raw, event: JSON.parse(raw), verified });
+      const event = JSON.parse(raw);
+      // events are public objects too: each must be what the document's Event schema says
+      const problem = bodyMismatch(eventSchema, event);
+      if (problem !== null) mismatches.push(`${event.type} ${event.id}: ${problem}`);
+      r.got.push({ headers: req.headers, raw, event, verified });
       res.writeHead(r.statuses.shift() ?? 200, { 'content-type': 'text/plain' }).end('thanks');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   r.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/orderdesk?src=test`;
-  r.close = () =>
-    new Promise<void>((resolve) => {
+  r.close = async () => {
+    await new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());
     });
+    if (mismatches.length > 0)
+      throw new Error(`events that do not match the Event schema:\n${mismatches.join('\n')}`);
+  };
   return r;
 }
 

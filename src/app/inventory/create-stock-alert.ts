@@ -4,6 +4,7 @@
  * already has the minimum available it fires right away (one mail) and waits, disarmed, for the
  * stock to drop below the minimum.
  */
+import type { StockAlertView } from '../../contract/stock-alert.ts';
 import { attachResource } from '../../db/idempotency.ts';
 import { countAvailable } from '../../db/isp-inventory.ts';
 import {
@@ -24,11 +25,6 @@ import { availableAt, evaluateStockAlerts } from './evaluate-stock-alerts.ts';
 /** Live alerts per account. */
 export const MAX_ALERTS_PER_ACCOUNT = 100;
 export const ALERT_MINIMUM_MAX = 1_000_000;
-
-/** An alert with the stock of its place now. */
-export interface StockAlertView extends StockAlert {
-  available: number;
-}
 
 export interface CreateStockAlertCommand {
   accountId: string;

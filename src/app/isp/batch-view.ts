@@ -3,6 +3,7 @@
  * current billing period, and a batch's IP list with its proxy credentials in the download
  * formats. Another tenant's batch is not_found.
  */
+import type { BatchView } from '../../contract/isp-batch.ts';
 import type { Sql } from '../../db/client.ts';
 import {
   type Batch,
@@ -11,29 +12,14 @@ import {
   listBatches,
   listLiveBatchIps,
 } from '../../db/isp-batch-queries.ts';
+import { batchCredentials } from '../../domain/batch-credentials.ts';
 import { currentPeriod } from '../../domain/batch-lifecycle.ts';
 import { err, ok, type Result } from '../../domain/errors.ts';
-import {
-  formatIpList,
-  type IpListFormat,
-  ipListContentType,
-  type ProxyCredentials,
-} from '../../domain/ip-list.ts';
-import { type Allowances, allowances } from '../../domain/replacement-quota.ts';
+import { formatIpList, type IpListFormat, ipListContentType } from '../../domain/ip-list.ts';
+import { allowances } from '../../domain/replacement-quota.ts';
 import type { Deps } from '../deps.ts';
 
-export interface BatchView extends Batch {
-  /** null until the batch's first billing period starts (while it waits for stock) */
-  allowances: Allowances | null;
-}
-
-/**
- * The credentials of a batch's proxies: the bound subuser's username, and the batch's own
- * password after a rotation, else the subuser's proxy password.
- */
-export function batchCredentials(b: Batch): ProxyCredentials {
-  return { username: b.username, password: b.ownPassword ?? b.subuserPassword };
-}
+/** What the batch reads answer; defined with its presenter (contract/isp-batch.ts). */
 
 /**
  * Whether the batch's refresh is used in the period starting at `periodStart`: the flag counts

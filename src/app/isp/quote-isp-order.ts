@@ -2,8 +2,8 @@ import { addMonths } from '../../domain/batch-lifecycle.ts';
 import { ok, type Result } from '../../domain/errors.ts';
 import type { Order } from '../../domain/order.ts';
 import { orderGate } from '../../domain/order-gate.ts';
-import { splitPayment } from '../../domain/payment-split.ts';
 import type { QuoteCheck, QuotePayment } from '../../domain/quote.ts';
+import { asUnpaid, quotePayment } from '../../domain/quote.ts';
 import type { Deps } from '../deps.ts';
 import { allocatedOrder, type StockPreview, shortError, stockOutlook } from './allocate-stock.ts';
 import { prepareIspOrder } from './prepare-isp-order.ts';
@@ -52,29 +52,12 @@ export async function quoteIspOrder(
     priced.details = { ...priced.details, expires_at: null };
     priced.lines = priced.lines.map((l) => ({ ...l, startsAt: null, endsAt: null }));
   }
-  const order: Order = {
-    ...priced,
-    status: 'pending_payment',
-    paymentStatus: 'pending_payment',
-    paid: 0,
-    lines: priced.lines.map((l) => ({ ...l, status: 'pending_payment', paid: 0 })),
-  };
-  const split = splitPayment({ payable: order.payable, balance: account.balanceCents });
-  if (split.fromCard > 0 && !account.defaultPaymentMethodId) {
-    checks.push({
-      code: 'insufficient_balance',
-      message: 'The balance does not cover this order and there is no default payment method',
-    });
-  }
+  const order = asUnpaid(priced);
+  const paying = quotePayment(order.payable, account);
   return ok({
     order,
-    payment: {
-      fromVoucher: 0,
-      fromBalance: split.fromBalance,
-      fromCard: split.fromCard,
-      arrearsCovered: split.arrearsCovered,
-    },
-    checks,
+    payment: paying.payment,
+    checks: [...checks, ...paying.checks],
     stock: { available: outlook.available, outcome: outlook.outcome, substitution: outlook.substitution },
   });
 }

@@ -10,6 +10,8 @@
  * taken (first come, first served, as for new orders). Lock order as for orders: the country's
  * stock lock first, then the batch.
  */
+
+import type { BatchView } from '../../contract/isp-batch.ts';
 import { getBatch, listLiveBatchIps } from '../../db/isp-batch-queries.ts';
 import { insertReplacements, markRefreshUsed, swapBatchIps } from '../../db/isp-lifecycle.ts';
 import { claimIps, lockIspStock } from '../../db/isp-stock.ts';
@@ -20,7 +22,7 @@ import { refreshDecision } from '../../domain/replacement-quota.ts';
 import type { Deps } from '../deps.ts';
 import { evaluateStockAlerts } from '../inventory/evaluate-stock-alerts.ts';
 import { resultTx } from '../result-tx.ts';
-import { type BatchView, batchView, refreshUsedIn } from './batch-view.ts';
+import { batchView, refreshUsedIn } from './batch-view.ts';
 import { enqueueWaitQueueRun } from './serve-wait-queue.ts';
 
 export async function refreshBatch(

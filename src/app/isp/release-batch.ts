@@ -13,6 +13,7 @@
  * batch's order, then the batch (the provisioning job takes the order before the batch too).
  */
 
+import type { BatchView } from '../../contract/isp-batch.ts';
 import type { Batch } from '../../db/isp-batch-queries.ts';
 import { getBatch } from '../../db/isp-batch-queries.ts';
 import { releaseBatchWithIps } from '../../db/isp-lifecycle.ts';
@@ -26,7 +27,7 @@ import { evaluateStockAlerts } from '../inventory/evaluate-stock-alerts.ts';
 import { changeOrderState } from '../orders/change-order-state.ts';
 import { resultTx } from '../result-tx.ts';
 import { emitOrderCompleted } from '../webhooks/emit-event.ts';
-import { type BatchView, batchView } from './batch-view.ts';
+import { batchView } from './batch-view.ts';
 import { enqueueWaitQueueRun } from './serve-wait-queue.ts';
 
 const RELEASABLE = new Set(['ready', 'expired', 'provisioning']);

@@ -20,6 +20,8 @@
  * country's stock lock and the batch's row lock, so the quota is counted right and no fresh IP
  * is handed out twice (claimIps, and the unique index of live IPs).
  */
+
+import type { IpReplacement } from '../../contract/ip-replacement.ts';
 import { getAccount } from '../../db/accounts.ts';
 import { type Batch, countQuotaReplacements, getBatch } from '../../db/isp-batch-queries.ts';
 import {
@@ -39,7 +41,7 @@ import { err, ok, type Result } from '../../domain/errors.ts';
 import { replacementCharge } from '../../domain/isp-pricing.ts';
 import type { Order } from '../../domain/order.ts';
 import { orderGate } from '../../domain/order-gate.ts';
-import { type Allowances, allowances, replacementDecision } from '../../domain/replacement-quota.ts';
+import { allowances, replacementDecision } from '../../domain/replacement-quota.ts';
 import type { Deps } from '../deps.ts';
 import { evaluateStockAlerts } from '../inventory/evaluate-stock-alerts.ts';
 import { resultTx } from '../result-tx.ts';
@@ -54,25 +56,6 @@ export interface ReplaceIpCommand {
   reason: string;
   acceptCharge: boolean;
   dryRun: boolean;
-}
-
-export interface IpReplacement {
-  /** null on a dry run */
-  id: string | null;
-  batchId: string;
-  oldIp: IpRow;
-  /** null on a dry run (no IP is taken) */
-  newIp: IpRow | null;
-  reason: string;
-  free: boolean;
-  countsTowardQuota: boolean;
-  /** the fee charged (or that would be), cents */
-  charge: number;
-  /** the `change` order that paid the fee */
-  orderId: string | null;
-  allowances: Allowances;
-  dryRun: boolean;
-  at: Date;
 }
 
 function notFound(ipId: string) {

@@ -3,12 +3,14 @@
  * its own, which replaces the bound subuser's for its proxies. Lists downloaded before are stale.
  * A released batch has no proxies left: invalid_state.
  */
+
+import type { BatchView } from '../../contract/isp-batch.ts';
 import { getBatch, updateBatchRow } from '../../db/isp-batch-queries.ts';
 import { err, ok, type Result } from '../../domain/errors.ts';
 import { randomToken } from '../access/secrets.ts';
 import type { Deps } from '../deps.ts';
 import { resultTx } from '../result-tx.ts';
-import { type BatchView, batchView } from './batch-view.ts';
+import { batchView } from './batch-view.ts';
 
 /** Length of a rotated password: 24 of an unambiguous alphanumeric alphabet (about 140 bits). */
 const BATCH_PASSWORD_LENGTH = 24;

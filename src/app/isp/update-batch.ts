@@ -5,12 +5,14 @@
  * changes nothing. Another account's subuser is not_found; a disabled subuser and a released
  * batch are invalid_state.
  */
+
+import type { BatchView } from '../../contract/isp-batch.ts';
 import { getBatch, updateBatchRow } from '../../db/isp-batch-queries.ts';
 import { getSubuser } from '../../db/subusers.ts';
 import { err, ok, type Result } from '../../domain/errors.ts';
 import type { Deps } from '../deps.ts';
 import { resultTx } from '../result-tx.ts';
-import { type BatchView, batchView } from './batch-view.ts';
+import { batchView } from './batch-view.ts';
 
 export interface UpdateBatchCommand {
   accountId: string;

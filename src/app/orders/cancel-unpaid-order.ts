@@ -15,7 +15,7 @@
  * and the periodic sweep `cancel_unpaid_orders` as a safety net; both cancel every order due now.
  */
 
-import { presentOrder } from '../../contract/present.ts';
+import { presentOrder } from '../../contract/order.ts';
 import type { Sql } from '../../db/client.ts';
 import { releaseHeldIps } from '../../db/isp-held-ips.ts';
 import { lockIspStock } from '../../db/isp-stock.ts';

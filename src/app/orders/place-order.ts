@@ -1,7 +1,7 @@
 /**
  * POST /v1/orders with pay now (SPEC §4, §5): price the order, then pay it from the balance, or
  * from the balance and the default card for the rest (card charges outside the transaction, see
- * card-payment.ts). On any failure nothing stays taken.
+ * charge-then-settle.ts). On any failure nothing stays taken.
  */
 import { type Account, getAccount } from '../../db/accounts.ts';
 import type { Sql } from '../../db/client.ts';

@@ -7,8 +7,8 @@ import { err, ok, type Result } from '../../domain/errors.ts';
 import { sum } from '../../domain/money.ts';
 import type { Order } from '../../domain/order.ts';
 import { orderGate } from '../../domain/order-gate.ts';
-import { splitPayment } from '../../domain/payment-split.ts';
 import type { QuoteCheck, QuotePayment } from '../../domain/quote.ts';
+import { asUnpaid, quotePayment } from '../../domain/quote.ts';
 import type { Deps } from '../deps.ts';
 import type { StockPreview } from '../isp/allocate-stock.ts';
 import { quoteIspOrder } from '../isp/quote-isp-order.ts';
@@ -62,24 +62,12 @@ async function applyQuoteVouchers(
   });
   if (!takes.ok) return takes;
   const fromVoucher = sum(takes.value.map((t) => t.amount));
-  const split = splitPayment({ payable, balance: account.balanceCents, voucherAvailable: fromVoucher });
-  const checks = quote.checks.filter((c) => c.code !== 'insufficient_balance');
-  if (split.fromCard > 0 && !account.defaultPaymentMethodId) {
-    checks.push({
-      code: 'insufficient_balance',
-      message: 'The balance does not cover this order and there is no default payment method',
-    });
-  }
+  const paying = quotePayment(payable, account, fromVoucher);
   return ok({
     ...quote,
     order: withVouchers(quote.order, fromVoucher, false),
-    payment: {
-      fromVoucher: split.fromVoucher,
-      fromBalance: split.fromBalance,
-      fromCard: split.fromCard,
-      arrearsCovered: split.arrearsCovered,
-    },
-    checks,
+    payment: paying.payment,
+    checks: [...quote.checks.filter((c) => c.code !== 'insufficient_balance'), ...paying.checks],
   });
 }
 
@@ -93,31 +81,10 @@ async function quoteWithoutVouchers(
   if (!account) return err('not_found', 'no such account');
   const priced = await priceOrder(deps.db, deps.ids, account.id, cmd.input, now);
   if (!priced.ok) return priced;
-  const order = {
-    ...priced.value,
-    status: 'pending_payment' as const,
-    paymentStatus: 'pending_payment' as const,
-    paid: 0,
-  };
-  order.lines = order.lines.map((l) => ({ ...l, status: 'pending_payment' as const, paid: 0 }));
+  const order = asUnpaid(priced.value);
   const checks: QuoteCheck[] = [];
   const gate = orderGate(account, order.product);
   if (!gate.ok) checks.push({ code: gate.error.code, message: gate.error.message });
-  const split = splitPayment({ payable: order.payable, balance: account.balanceCents });
-  if (split.fromCard > 0 && !account.defaultPaymentMethodId) {
-    checks.push({
-      code: 'insufficient_balance',
-      message: 'The balance does not cover this order and there is no default payment method',
-    });
-  }
-  return ok({
-    order,
-    payment: {
-      fromVoucher: 0,
-      fromBalance: split.fromBalance,
-      fromCard: split.fromCard,
-      arrearsCovered: split.arrearsCovered,
-    },
-    checks,
-  });
+  const paying = quotePayment(order.payable, account);
+  return ok({ order, payment: paying.payment, checks: [...checks, ...paying.checks] });
 }

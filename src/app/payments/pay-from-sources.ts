@@ -90,7 +90,7 @@ function balanceChanged(e: DomainError): boolean {
 
 /**
  * The card part of an order's payment: `fromCard` (what the vouchers and the balance leave) is
- * charged to the default card (card-payment.ts: intent, charge, settle with `settle`).
+ * charged to the default card (charge-then-settle.ts: intent, charge, settle with `settle`).
  */
 async function chargeRest(
   deps: Deps,

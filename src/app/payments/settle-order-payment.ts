@@ -23,7 +23,7 @@ import {
  * transaction; refused if the balance no longer covers it (the caller refunds the card).
  */
 export const settleOrderPayment: OrderPaymentSettler = async (deps, q, order, payment, idem, at) => {
-  // `at`: the settlement time, read before the transaction (see Settler in card-payment.ts)
+  // `at`: the settlement time, read before the transaction (see Settler in charge-then-settle.ts)
   const vouchers = draftVouchers(payment);
   if (isPayLaterDraft(payment)) {
     return settlePendingOrderPayment(deps, q, order, vouchers, payment, idem, at);

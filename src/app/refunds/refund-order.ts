@@ -19,7 +19,7 @@
  * `refunded` (paid → refunding → refunded / refund_failed) and stay `paid` under a partial one.
  */
 
-import { presentOrder } from '../../contract/present.ts';
+import { presentOrder } from '../../contract/order.ts';
 import type { Sql } from '../../db/client.ts';
 import { attachResource, readKey } from '../../db/idempotency.ts';
 import { releaseWaitingBatch } from '../../db/isp-new-batches.ts';

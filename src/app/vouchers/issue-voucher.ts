@@ -9,11 +9,13 @@ import { recordVoucherIssued } from '../../db/ledger.ts';
 import { getVoucher, insertVoucher, type Voucher, type VoucherStatus } from '../../db/vouchers.ts';
 import { err, ok, type Result } from '../../domain/errors.ts';
 import type { Cents } from '../../domain/money.ts';
+import { PRODUCTS, type Product } from '../../domain/products.ts';
 import type { Deps, IdempotencyLink } from '../deps.ts';
 import { resultTx } from '../result-tx.ts';
 
-export const VOUCHER_PRODUCTS = ['residential', 'mobile', 'isp', 'server', 'reserved_instance'] as const;
-export type VoucherProduct = (typeof VOUCHER_PRODUCTS)[number];
+/** A voucher may be limited to any of the catalog's products. */
+export const VOUCHER_PRODUCTS = PRODUCTS;
+export type VoucherProduct = Product;
 
 /** At most 1,000,000.00 USD per voucher. */
 const MAX_VOUCHER: Cents = 100_000_000;

@@ -20,11 +20,11 @@
  * | `order.cancelled`    | order       | a pending_payment order is cancelled (customer or system)     | other  |
  * | `order.refunded`     | order       | a refund finishes: payment_status `refunded`/`partially_refunded` | other |
  * | `isp_batch.ready`    | isp_batch   | the provisioner finished a batch (provision-isp-batch.ts)       | wired  |
- * | `isp_batch.expiring` | isp_batch   | the 7-day and the 1-day expiry reminder (expire-batches.ts)     | wired  |
- * | `isp_batch.expired`  | isp_batch   | a batch passed `expires_at` without renewal (expire-batches.ts) | wired  |
+ * | `isp_batch.expiring` | isp_batch   | the 7-day and the 1-day expiry reminder (sweep-isp-expiry.ts)    | wired  |
+ * | `isp_batch.expired`  | isp_batch   | a batch passed `expires_at` without renewal (sweep-isp-expiry.ts)| wired  |
  * | `inventory.available`| stock_alert | a stock alert fired (evaluate-stock-alerts.ts): the alert as    | wired  |
  * |                      |             | it is after firing (armed false, `available` = the stock)       |        |
- * | `payment.failed`     | payment     | a card payment became `failed` (card-payment.ts): a decline on  | wired  |
+ * | `payment.failed`     | payment     | a card payment became `failed` (charge-then-settle.ts): a decline on | wired  |
  * |                      |             | any card path (pay-now order, top-up, auto-renew, renew), and   |        |
  * |                      |             | recovery marking one failed (declined or never charged)         |        |
  *
@@ -38,22 +38,25 @@
  * now and completed later (ISP: `provisioning` → `completed`) gets `order.paid` at payment and
  * `order.completed` when it completes.
  *
- * `data` is the object as the API presents it (src/http/present.ts), serialized by the API's JSON
- * writer so amounts keep their two decimals: the events are part of the public API, so they are
- * rendered by its presenters (the one place app/ imports from http/, on purpose). Credentials are
+ * `data` is the object as the API presents it (the presenters of src/contract/, shared with the
+ * routes and the CLI), serialized by the API's JSON writer so amounts keep their two decimals: the
+ * events are part of the public API and say exactly what the routes say. Credentials are
  * left out: an `isp_batch` has no `password` in an event (presentBatchEvent), since events go to
  * any URL an endpoint names and are kept in the outbox for 3 days.
  */
 
+import { presentBatchEvent } from '../../contract/isp-batch.ts';
 import { stringify } from '../../contract/json.ts';
-import { presentAlert, presentBatchEvent, presentOrder, presentPayment } from '../../contract/present.ts';
+import { presentOrder } from '../../contract/order.ts';
+import { presentPayment } from '../../contract/payment.ts';
+import type { StockAlertView } from '../../contract/stock-alert.ts';
+import { presentAlert } from '../../contract/stock-alert.ts';
 import type { Sql } from '../../db/client.ts';
 import { getOrder } from '../../db/orders.ts';
 import type { Payment } from '../../db/payments.ts';
 import { hasSubscribers, insertEventsWithDeliveries, subscribedEndpoints } from '../../db/webhooks.ts';
 import type { Order } from '../../domain/order.ts';
 import type { Ids } from '../../ids.ts';
-import type { StockAlertView } from '../inventory/create-stock-alert.ts';
 import { batchView } from '../isp/batch-view.ts';
 
 export const EVENT_TYPES = [

@@ -9,6 +9,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../../app/deps.ts';
 import type { TestClock } from '../../clock.ts';
+import { clockSchema, presentClock } from '../../contract/clock.ts';
 import { fail } from '../errors.ts';
 
 function isTestClock(c: Deps['clock']): c is TestClock {
@@ -20,15 +21,23 @@ export type ClockAdvancer = (clock: TestClock, seconds: number) => Promise<{ now
 
 export function adminClockRoutes(app: FastifyInstance, deps: Deps, advance: ClockAdvancer | undefined) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  r.get('/admin/v1/clock', { schema: { tags: ['admin'], summary: 'The current time' } }, async () => ({
-    object: 'clock',
-    now: (await deps.clock.now()).toISOString(),
-    frozen: deps.clock.frozen,
-  }));
+  r.get(
+    '/admin/v1/clock',
+    {
+      schema: {
+        operationId: 'getClock',
+        tags: ['admin'],
+        summary: 'The current time',
+        response: { 200: clockSchema },
+      },
+    },
+    async () => presentClock({ now: await deps.clock.now(), frozen: deps.clock.frozen }),
+  );
   r.post(
     '/admin/v1/clock/advance',
     {
       schema: {
+        operationId: 'advanceClock',
         tags: ['admin'],
         summary: 'Move the test clock forward and run the jobs that became due',
         body: z.strictObject({
@@ -38,6 +47,8 @@ export function adminClockRoutes(app: FastifyInstance, deps: Deps, advance: Cloc
             .min(1)
             .max(10 * 366 * 24 * 3600),
         }),
+        response: { 200: clockSchema },
+        errors: ['invalid_state'],
       },
     },
     async (req, res) => {
@@ -50,7 +61,7 @@ export function adminClockRoutes(app: FastifyInstance, deps: Deps, advance: Cloc
         );
       }
       const result = await advance(clock, req.body.seconds);
-      return { object: 'clock', now: result.now.toISOString(), frozen: true, jobs_run: result.jobsRun };
+      return presentClock({ now: result.now, frozen: true, jobsRun: result.jobsRun });
     },
   );
 }

@@ -6,11 +6,13 @@ import { findKyc, searchAccountVouchers } from '../../app/accounts/find-account.
 import type { Deps } from '../../app/deps.ts';
 import { decideKyc } from '../../app/kyc/decide-kyc.ts';
 import { issueVoucher, VOUCHER_PRODUCTS } from '../../app/vouchers/issue-voucher.ts';
-import { page, presentAccount } from '../../contract/present.ts';
+import { accountSchema, presentAccount } from '../../contract/account.ts';
+import { kycSchema, presentKyc } from '../../contract/kyc.ts';
+import { listOf, page } from '../../contract/list.ts';
+import { presentVoucher, voucherSchema } from '../../contract/voucher.ts';
 import { reply } from '../errors.ts';
 import { idParam, isoDateTime, usdCents } from '../schemas.ts';
-import { presentKyc } from './kyc.ts';
-import { presentVoucher, voucherListQuery } from './vouchers.ts';
+import { voucherListQuery } from './vouchers.ts';
 
 const decisionBody = z.strictObject({
   decision: z.enum(['approved', 'rejected']),
@@ -34,10 +36,13 @@ export function adminKycVoucherRoutes(app: FastifyInstance, deps: Deps) {
     '/admin/v1/accounts/:id/kyc',
     {
       schema: {
+        operationId: 'decideKyc',
         tags: ['admin'],
         summary: 'Approve or reject KYC; returns the account',
         params: idParam,
         body: decisionBody,
+        response: { 200: accountSchema },
+        errors: ['not_found', 'invalid_state'],
       },
     },
     async (req, res) =>
@@ -49,13 +54,20 @@ export function adminKycVoucherRoutes(app: FastifyInstance, deps: Deps) {
           reason: req.body.reason ?? null,
           operator: req.adminId,
         }),
-        (a) => presentAccount(a),
+        presentAccount,
       ),
   );
   r.get(
     '/admin/v1/accounts/:id/kyc',
     {
-      schema: { tags: ['admin'], summary: "An account's KYC status and latest submission", params: idParam },
+      schema: {
+        operationId: 'adminGetKyc',
+        tags: ['admin'],
+        summary: "An account's KYC status and latest submission",
+        params: idParam,
+        response: { 200: kycSchema },
+        errors: ['not_found'],
+      },
     },
     async (req, res) => reply(res, await findKyc(deps, req.params.id), presentKyc),
   );
@@ -63,10 +75,13 @@ export function adminKycVoucherRoutes(app: FastifyInstance, deps: Deps) {
     '/admin/v1/accounts/:id/vouchers',
     {
       schema: {
+        operationId: 'issueVoucher',
         tags: ['admin'],
         summary: 'Issue a voucher to an account',
         params: idParam,
         body: voucherBody,
+        response: { 200: voucherSchema },
+        errors: ['not_found'],
       },
     },
     async (req, res) => {
@@ -86,10 +101,13 @@ export function adminKycVoucherRoutes(app: FastifyInstance, deps: Deps) {
     '/admin/v1/accounts/:id/vouchers',
     {
       schema: {
+        operationId: 'adminListVouchers',
         tags: ['admin'],
         summary: "An account's vouchers, newest first",
         params: idParam,
         querystring: voucherListQuery,
+        response: { 200: listOf(voucherSchema) },
+        errors: ['not_found'],
       },
     },
     async (req, res) => {

@@ -8,17 +8,13 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../../app/deps.ts';
 import { findOrder, searchOrders } from '../../app/orders/find-order.ts';
-import {
-  MAX_REFUND_REASON,
-  type RefundOutcome,
-  refundOrder,
-  retryRefund,
-} from '../../app/refunds/refund-order.ts';
-import { page, presentOrder, presentRefundPlan } from '../../contract/present.ts';
-import type { Order, OrderEvent } from '../../domain/order.ts';
+import { MAX_REFUND_REASON, refundOrder, retryRefund } from '../../app/refunds/refund-order.ts';
+import { listOf, page } from '../../contract/list.ts';
+import { adminOrderSchema, presentAdminOrder } from '../../contract/order.ts';
+import { presentRefundOutcome, refundDryRunSchema, refundedOrderSchema } from '../../contract/refund-plan.ts';
 import { reply } from '../errors.ts';
 import { idParam, usdCents } from '../schemas.ts';
-import { endOfCreatedTo, orderListQuery } from './orders.ts';
+import { orderFilter, orderListQuery } from './orders.ts';
 
 const adminOrderListQuery = orderListQuery.extend({
   account: z.string().min(1).max(64).optional().describe('only this account’s orders (acc_…)'),
@@ -27,7 +23,9 @@ const adminOrderListQuery = orderListQuery.extend({
 const refundBody = z.strictObject({
   amount_usd: usdCents
     .optional()
-    .describe('greater than 0 and at most what is left to refund; omit for everything left'),
+    .describe(
+      'greater than 0 and at most what is left to refund, at most two decimals; omit for everything left',
+    ),
   reason: z
     .string()
     .trim()
@@ -37,27 +35,9 @@ const refundBody = z.strictObject({
   dry_run: z.boolean().optional().describe('true: show the plan with every term, change nothing'),
 });
 
-/** The customer's order envelope plus whose order it is. */
-function presentAdminOrder(o: Order, events?: OrderEvent[]) {
-  return { ...presentOrder(o, events), account: o.accountId };
-}
-
-/** A dry run: the plan; a refund: the order with the refund and its plan. */
-export function presentRefundOutcome(r: RefundOutcome) {
-  if (!r.refund) {
-    return { object: 'refund_plan', dry_run: true, order: r.order.id, ...presentRefundPlan(r.plan) };
-  }
-  return {
-    ...presentAdminOrder(r.order),
-    refund: {
-      id: r.refund.id,
-      object: 'refund',
-      status: r.refund.status,
-      reason: r.refund.reason,
-      ...presentRefundPlan(r.plan),
-    },
-  };
-}
+const refundOutcomeSchema = z
+  .union([refundedOrderSchema, refundDryRunSchema])
+  .describe('the order with the refund and its plan; with dry_run, the plan alone');
 
 export function adminOrderRoutes(app: FastifyInstance, deps: Deps) {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -65,25 +45,19 @@ export function adminOrderRoutes(app: FastifyInstance, deps: Deps) {
     '/admin/v1/orders',
     {
       schema: {
+        operationId: 'adminListOrders',
         tags: ['admin', 'orders'],
         summary: "List every account's orders, newest first; the customer filters plus account",
         querystring: adminOrderListQuery,
+        response: { 200: listOf(adminOrderSchema) },
       },
     },
     async (req, res) => {
       const q = req.query;
-      const createdTo = q.created_to ? endOfCreatedTo(q.created_to) : null;
       const result = await searchOrders(deps, {
         accountId: q.account ?? null,
         limit: q.limit,
-        ...(q.starting_after ? { startingAfter: q.starting_after } : {}),
-        ...(q.id ? { id: q.id } : {}),
-        ...(q.created_from ? { createdFrom: new Date(q.created_from) } : {}),
-        ...(createdTo ? { createdTo } : {}),
-        ...(q.product ? { product: q.product } : {}),
-        ...(q.type ? { type: q.type } : {}),
-        ...(q.status ? { status: q.status } : {}),
-        ...(q.payment_status ? { paymentStatus: q.payment_status } : {}),
+        ...orderFilter(q),
       });
       return reply(res, result, (rows) => page(rows, q.limit, (o) => presentAdminOrder(o)));
     },
@@ -91,7 +65,14 @@ export function adminOrderRoutes(app: FastifyInstance, deps: Deps) {
   r.get(
     '/admin/v1/orders/:id',
     {
-      schema: { tags: ['admin', 'orders'], summary: 'Retrieve any order, with its events', params: idParam },
+      schema: {
+        operationId: 'adminGetOrder',
+        tags: ['admin', 'orders'],
+        summary: 'Retrieve any order, with its events',
+        params: idParam,
+        response: { 200: adminOrderSchema },
+        errors: ['not_found'],
+      },
     },
     async (req, res) =>
       reply(res, await findOrder(deps, null, req.params.id), (o) => presentAdminOrder(o.order, o.events)),
@@ -100,11 +81,14 @@ export function adminOrderRoutes(app: FastifyInstance, deps: Deps) {
     '/admin/v1/orders/:id/refund',
     {
       schema: {
+        operationId: 'refundOrder',
         tags: ['admin', 'orders'],
         summary:
           'Refund an order to its sources (card, balance, vouchers), or show the plan with dry_run: true',
         params: idParam,
         body: refundBody,
+        response: { 200: refundOutcomeSchema },
+        errors: ['not_found', 'invalid_state', 'refund_exceeds_paid'],
       },
     },
     async (req, res) =>
@@ -126,6 +110,7 @@ export function adminOrderRoutes(app: FastifyInstance, deps: Deps) {
     '/admin/v1/orders/:id/refund/retry',
     {
       schema: {
+        operationId: 'retryRefund',
         tags: ['admin', 'orders'],
         summary:
           'Retry the failed card part of a refund (refund_failed → refunding → refunded), or with to: "balance" credit it to the balance instead',
@@ -140,6 +125,8 @@ export function adminOrderRoutes(app: FastifyInstance, deps: Deps) {
               ),
           })
           .nullish(),
+        response: { 200: refundOutcomeSchema },
+        errors: ['not_found', 'invalid_state'],
       },
     },
     async (req, res) =>

@@ -5,6 +5,12 @@ import { z } from 'zod';
 import type { Deps } from '../../app/deps.ts';
 import { authorizeGateway } from '../../app/usage/authorize-gateway.ts';
 import { ingestUsage, MAX_LINES } from '../../app/usage/ingest-usage.ts';
+import {
+  gatewayAuthorizationSchema,
+  presentGatewayAuthorization,
+  presentUsageBatch,
+  usageBatchSchema,
+} from '../../contract/usage.ts';
 import { LINE_BYTES_MAX } from '../../domain/traffic.ts';
 import { reply } from '../errors.ts';
 import { isoDateTime } from '../schemas.ts';
@@ -37,40 +43,29 @@ export function adminUsageRoutes(app: FastifyInstance, deps: Deps) {
     '/admin/v1/usage',
     {
       schema: {
+        operationId: 'ingestUsage',
         tags: ['admin', 'usage'],
         summary: 'Ingest usage lines from a proxy gateway (idempotent per line id)',
         body: usageBody,
+        response: { 200: usageBatchSchema },
       },
     },
     async (req, res) => {
       const lines = req.body.lines.map((l) => ({ ...l, at: new Date(l.at) }));
-      return reply(res, await ingestUsage(deps, lines), (x) => ({
-        object: 'usage_batch',
-        accepted: x.accepted,
-        duplicates: x.duplicates,
-        duplicate_ids: x.duplicateIds,
-        rejected: x.rejected,
-      }));
+      return reply(res, await ingestUsage(deps, lines), presentUsageBatch);
     },
   );
   r.get(
     '/admin/v1/gateway/authorize',
     {
       schema: {
+        operationId: 'authorizeGateway',
         tags: ['admin', 'usage'],
         summary: 'May this proxy username use traffic of this product now?',
         querystring: authorizeQuery,
+        response: { 200: gatewayAuthorizationSchema },
       },
     },
-    async (req, res) =>
-      reply(res, await authorizeGateway(deps, req.query), (a) => ({
-        object: 'gateway_authorization',
-        allowed: a.allowed,
-        ...(a.reason ? { reason: a.reason } : {}),
-        subuser_id: a.subuserId,
-        account_id: a.accountId,
-        remaining_bytes: a.remainingBytes,
-        cap_remaining_bytes: a.capRemainingBytes,
-      })),
+    async (req, res) => reply(res, await authorizeGateway(deps, req.query), presentGatewayAuthorization),
   );
 }

@@ -10,7 +10,8 @@ import {
   removeStockAlert,
   searchStockAlerts,
 } from '../../app/inventory/create-stock-alert.ts';
-import { page, presentAlert } from '../../contract/present.ts';
+import { listOf, page } from '../../contract/list.ts';
+import { deletedStockAlert, presentAlert, stockAlertSchema } from '../../contract/stock-alert.ts';
 import { ASN_MAX } from '../../domain/isp-pricing.ts';
 import { reply } from '../errors.ts';
 import { idParam, listQuery } from '../schemas.ts';
@@ -33,18 +34,18 @@ const alertBody = z.strictObject({
     .describe('fire when at least this many IPs are available'),
 });
 
-export { presentAlert };
-
 export function alertRoutes(app: FastifyInstance, deps: Deps) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.post(
     '/v1/alerts',
     {
       schema: {
+        operationId: 'createStockAlert',
         tags: ['alerts'],
         summary:
           'Watch ISP stock of a country (city, ASN optional): one mail when it reaches the minimum, re-armed when it drops below',
         body: alertBody,
+        response: { 200: stockAlertSchema },
       },
     },
     async (req, res) => {
@@ -62,7 +63,15 @@ export function alertRoutes(app: FastifyInstance, deps: Deps) {
   );
   r.get(
     '/v1/alerts',
-    { schema: { tags: ['alerts'], summary: 'List stock alerts, newest first', querystring: listQuery } },
+    {
+      schema: {
+        operationId: 'listStockAlerts',
+        tags: ['alerts'],
+        summary: 'List stock alerts, newest first',
+        querystring: listQuery,
+        response: { 200: listOf(stockAlertSchema) },
+      },
+    },
     async (req, res) => {
       const q = req.query;
       const result = await searchStockAlerts(deps, req.accountId, {
@@ -74,17 +83,31 @@ export function alertRoutes(app: FastifyInstance, deps: Deps) {
   );
   r.get(
     '/v1/alerts/:id',
-    { schema: { tags: ['alerts'], summary: 'Retrieve a stock alert', params: idParam } },
+    {
+      schema: {
+        operationId: 'getStockAlert',
+        tags: ['alerts'],
+        summary: 'Retrieve a stock alert',
+        params: idParam,
+        response: { 200: stockAlertSchema },
+        errors: ['not_found'],
+      },
+    },
     async (req, res) => reply(res, await findStockAlert(deps, req.accountId, req.params.id), presentAlert),
   );
   r.delete(
     '/v1/alerts/:id',
-    { schema: { tags: ['alerts'], summary: 'Delete a stock alert', params: idParam } },
+    {
+      schema: {
+        operationId: 'deleteStockAlert',
+        tags: ['alerts'],
+        summary: 'Delete a stock alert',
+        params: idParam,
+        response: { 200: deletedStockAlert.schema },
+        errors: ['not_found'],
+      },
+    },
     async (req, res) =>
-      reply(res, await removeStockAlert(deps, req.accountId, req.params.id), (a) => ({
-        id: a.id,
-        object: 'stock_alert',
-        deleted: true,
-      })),
+      reply(res, await removeStockAlert(deps, req.accountId, req.params.id), deletedStockAlert.present),
   );
 }

@@ -4,8 +4,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { topUp } from '../../app/billing/top-up.ts';
 import type { Deps } from '../../app/deps.ts';
-import { usd } from '../../contract/json.ts';
-import { getTopUp, type TopUpRecord } from '../../db/payments.ts';
+import { presentTopUp, topUpSchema } from '../../contract/top-up.ts';
+import { getTopUp } from '../../db/payments.ts';
 import { err, ok } from '../../domain/errors.ts';
 import { reply } from '../errors.ts';
 import { idParam, usdCents } from '../schemas.ts';
@@ -14,36 +14,24 @@ const topUpBody = z.strictObject({
   amount_usd: usdCents.describe('1.00 to 100000.00, at most two decimals'),
 });
 
-export function presentTopUp(t: TopUpRecord) {
-  const p = t.payment;
-  return {
-    id: p.id,
-    object: 'top_up' as const,
-    amount_usd: usd(p.amountCents),
-    status: p.status,
-    balance_usd: t.balanceAfter === null ? null : usd(t.balanceAfter),
-    payment_method: p.paymentMethodId,
-    ...(p.status === 'failed' || p.status === 'voided' ? { failure_code: p.failureCode } : {}),
-    created_at: p.createdAt.toISOString(),
-  };
-}
-
 export function billingRoutes(app: FastifyInstance, deps: Deps) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.post(
     '/v1/billing/top-ups',
     {
       schema: {
+        operationId: 'createTopUp',
         tags: ['billing'],
         summary: 'Top up the balance from the default payment method',
         body: topUpBody,
+        response: { 200: topUpSchema },
+        errors: ['insufficient_balance'],
       },
     },
     async (req, res) => {
-      const amountCents = req.body.amount_usd;
       const result = await topUp(deps, {
         accountId: req.accountId,
-        amountCents,
+        amountCents: req.body.amount_usd,
         ...(req.idem ? { idem: req.idem } : {}),
       });
       return reply(res, result, presentTopUp);
@@ -51,7 +39,16 @@ export function billingRoutes(app: FastifyInstance, deps: Deps) {
   );
   r.get(
     '/v1/billing/top-ups/:id',
-    { schema: { tags: ['billing'], summary: 'Retrieve a top-up', params: idParam } },
+    {
+      schema: {
+        operationId: 'getTopUp',
+        tags: ['billing'],
+        summary: 'Retrieve a top-up',
+        params: idParam,
+        response: { 200: topUpSchema },
+        errors: ['not_found'],
+      },
+    },
     async (req, res) => {
       const found = await getTopUp(deps.db, req.params.id, req.accountId);
       return reply(

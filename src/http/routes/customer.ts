@@ -3,29 +3,39 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Deps } from '../../app/deps.ts';
 import { accountPools } from '../../app/subusers/find-subuser.ts';
-import { page, presentAccount, presentLedgerEntry } from '../../contract/present.ts';
+import { customerAccountSchema, presentCustomerAccount } from '../../contract/account.ts';
+import { ledgerEntrySchema, presentLedgerEntry } from '../../contract/ledger-entry.ts';
+import { listOf, page } from '../../contract/list.ts';
 import { getAccount } from '../../db/accounts.ts';
 import { listCashEntries } from '../../db/ledger.ts';
 import { listQuery } from '../schemas.ts';
-import { presentPools } from './subusers.ts';
 
 export function customerRoutes(app: FastifyInstance, deps: Deps) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get(
     '/v1/account',
-    { schema: { tags: ['account'], summary: 'Your account: balance, arrears, KYC, traffic pools' } },
+    {
+      schema: {
+        operationId: 'getAccount',
+        tags: ['account'],
+        summary: 'Your account: balance, arrears, KYC, traffic pools',
+        response: { 200: customerAccountSchema },
+      },
+    },
     async (req) => {
       const account = await getAccount(deps.db, req.accountId);
-      return presentAccount(account!, { pools: presentPools(await accountPools(deps, req.accountId)) });
+      return presentCustomerAccount(account!, await accountPools(deps, req.accountId));
     },
   );
   r.get(
     '/v1/billing/transactions',
     {
       schema: {
+        operationId: 'listTransactions',
         tags: ['billing'],
         summary: 'Cash balance ledger entries, newest first',
         querystring: listQuery,
+        response: { 200: listOf(ledgerEntrySchema) },
       },
     },
     async (req) => {

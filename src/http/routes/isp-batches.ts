@@ -1,6 +1,7 @@
 /**
  * ISP batches (SPEC §6): list and retrieve (with allowances), download the IP list, rotate the
- * password, rebind to another subuser and switch auto-renew.
+ * password, rebind to another subuser and switch auto-renew; renew, refresh, release, and replace
+ * one IP.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -10,11 +11,20 @@ import { batchIpList, findBatch, searchBatches } from '../../app/isp/batch-view.
 import { refreshBatch } from '../../app/isp/refresh-batch.ts';
 import { releaseBatch } from '../../app/isp/release-batch.ts';
 import { quoteRenewal, renewBatch } from '../../app/isp/renew-batch.ts';
-import { type IpReplacement, replaceIp } from '../../app/isp/replace-ip.ts';
+import { replaceIp } from '../../app/isp/replace-ip.ts';
 import { rotateBatchPassword } from '../../app/isp/rotate-batch-password.ts';
 import { updateBatch } from '../../app/isp/update-batch.ts';
-import { price, usd } from '../../contract/json.ts';
-import { page, presentAllowances, presentBatch, presentOrder } from '../../contract/present.ts';
+import { ipReplacementSchema, presentIpReplacement } from '../../contract/ip-replacement.ts';
+import {
+  batchSchema,
+  ipListSchema,
+  presentBatch,
+  presentReleasedBatch,
+  releasedBatchSchema,
+} from '../../contract/isp-batch.ts';
+import { listOf, page } from '../../contract/list.ts';
+import { orderSchema, presentOrder } from '../../contract/order.ts';
+import { presentRenewalQuote, renewalQuoteSchema } from '../../contract/order-quote.ts';
 import { BATCH_STATUSES } from '../../domain/batch-lifecycle.ts';
 import { reply, sendError } from '../errors.ts';
 import { idParam, listQuery } from '../schemas.ts';
@@ -45,56 +55,32 @@ const renewBody = z.strictObject({
   dry_run: z.boolean().optional().describe('price the renewal without placing it'),
 });
 
+const replaceBody = z.strictObject({
+  reason: z.string().trim().min(1).max(500).describe('why the IP is replaced (kept for audit)'),
+  accept_charge: z
+    .boolean()
+    .default(false)
+    .describe('beyond the free quota, pay the replacement fee (a change order) instead of a 409'),
+  dry_run: z.boolean().default(false).describe('answer what would happen without doing it'),
+});
+
+const ipIdParam = z.object({ ip_id: z.string().min(1).max(64) });
+
+/** What paying for a renewal or a replacement fee can refuse, as any order. */
+const PAYING_ERRORS = ['forbidden', 'kyc_required', 'insufficient_balance'] as const;
+
 export function ispBatchRoutes(app: FastifyInstance, deps: Deps) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  r.post(
-    '/v1/isp/batches/:id/renew',
-    {
-      schema: {
-        tags: ['isp'],
-        summary:
-          'Renew a batch (a renew order, paid like any order); an expired one within grace keeps its IPs',
-        params: idParam,
-        body: renewBody,
-      },
-    },
-    async (req, res) => {
-      const cmd = {
-        accountId: req.accountId,
-        batchId: req.params.id,
-        months: req.body.months,
-        ...(req.idem ? { idem: req.idem } : {}),
-      };
-      if (req.body.dry_run) {
-        return reply(res, await quoteRenewal(deps, cmd), (q) => ({
-          ...presentOrder(q.order),
-          object: 'order_quote',
-          pricing: {
-            formula: 'unit_price × quantity × months − yearly discount (10% when months = 12)',
-            base_price_usd: price(q.terms.basePrice),
-            asn_surcharge_usd: price(q.terms.surcharge),
-            unit_price_usd: price(q.terms.unitPrice),
-            quantity: q.terms.quantity,
-            months: q.terms.months,
-            original_usd: usd(q.terms.original),
-            discount_usd: usd(q.terms.discount),
-            payable_usd: usd(q.terms.payable),
-          },
-          payment: {
-            from_balance_usd: usd(q.payment.fromBalance),
-            from_card_usd: usd(q.payment.fromCard),
-            arrears_covered_usd: usd(q.payment.arrearsCovered),
-          },
-          checks: q.checks,
-        }));
-      }
-      return reply(res, await renewBatch(deps, cmd), (o) => presentOrder(o));
-    },
-  );
   r.get(
     '/v1/isp/batches',
     {
-      schema: { tags: ['isp'], summary: 'List ISP batches, newest first', querystring: batchListQuery },
+      schema: {
+        operationId: 'listIspBatches',
+        tags: ['isp'],
+        summary: 'List ISP batches, newest first',
+        querystring: batchListQuery,
+        response: { 200: listOf(batchSchema) },
+      },
     },
     async (req, res) => {
       const q = req.query;
@@ -110,9 +96,12 @@ export function ispBatchRoutes(app: FastifyInstance, deps: Deps) {
     '/v1/isp/batches/:id',
     {
       schema: {
+        operationId: 'getIspBatch',
         tags: ['isp'],
         summary: 'Retrieve an ISP batch with its allowances',
         params: idParam,
+        response: { 200: batchSchema },
+        errors: ['not_found'],
       },
     },
     async (req, res) => reply(res, await findBatch(deps, req.accountId, req.params.id), presentBatch),
@@ -121,10 +110,24 @@ export function ispBatchRoutes(app: FastifyInstance, deps: Deps) {
     '/v1/isp/batches/:id/ips',
     {
       schema: {
+        operationId: 'getIspBatchIps',
         tags: ['isp'],
         summary: 'Download the IP list of a ready batch (plain, csv or json)',
         params: idParam,
         querystring: ipsQuery,
+        response: {
+          200: {
+            description: 'The IP list in the format asked for; the X-Ip-Count header counts its IPs',
+            content: {
+              'text/plain': { schema: z.string().describe('ip:port:username:password, one IP a line') },
+              'text/csv': {
+                schema: z.string().describe('header ip,port,username,password,country,city,asn'),
+              },
+              'application/json': { schema: ipListSchema },
+            },
+          },
+        },
+        errors: ['not_found', 'invalid_state'],
       },
     },
     async (req, res) => {
@@ -142,10 +145,13 @@ export function ispBatchRoutes(app: FastifyInstance, deps: Deps) {
     '/v1/isp/batches/:id/rotate-password',
     {
       schema: {
+        operationId: 'rotateIspBatchPassword',
         tags: ['isp'],
         summary: 'Give the batch a fresh random password (lists downloaded before are stale)',
         params: idParam,
         body: z.strictObject({}).nullish(),
+        response: { 200: batchSchema },
+        errors: ['not_found', 'invalid_state'],
       },
     },
     async (req, res) =>
@@ -159,10 +165,13 @@ export function ispBatchRoutes(app: FastifyInstance, deps: Deps) {
     '/v1/isp/batches/:id',
     {
       schema: {
+        operationId: 'updateIspBatch',
         tags: ['isp'],
         summary: 'Rebind the batch to another subuser, or switch auto-renew',
         params: idParam,
         body: patchBody,
+        response: { 200: batchSchema },
+        errors: ['not_found', 'invalid_state'],
       },
     },
     async (req, res) => {
@@ -176,54 +185,46 @@ export function ispBatchRoutes(app: FastifyInstance, deps: Deps) {
       return reply(res, result, presentBatch);
     },
   );
-  lifecycleRoutes(app, deps);
-}
-
-// ---- lifecycle: refresh, release, replace (issue 3 item 5, write side) ----
-
-function presentIp(ip: { id: string; ip: string; port: number; country: string; city: string; asn: number }) {
-  return { id: ip.id, ip: ip.ip, port: ip.port, country: ip.country, city: ip.city, asn: ip.asn };
-}
-
-function presentReplacement(r: IpReplacement) {
-  return {
-    id: r.id,
-    object: 'ip_replacement',
-    batch_id: r.batchId,
-    old_ip: presentIp(r.oldIp),
-    new_ip: r.newIp ? presentIp(r.newIp) : null,
-    reason: r.reason,
-    free: r.free,
-    counts_toward_quota: r.countsTowardQuota,
-    charge_usd: usd(r.charge),
-    order_id: r.orderId,
-    allowances: presentAllowances(r.allowances),
-    dry_run: r.dryRun,
-    created_at: r.at.toISOString(),
-  };
-}
-
-const replaceBody = z.strictObject({
-  reason: z.string().trim().min(1).max(500).describe('why the IP is replaced (kept for audit)'),
-  accept_charge: z
-    .boolean()
-    .default(false)
-    .describe('beyond the free quota, pay the replacement fee (a change order) instead of a 409'),
-  dry_run: z.boolean().default(false).describe('answer what would happen without doing it'),
-});
-
-const ipIdParam = z.object({ ip_id: z.string().min(1).max(64) });
-
-function lifecycleRoutes(app: FastifyInstance, deps: Deps) {
-  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.post(
+    '/v1/isp/batches/:id/renew',
+    {
+      schema: {
+        operationId: 'renewIspBatch',
+        tags: ['isp'],
+        summary:
+          'Renew a batch (a renew order, paid like any order); an expired one within grace keeps its IPs',
+        params: idParam,
+        body: renewBody,
+        response: {
+          200: z
+            .union([orderSchema, renewalQuoteSchema])
+            .describe('the renew order; with dry_run, its quote'),
+        },
+        errors: ['not_found', 'invalid_state', ...PAYING_ERRORS],
+      },
+    },
+    async (req, res) => {
+      const cmd = {
+        accountId: req.accountId,
+        batchId: req.params.id,
+        months: req.body.months,
+        ...(req.idem ? { idem: req.idem } : {}),
+      };
+      if (req.body.dry_run) return reply(res, await quoteRenewal(deps, cmd), presentRenewalQuote);
+      return reply(res, await renewBatch(deps, cmd), (o) => presentOrder(o));
+    },
+  );
   r.post(
     '/v1/isp/batches/:id/refresh',
     {
       schema: {
+        operationId: 'refreshIspBatch',
         tags: ['isp'],
         summary: 'Swap every IP of a ready batch for fresh ones (once per billing period)',
         params: idParam,
         body: z.strictObject({}).nullish(),
+        response: { 200: batchSchema },
+        errors: ['not_found', 'invalid_state', 'refresh_limit_reached', 'insufficient_inventory'],
       },
     },
     async (req, res) =>
@@ -233,25 +234,38 @@ function lifecycleRoutes(app: FastifyInstance, deps: Deps) {
     '/v1/isp/batches/:id',
     {
       schema: {
+        operationId: 'releaseIspBatch',
         tags: ['isp'],
         summary: 'Release a batch: its IPs go back to stock, an unsubscribe order (no refund) records it',
         params: idParam,
+        response: { 200: releasedBatchSchema },
+        errors: ['not_found', 'invalid_state'],
       },
     },
     async (req, res) =>
-      reply(res, await releaseBatch(deps, { accountId: req.accountId, id: req.params.id }), (v) => ({
-        ...presentBatch(v.batch),
-        unsubscribe_order_id: v.orderId,
-      })),
+      reply(
+        res,
+        await releaseBatch(deps, { accountId: req.accountId, id: req.params.id }),
+        presentReleasedBatch,
+      ),
   );
   r.post(
     '/v1/isp/ips/:ip_id/replace',
     {
       schema: {
+        operationId: 'replaceIspIp',
         tags: ['isp'],
         summary: 'Replace one IP of a ready batch with a fresh one from the same place',
         params: ipIdParam,
         body: replaceBody,
+        response: { 200: ipReplacementSchema },
+        errors: [
+          'not_found',
+          'invalid_state',
+          'replacement_quota_exceeded',
+          'insufficient_inventory',
+          ...PAYING_ERRORS,
+        ],
       },
     },
     async (req, res) =>
@@ -264,7 +278,7 @@ function lifecycleRoutes(app: FastifyInstance, deps: Deps) {
           acceptCharge: req.body.accept_charge,
           dryRun: req.body.dry_run,
         }),
-        presentReplacement,
+        presentIpReplacement,
       ),
   );
 }

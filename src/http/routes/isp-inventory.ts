@@ -3,12 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../../app/deps.ts';
-import {
-  type CountryOffer,
-  customerInventory,
-  type InventoryFilter,
-} from '../../app/inventory/admin-inventory.ts';
-import { price } from '../../contract/json.ts';
+import { customerInventory, type InventoryFilter } from '../../app/inventory/admin-inventory.ts';
+import { ispInventorySchema, presentOffer } from '../../contract/isp-inventory.ts';
+import { whole } from '../../contract/list.ts';
 import { reply } from '../errors.ts';
 
 /** ?country=&city=&asn= — an empty value means no filter. */
@@ -30,42 +27,23 @@ export function inventoryFilter(q: z.infer<typeof inventoryQuery>): InventoryFil
   return f;
 }
 
-export function presentOffer(o: CountryOffer) {
-  return {
-    object: 'isp_inventory',
-    country: o.country,
-    t1_market: o.t1Market,
-    city_selectable: o.t1Market,
-    available: o.available,
-    price_per_ip_usd: price(o.basePrice),
-    cities: o.cities,
-    asns: o.asns.map((a) => ({
-      asn: a.asn,
-      available: a.available,
-      premium: a.surcharge > 0,
-      price_per_ip_usd: price(a.unitPrice),
-      cities: a.cities,
-    })),
-  };
-}
-
 export function ispInventoryRoutes(app: FastifyInstance, deps: Deps) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get(
     '/v1/isp/inventory',
     {
       schema: {
+        operationId: 'getIspInventory',
         tags: ['isp'],
         summary:
           'Available ISP IPs per ASN with the cities on offer and the price per IP per month (1-month term, premium surcharge included); without a country, every country with stock',
         querystring: inventoryQuery,
+        response: { 200: ispInventorySchema },
       },
     },
     async (req, res) =>
       reply(res, await customerInventory(deps, inventoryFilter(req.query)), (v) =>
-        v.country === null
-          ? { object: 'list', data: v.offers.map(presentOffer), has_more: false }
-          : presentOffer(v.offers[0]!),
+        v.country === null ? whole(v.offers, presentOffer) : presentOffer(v.offers[0]!),
       ),
   );
 }

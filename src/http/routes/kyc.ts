@@ -2,12 +2,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { findKyc, type KycState } from '../../app/accounts/find-account.ts';
+import { findKyc } from '../../app/accounts/find-account.ts';
 import type { Deps } from '../../app/deps.ts';
 import { submitKyc } from '../../app/kyc/submit-kyc.ts';
+import { kycSchema, presentKyc } from '../../contract/kyc.ts';
 import { reply } from '../errors.ts';
-
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 const submitBody = z.strictObject({
   legal_name: z.string().min(1).max(200).describe('full legal name of the person or company'),
@@ -22,35 +21,18 @@ const submitBody = z.strictObject({
     .describe('reference of the identity or registration document (number, or an id in your document store)'),
 });
 
-export function presentKyc(k: KycState) {
-  const s = k.submission;
-  return {
-    object: 'kyc' as const,
-    status: k.status,
-    submission: s
-      ? {
-          id: s.id,
-          legal_name: s.legalName,
-          country: s.country,
-          document_reference: s.documentReference,
-          status: s.status,
-          reason: s.reason,
-          submitted_at: iso(s.submittedAt),
-          decided_at: iso(s.decidedAt),
-        }
-      : null,
-  };
-}
-
 export function kycRoutes(app: FastifyInstance, deps: Deps) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.post(
     '/v1/kyc',
     {
       schema: {
+        operationId: 'submitKyc',
         tags: ['kyc'],
         summary: 'Submit KYC details for review (status becomes pending)',
         body: submitBody,
+        response: { 200: kycSchema },
+        errors: ['invalid_state'],
       },
     },
     async (req, res) =>
@@ -67,7 +49,14 @@ export function kycRoutes(app: FastifyInstance, deps: Deps) {
   );
   r.get(
     '/v1/kyc',
-    { schema: { tags: ['kyc'], summary: 'KYC status and the latest submission' } },
+    {
+      schema: {
+        operationId: 'getKyc',
+        tags: ['kyc'],
+        summary: 'KYC status and the latest submission',
+        response: { 200: kycSchema },
+      },
+    },
     async (req, res) => reply(res, await findKyc(deps, req.accountId), presentKyc),
   );
 }

@@ -1,9 +1,8 @@
-/** Customer orders: place, quote, get, list (SPEC §4). */
+/** Customer orders: place, quote, pay, cancel, get, list (SPEC §4). */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../../app/deps.ts';
-import type { StockPreview } from '../../app/isp/allocate-stock.ts';
 import { cancelOrder, previewCancellation } from '../../app/orders/cancel-order.ts';
 import { cancelUnpaidOrder } from '../../app/orders/cancel-unpaid-order.ts';
 import { findOrder, searchOrders } from '../../app/orders/find-order.ts';
@@ -11,10 +10,15 @@ import { payPendingOrder } from '../../app/orders/pay-pending-order.ts';
 import { placeOrder } from '../../app/orders/place-order.ts';
 import type { OrderInput } from '../../app/orders/price-order.ts';
 import { quoteOrder } from '../../app/orders/quote-order.ts';
-import { usd } from '../../contract/json.ts';
-import { page, presentOrder, presentRefundPlan } from '../../contract/present.ts';
-import { PLAN_CODES } from '../../domain/bandwidth-pricing.ts';
+import { listOf, page } from '../../contract/list.ts';
+import { orderSchema, presentOrder } from '../../contract/order.ts';
+import { orderQuoteSchema, presentOrderQuote } from '../../contract/order-quote.ts';
+import { cancellationPlanSchema, presentCancellationPlan } from '../../contract/refund-plan.ts';
+import type { OrderFilter } from '../../db/orders.ts';
+import { GB_MAX, GB_MIN, PLAN_CODES } from '../../domain/bandwidth-pricing.ts';
+import { ASN_MAX, ISP_QTY_MAX, ISP_QTY_MIN } from '../../domain/isp-pricing.ts';
 import { FULFILMENT_STATUSES, ORDER_TYPES, PAYMENT_STATUSES } from '../../domain/order-states.ts';
+import { PRODUCTS } from '../../domain/products.ts';
 import { reply } from '../errors.ts';
 import { idParam, isoDateOrDateTime, listQuery } from '../schemas.ts';
 
@@ -33,7 +37,7 @@ const payField = z
     'now (default): paid inside the request; later: the order stays pending_payment (ISP stock held) until POST /v1/orders/{id}/pay, or is cancelled',
   );
 
-export const payOrderBody = z
+const payOrderBody = z
   .strictObject({
     vouchers: vouchersField.describe(
       'vouchers to spend instead of those named when the order was placed (omit to spend those)',
@@ -41,9 +45,16 @@ export const payOrderBody = z
   })
   .nullish();
 
-export const bandwidthOrderBody = z.strictObject({
+/**
+ * A quantity the domain bounds with 422 quantity_out_of_range (SPEC §3): the document states the
+ * bounds, the schema lets any number through to that check.
+ */
+const boundedQuantity = (min: number, max: number, description: string) =>
+  z.number().meta({ type: 'integer', minimum: min, maximum: max, description });
+
+const bandwidthOrderBody = z.strictObject({
   product: z.enum(['residential', 'mobile']).describe('bandwidth product'),
-  gb: z.number().describe('GB of traffic, an integer from 1 to 100,000'),
+  gb: boundedQuantity(GB_MIN, GB_MAX, 'GB of traffic, an integer from 1 to 100,000'),
   plan: z
     .enum(PLAN_CODES as [string, ...string[]])
     .optional()
@@ -52,15 +63,15 @@ export const bandwidthOrderBody = z.strictObject({
   vouchers: vouchersField,
 });
 
-export const ispOrderBody = z.strictObject({
+const ispOrderBody = z.strictObject({
   product: z.literal('isp').describe('ISP static IPs, a batch'),
   country: z
     .string()
     .regex(/^[a-z]{2}$/, 'must be an ISO 3166 alpha-2 code in lower case')
     .describe('ISO 3166 alpha-2, lower case'),
   city: z.string().min(1).max(64).optional().describe('city slug (T1 markets only), e.g. newyork'),
-  asn: z.number().int().optional().describe('carrier ASN, e.g. 7922'),
-  quantity: z.number().describe('IPs, an integer from 5 to 5,000'),
+  asn: z.number().int().min(1).max(ASN_MAX).optional().describe('carrier ASN, e.g. 7922'),
+  quantity: boundedQuantity(ISP_QTY_MIN, ISP_QTY_MAX, 'IPs, an integer from 5 to 5,000'),
   months: z
     .union([z.literal(1), z.literal(12)])
     .default(1)
@@ -80,7 +91,7 @@ export const ispOrderBody = z.strictObject({
   vouchers: vouchersField,
 });
 
-export const orderBody = z.discriminatedUnion('product', [bandwidthOrderBody, ispOrderBody]);
+const orderBody = z.discriminatedUnion('product', [bandwidthOrderBody, ispOrderBody]);
 
 /** The use-case's input from a validated body. */
 function orderInput(body: z.infer<typeof orderBody>): OrderInput {
@@ -104,10 +115,6 @@ function orderInput(body: z.infer<typeof orderBody>): OrderInput {
   };
 }
 
-function presentStock(s: StockPreview) {
-  return { available: s.available, outcome: s.outcome, substitution: s.substitution };
-}
-
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -115,7 +122,7 @@ const DAY_MS = 24 * 3600 * 1000;
  * The exclusive upper bound of an inclusive `created_to`: a date includes its whole UTC day, a
  * date-time its own millisecond (timestamps are kept to the millisecond). Null: nothing is later.
  */
-export function endOfCreatedTo(s: string): Date | null {
+function endOfCreatedTo(s: string): Date | null {
   const end = new Date(new Date(s).getTime() + (DATE_ONLY.test(s) ? DAY_MS : 1));
   return end.getUTCFullYear() > 9999 ? null : end;
 }
@@ -124,17 +131,54 @@ export const orderListQuery = listQuery.extend({
   id: z.string().max(64).optional(),
   created_from: isoDateOrDateTime.optional(),
   created_to: isoDateOrDateTime.optional(),
-  product: z.string().max(32).optional(),
+  product: z.enum(PRODUCTS).optional(),
   type: z.enum(ORDER_TYPES).optional(),
   status: z.enum(FULFILMENT_STATUSES).optional(),
   payment_status: z.enum(PAYMENT_STATUSES).optional(),
 });
 
+/** The list query's filters as the use-case takes them (the customer's list and the operators'). */
+export function orderFilter(q: z.infer<typeof orderListQuery>): Omit<OrderFilter, 'accountId' | 'limit'> {
+  const createdTo = q.created_to ? endOfCreatedTo(q.created_to) : null;
+  return {
+    ...(q.starting_after ? { startingAfter: q.starting_after } : {}),
+    ...(q.id ? { id: q.id } : {}),
+    ...(q.created_from ? { createdFrom: new Date(q.created_from) } : {}),
+    ...(createdTo ? { createdTo } : {}),
+    ...(q.product ? { product: q.product } : {}),
+    ...(q.type ? { type: q.type } : {}),
+    ...(q.status ? { status: q.status } : {}),
+    ...(q.payment_status ? { paymentStatus: q.payment_status } : {}),
+  };
+}
+
+/** What placing an order can refuse it with (SPEC §1–§6), beyond what every POST can. */
+const ORDER_ERRORS = [
+  'not_found',
+  'forbidden',
+  'kyc_required',
+  'insufficient_balance',
+  'invalid_state',
+  'quantity_out_of_range',
+  'city_not_selectable',
+  'insufficient_inventory',
+  'voucher_invalid',
+] as const;
+
 export function orderRoutes(app: FastifyInstance, deps: Deps) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.post(
     '/v1/orders',
-    { schema: { tags: ['orders'], summary: 'Place an order', body: orderBody } },
+    {
+      schema: {
+        operationId: 'createOrder',
+        tags: ['orders'],
+        summary: 'Place an order',
+        body: orderBody,
+        response: { 200: orderSchema },
+        errors: ORDER_ERRORS,
+      },
+    },
     async (req, res) => {
       const result = await placeOrder(deps, {
         accountId: req.accountId,
@@ -149,33 +193,46 @@ export function orderRoutes(app: FastifyInstance, deps: Deps) {
   );
   r.post(
     '/v1/orders/quote',
-    { schema: { tags: ['orders'], summary: 'Price an order without placing it', body: orderBody } },
+    {
+      schema: {
+        operationId: 'quoteOrder',
+        tags: ['orders'],
+        summary:
+          'Price an order without placing it: the envelope, the payment split and the checks that would fail',
+        body: orderBody,
+        response: { 200: orderQuoteSchema },
+        errors: ['not_found', 'quantity_out_of_range', 'city_not_selectable', 'voucher_invalid'],
+      },
+    },
     async (req, res) => {
       const input = orderInput(req.body);
       const vouchers = req.body.vouchers ?? [];
       const pay = req.body.pay ?? 'now';
-      return reply(res, await quoteOrder(deps, { accountId: req.accountId, input, vouchers, pay }), (q) => ({
-        ...presentOrder(q.order),
-        object: 'order_quote',
-        payment: {
-          from_voucher_usd: usd(q.payment.fromVoucher),
-          from_balance_usd: usd(q.payment.fromBalance),
-          from_card_usd: usd(q.payment.fromCard),
-          arrears_covered_usd: usd(q.payment.arrearsCovered),
-        },
-        checks: q.checks,
-        ...(q.stock ? { stock: presentStock(q.stock) } : {}),
-      }));
+      return reply(
+        res,
+        await quoteOrder(deps, { accountId: req.accountId, input, vouchers, pay }),
+        presentOrderQuote,
+      );
     },
   );
   r.post(
     '/v1/orders/:id/pay',
     {
       schema: {
+        operationId: 'payOrder',
         tags: ['orders'],
         summary: 'Pay an order placed with pay later: vouchers, then the balance, then the default card',
         params: idParam,
         body: payOrderBody,
+        response: { 200: orderSchema },
+        errors: [
+          'not_found',
+          'invalid_state',
+          'forbidden',
+          'kyc_required',
+          'insufficient_balance',
+          'voucher_invalid',
+        ],
       },
     },
     async (req, res) => {
@@ -192,6 +249,7 @@ export function orderRoutes(app: FastifyInstance, deps: Deps) {
     '/v1/orders/:id/cancel',
     {
       schema: {
+        operationId: 'cancelOrder',
         tags: ['orders'],
         summary:
           'Cancel an order: an unpaid (pending_payment) order, releasing its held stock; or an ISP order still waiting for stock, with a full refund',
@@ -204,17 +262,16 @@ export function orderRoutes(app: FastifyInstance, deps: Deps) {
               .describe('true: show what cancelling would refund (the plan with its terms); change nothing'),
           })
           .nullish(),
+        response: {
+          200: z.union([orderSchema, cancellationPlanSchema]).describe('the order; with dry_run, the plan'),
+        },
+        errors: ['not_found', 'invalid_state'],
       },
     },
     async (req, res) => {
       const cmd = { accountId: req.accountId, orderId: req.params.id };
       if (req.body?.dry_run === true) {
-        return reply(res, await previewCancellation(deps, cmd), (p) => ({
-          object: 'cancellation_plan',
-          dry_run: true,
-          order: p.order.id,
-          refund: p.refund ? presentRefundPlan(p.refund) : null,
-        }));
+        return reply(res, await previewCancellation(deps, cmd), presentCancellationPlan);
       }
       // dispatch on the order's state; each use-case checks it again under the order's lock
       const current = await findOrder(deps, req.accountId, req.params.id);
@@ -227,27 +284,36 @@ export function orderRoutes(app: FastifyInstance, deps: Deps) {
   );
   r.get(
     '/v1/orders/:id',
-    { schema: { tags: ['orders'], summary: 'Retrieve an order', params: idParam } },
+    {
+      schema: {
+        operationId: 'getOrder',
+        tags: ['orders'],
+        summary: 'Retrieve an order, with its events',
+        params: idParam,
+        response: { 200: orderSchema },
+        errors: ['not_found'],
+      },
+    },
     async (req, res) =>
       reply(res, await findOrder(deps, req.accountId, req.params.id), (o) => presentOrder(o.order, o.events)),
   );
   r.get(
     '/v1/orders',
-    { schema: { tags: ['orders'], summary: 'List orders, newest first', querystring: orderListQuery } },
+    {
+      schema: {
+        operationId: 'listOrders',
+        tags: ['orders'],
+        summary: 'List orders, newest first',
+        querystring: orderListQuery,
+        response: { 200: listOf(orderSchema) },
+      },
+    },
     async (req, res) => {
       const q = req.query;
-      const createdTo = q.created_to ? endOfCreatedTo(q.created_to) : null;
       const result = await searchOrders(deps, {
         accountId: req.accountId,
         limit: q.limit,
-        ...(q.starting_after ? { startingAfter: q.starting_after } : {}),
-        ...(q.id ? { id: q.id } : {}),
-        ...(q.created_from ? { createdFrom: new Date(q.created_from) } : {}),
-        ...(createdTo ? { createdTo } : {}),
-        ...(q.product ? { product: q.product } : {}),
-        ...(q.type ? { type: q.type } : {}),
-        ...(q.status ? { status: q.status } : {}),
-        ...(q.payment_status ? { paymentStatus: q.payment_status } : {}),
+        ...orderFilter(q),
       });
       return reply(res, result, (rows) => page(rows, q.limit, (o) => presentOrder(o)));
     },

@@ -6,13 +6,16 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../../app/deps.ts';
-import {
-  type AttachedPaymentMethod,
-  addPaymentMethod,
-} from '../../app/payment-methods/add-payment-method.ts';
+import { addPaymentMethod } from '../../app/payment-methods/add-payment-method.ts';
 import { removePaymentMethod } from '../../app/payment-methods/remove-payment-method.ts';
 import { setDefaultMethod } from '../../app/payment-methods/set-default-method.ts';
-import { page } from '../../contract/present.ts';
+import { listOf, page } from '../../contract/list.ts';
+import {
+  detachedPaymentMethodSchema,
+  paymentMethodSchema,
+  presentDetachedPaymentMethod,
+  presentPaymentMethod,
+} from '../../contract/payment-method.ts';
 import { getAccount } from '../../db/accounts.ts';
 import { getPaymentMethod, listPaymentMethodsPage } from '../../db/payments.ts';
 import { err, ok } from '../../domain/errors.ts';
@@ -32,29 +35,18 @@ const cardBody = z.strictObject({
     .describe('make it the default method; default: true when the account has no default method'),
 });
 
-export function presentPaymentMethod(p: AttachedPaymentMethod) {
-  return {
-    id: p.method.id,
-    object: 'payment_method' as const,
-    type: 'card' as const,
-    brand: p.method.brand,
-    last4: p.method.last4,
-    exp_month: p.method.expMonth,
-    exp_year: p.method.expYear,
-    default: p.isDefault,
-    created_at: p.method.createdAt.toISOString(),
-  };
-}
-
 export function paymentMethodRoutes(app: FastifyInstance, deps: Deps) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.post(
     '/v1/payment-methods',
     {
       schema: {
+        operationId: 'createPaymentMethod',
         tags: ['payment methods'],
         summary: 'Attach a card (the first one becomes the default)',
         body: cardBody,
+        response: { 200: paymentMethodSchema },
+        errors: ['card_invalid', 'card_expired'],
       },
     },
     async (req, res) => {
@@ -71,9 +63,11 @@ export function paymentMethodRoutes(app: FastifyInstance, deps: Deps) {
     '/v1/payment-methods',
     {
       schema: {
+        operationId: 'listPaymentMethods',
         tags: ['payment methods'],
         summary: 'List attached cards, newest first',
         querystring: listQuery,
+        response: { 200: listOf(paymentMethodSchema) },
       },
     },
     async (req) => {
@@ -89,7 +83,16 @@ export function paymentMethodRoutes(app: FastifyInstance, deps: Deps) {
   );
   r.get(
     '/v1/payment-methods/:id',
-    { schema: { tags: ['payment methods'], summary: 'Retrieve a card', params: idParam } },
+    {
+      schema: {
+        operationId: 'getPaymentMethod',
+        tags: ['payment methods'],
+        summary: 'Retrieve a card',
+        params: idParam,
+        response: { 200: paymentMethodSchema },
+        errors: ['not_found'],
+      },
+    },
     async (req, res) => {
       const method = await getPaymentMethod(deps.db, req.params.id, req.accountId);
       const account = method ? await getAccount(deps.db, req.accountId) : null;
@@ -103,9 +106,12 @@ export function paymentMethodRoutes(app: FastifyInstance, deps: Deps) {
     '/v1/payment-methods/:id/default',
     {
       schema: {
+        operationId: 'setDefaultPaymentMethod',
         tags: ['payment methods'],
         summary: 'Make a card the default for orders and top-ups',
         params: idParam,
+        response: { 200: paymentMethodSchema },
+        errors: ['not_found'],
       },
     },
     async (req, res) =>
@@ -119,16 +125,19 @@ export function paymentMethodRoutes(app: FastifyInstance, deps: Deps) {
     '/v1/payment-methods/:id',
     {
       schema: {
+        operationId: 'deletePaymentMethod',
         tags: ['payment methods'],
         summary: 'Detach a card (if it was the default, the account has no default)',
         params: idParam,
+        response: { 200: detachedPaymentMethodSchema },
+        errors: ['not_found'],
       },
     },
     async (req, res) =>
       reply(
         res,
         await removePaymentMethod(deps, { accountId: req.accountId, paymentMethodId: req.params.id }),
-        (p) => ({ ...presentPaymentMethod(p), deleted: true }),
+        presentDetachedPaymentMethod,
       ),
   );
 }

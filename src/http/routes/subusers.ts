@@ -7,22 +7,11 @@ import type { CapsInput } from '../../app/subusers/create-subuser.ts';
 import { createSubuser } from '../../app/subusers/create-subuser.ts';
 import { findSubuser, searchSubusers } from '../../app/subusers/find-subuser.ts';
 import { updateSubuser } from '../../app/subusers/update-subuser.ts';
-import { page } from '../../contract/present.ts';
-import type { SubuserWithUsage } from '../../db/subusers.ts';
-import type { Pool } from '../../db/usage.ts';
-import {
-  bytesToGb,
-  CAP_GB_MAX,
-  capState,
-  gbToBytes,
-  PROXY_PASSWORD,
-  TRAFFIC_PRODUCTS,
-  USERNAME,
-} from '../../domain/traffic.ts';
+import { listOf, page } from '../../contract/list.ts';
+import { presentSubuser, subuserSchema } from '../../contract/subuser.ts';
+import { CAP_GB_MAX, gbToBytes, PROXY_PASSWORD, TRAFFIC_PRODUCTS, USERNAME } from '../../domain/traffic.ts';
 import { reply } from '../errors.ts';
 import { idParam, listQuery } from '../schemas.ts';
-
-const iso = (d: Date) => d.toISOString();
 
 const capGb = z
   .number()
@@ -71,61 +60,18 @@ function capsToBytes(caps: z.infer<typeof capsSchema> | undefined): CapsInput | 
   return out;
 }
 
-export function presentSubuser(s: SubuserWithUsage) {
-  const usage = Object.fromEntries(
-    TRAFFIC_PRODUCTS.map((product) => {
-      const u = s.usage.find((x) => x.product === product);
-      const c = capState(u?.capBytes ?? null, u?.usedBytes ?? 0);
-      return [
-        product,
-        {
-          used_gb: bytesToGb(c.usedBytes),
-          cap_gb: c.capBytes === null ? null : bytesToGb(c.capBytes),
-          limited: c.limited,
-          used_bytes: c.usedBytes,
-          cap_bytes: c.capBytes,
-        },
-      ];
-    }),
-  ) as Record<string, { limited: boolean }>;
-  return {
-    id: s.id,
-    object: 'subuser',
-    name: s.name,
-    username: s.username,
-    password: s.password,
-    is_main: s.isMain,
-    status: s.status,
-    limited: Object.values(usage).some((u) => u.limited),
-    usage,
-    created_at: iso(s.createdAt),
-    updated_at: iso(s.updatedAt),
-  };
-}
-
-/** The account's pools as GET /v1/account shows them: GB with up to 3 decimals. */
-export function presentPools(pools: Pool[]) {
-  return Object.fromEntries(
-    pools.map((p) => [
-      p.product,
-      {
-        remaining_gb: bytesToGb(p.remainingBytes),
-        purchased_gb: bytesToGb(p.purchasedBytes),
-        used_gb: bytesToGb(p.usedBytes),
-      },
-    ]),
-  );
-}
-
 export function subuserRoutes(app: FastifyInstance, deps: Deps) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.post(
     '/v1/subusers',
     {
       schema: {
+        operationId: 'createSubuser',
         tags: ['subusers'],
         summary: 'Create a subuser (proxy credentials, optional caps)',
         body: createBody.nullish(),
+        response: { 200: subuserSchema },
+        errors: ['username_taken'],
       },
     },
     async (req, res) => {
@@ -144,7 +90,15 @@ export function subuserRoutes(app: FastifyInstance, deps: Deps) {
   );
   r.get(
     '/v1/subusers',
-    { schema: { tags: ['subusers'], summary: 'List subusers, newest first', querystring: listQuery } },
+    {
+      schema: {
+        operationId: 'listSubusers',
+        tags: ['subusers'],
+        summary: 'List subusers, newest first',
+        querystring: listQuery,
+        response: { 200: listOf(subuserSchema) },
+      },
+    },
     async (req, res) => {
       const q = req.query;
       const result = await searchSubusers(deps, req.accountId, {
@@ -158,9 +112,12 @@ export function subuserRoutes(app: FastifyInstance, deps: Deps) {
     '/v1/subusers/:id',
     {
       schema: {
+        operationId: 'getSubuser',
         tags: ['subusers'],
         summary: 'Retrieve a subuser with its usage per product',
         params: idParam,
+        response: { 200: subuserSchema },
+        errors: ['not_found'],
       },
     },
     async (req, res) => reply(res, await findSubuser(deps, req.accountId, req.params.id), presentSubuser),
@@ -169,10 +126,13 @@ export function subuserRoutes(app: FastifyInstance, deps: Deps) {
     '/v1/subusers/:id',
     {
       schema: {
+        operationId: 'updateSubuser',
         tags: ['subusers'],
         summary: 'Update a subuser: name, password, status, caps',
         params: idParam,
         body: updateBody,
+        response: { 200: subuserSchema },
+        errors: ['not_found', 'invalid_state'],
       },
     },
     async (req, res) => {

@@ -4,9 +4,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { findVoucher, searchVouchers } from '../../app/accounts/find-account.ts';
 import type { Deps } from '../../app/deps.ts';
-import type { VoucherView } from '../../app/vouchers/issue-voucher.ts';
-import { usd } from '../../contract/json.ts';
-import { page } from '../../contract/present.ts';
+import { listOf, page } from '../../contract/list.ts';
+import { presentVoucher, voucherSchema } from '../../contract/voucher.ts';
 import { reply } from '../errors.ts';
 import { idParam, listQuery } from '../schemas.ts';
 
@@ -17,28 +16,17 @@ export const voucherListQuery = listQuery.extend({
     .describe('only vouchers in this state, computed at the time of the request'),
 });
 
-export function presentVoucher(v: VoucherView) {
-  return {
-    id: v.id,
-    object: 'voucher' as const,
-    amount_usd: usd(v.amountCents),
-    remaining_usd: usd(v.remainingCents),
-    products: v.products,
-    status: v.status,
-    expires_at: v.expiresAt.toISOString(),
-    created_at: v.createdAt.toISOString(),
-  };
-}
-
 export function voucherRoutes(app: FastifyInstance, deps: Deps) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get(
     '/v1/vouchers',
     {
       schema: {
+        operationId: 'listVouchers',
         tags: ['billing'],
         summary: 'List your vouchers, newest first (products null: any product)',
         querystring: voucherListQuery,
+        response: { 200: listOf(voucherSchema) },
       },
     },
     async (req, res) => {
@@ -53,7 +41,16 @@ export function voucherRoutes(app: FastifyInstance, deps: Deps) {
   );
   r.get(
     '/v1/vouchers/:id',
-    { schema: { tags: ['billing'], summary: 'Retrieve a voucher', params: idParam } },
+    {
+      schema: {
+        operationId: 'getVoucher',
+        tags: ['billing'],
+        summary: 'Retrieve a voucher',
+        params: idParam,
+        response: { 200: voucherSchema },
+        errors: ['not_found'],
+      },
+    },
     async (req, res) => reply(res, await findVoucher(deps, req.accountId, req.params.id), presentVoucher),
   );
 }

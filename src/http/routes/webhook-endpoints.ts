@@ -18,8 +18,14 @@ import {
   searchWebhookEndpoints,
 } from '../../app/webhooks/create-webhook-endpoint.ts';
 import { EVENT_TYPES } from '../../app/webhooks/emit-event.ts';
-import { page } from '../../contract/present.ts';
-import type { Owner, WebhookDelivery, WebhookEndpoint } from '../../db/webhooks.ts';
+import { listOf, page } from '../../contract/list.ts';
+import { presentWebhookDelivery, webhookDeliverySchema } from '../../contract/webhook-delivery.ts';
+import {
+  deletedWebhookEndpoint,
+  presentWebhookEndpoint,
+  webhookEndpointSchema,
+} from '../../contract/webhook-endpoint.ts';
+import type { Owner } from '../../db/webhooks.ts';
 import { reply } from '../errors.ts';
 import { idParam, listQuery } from '../schemas.ts';
 
@@ -34,41 +40,6 @@ const endpointBody = z.strictObject({
   description: z.string().max(500).nullable().optional(),
 });
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
-
-export function presentWebhookEndpoint(e: WebhookEndpoint, opts: { withSecret?: boolean } = {}) {
-  return {
-    id: e.id,
-    object: 'webhook_endpoint',
-    account_id: e.accountId,
-    url: e.url,
-    description: e.description,
-    events: e.events,
-    ...(opts.withSecret ? { secret: e.secret } : {}),
-    status: e.status,
-    created_at: iso(e.createdAt),
-  };
-}
-
-export function presentWebhookDelivery(d: WebhookDelivery) {
-  return {
-    id: d.id,
-    object: 'webhook_delivery',
-    endpoint_id: d.endpointId,
-    event_id: d.eventId,
-    event_type: d.eventType,
-    status: d.status,
-    attempts: d.attempts,
-    last_status: d.lastStatus,
-    last_error: d.lastError,
-    next_attempt_at: iso(d.nextAttemptAt),
-    delivered_at: iso(d.deliveredAt),
-    retry_until: iso(d.retryUntil),
-    replay_of: d.replayOf,
-    created_at: iso(d.createdAt),
-  };
-}
-
 function register(
   app: FastifyInstance,
   deps: Deps,
@@ -78,13 +49,17 @@ function register(
   const r = app.withTypeProvider<ZodTypeProvider>();
   const tags = [base === '/v1' ? 'webhooks' : 'admin'];
   const whose = base === '/v1' ? "the account's" : "the operators' (every account's events)";
+  // the two APIs' operations are told apart by prefix: createWebhookEndpoint, adminCreateWebhookEndpoint
+  const id = (name: string) => (base === '/v1' ? name : `admin${name[0]!.toUpperCase()}${name.slice(1)}`);
   r.post(
     `${base}/webhook-endpoints`,
     {
       schema: {
+        operationId: id('createWebhookEndpoint'),
         tags,
         summary: `Register a webhook endpoint: ${whose}; the signing secret is shown this once`,
         body: endpointBody,
+        response: { 200: webhookEndpointSchema },
       },
     },
     async (req, res) => {
@@ -101,7 +76,15 @@ function register(
   );
   r.get(
     `${base}/webhook-endpoints`,
-    { schema: { tags, summary: 'List webhook endpoints, newest first', querystring: listQuery } },
+    {
+      schema: {
+        operationId: id('listWebhookEndpoints'),
+        tags,
+        summary: 'List webhook endpoints, newest first',
+        querystring: listQuery,
+        response: { 200: listOf(webhookEndpointSchema) },
+      },
+    },
     async (req, res) => {
       const q = req.query;
       const result = await searchWebhookEndpoints(deps, ownerOf(req), {
@@ -113,7 +96,16 @@ function register(
   );
   r.get(
     `${base}/webhook-endpoints/:id`,
-    { schema: { tags, summary: 'Retrieve a webhook endpoint (without its secret)', params: idParam } },
+    {
+      schema: {
+        operationId: id('getWebhookEndpoint'),
+        tags,
+        summary: 'Retrieve a webhook endpoint (without its secret)',
+        params: idParam,
+        response: { 200: webhookEndpointSchema },
+        errors: ['not_found'],
+      },
+    },
     async (req, res) =>
       reply(res, await findWebhookEndpoint(deps, ownerOf(req), req.params.id), (e) =>
         presentWebhookEndpoint(e),
@@ -123,26 +115,32 @@ function register(
     `${base}/webhook-endpoints/:id`,
     {
       schema: {
+        operationId: id('deleteWebhookEndpoint'),
         tags,
         summary: 'Delete a webhook endpoint; its pending deliveries are dropped',
         params: idParam,
+        response: { 200: deletedWebhookEndpoint.schema },
+        errors: ['not_found'],
       },
     },
     async (req, res) =>
-      reply(res, await removeWebhookEndpoint(deps, ownerOf(req), req.params.id), (e) => ({
-        id: e.id,
-        object: 'webhook_endpoint',
-        deleted: true,
-      })),
+      reply(
+        res,
+        await removeWebhookEndpoint(deps, ownerOf(req), req.params.id),
+        deletedWebhookEndpoint.present,
+      ),
   );
   r.get(
     `${base}/webhook-endpoints/:id/deliveries`,
     {
       schema: {
+        operationId: id('listWebhookDeliveries'),
         tags,
         summary: "An endpoint's deliveries, newest first: status, attempts, last answer, next attempt",
         params: idParam,
         querystring: listQuery,
+        response: { 200: listOf(webhookDeliverySchema) },
+        errors: ['not_found'],
       },
     },
     async (req, res) => {
@@ -158,9 +156,12 @@ function register(
     `${base}/webhook-deliveries/:id/replay`,
     {
       schema: {
+        operationId: id('replayWebhookDelivery'),
         tags,
         summary: 'Send the delivery’s event again to its endpoint (a new delivery, same event id)',
         params: idParam,
+        response: { 200: webhookDeliverySchema },
+        errors: ['not_found'],
       },
     },
     async (req, res) =>
