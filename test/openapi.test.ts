@@ -35,6 +35,10 @@ function resolve(node: Doc): Doc {
     .reduce((at: Doc, key) => at[key], doc);
 }
 
+/** The console's sign-up and login (no credentials) and its session (the cookie only): no account, no Idempotency-Key. */
+const PUBLIC_OPERATIONS = new Set(['POST /v1/signup', 'POST /v1/session']);
+const COOKIE_ONLY_OPERATIONS = new Set(['GET /v1/session', 'DELETE /v1/session']);
+
 const requestBody = (path: string, method: string) => doc.paths[path][method].requestBody as Doc;
 const bodyProperty = (path: string, method: string, name: string): Doc => {
   const schema = requestBody(path, method).content['application/json'].schema as Doc;
@@ -79,21 +83,50 @@ describe('GET /openapi.json', () => {
     }
   });
 
-  it('customer keys and admin tokens are two security schemes, each operation names its own', () => {
+  it('customer keys (or the console session) and admin tokens are security schemes, each operation names its own', () => {
     expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(doc.components.securitySchemes.adminToken).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.components.securitySchemes.sessionCookie).toMatchObject({
+      type: 'apiKey',
+      in: 'cookie',
+      name: 'orderdesk_session',
+    });
     expect(doc.security).toBeUndefined();
     for (const { path, method, op } of operations) {
-      const scheme = path.startsWith('/admin/v1/') ? 'adminToken' : 'apiKey';
-      expect(op.security, `${method} ${path}`).toEqual([{ [scheme]: [] }]);
-      expect(op.responses['401'], `${method} ${path}`).toBeDefined();
-      if (scheme === 'apiKey') expect(op.responses['429'], `${method} ${path}`).toBeDefined();
-      else expect(op.responses['403'], `${method} ${path}`).toBeDefined();
+      const at = `${method} ${path}`;
+      if (PUBLIC_OPERATIONS.has(at) || COOKIE_ONLY_OPERATIONS.has(at)) {
+        expect(op.security, at).toEqual(PUBLIC_OPERATIONS.has(at) ? [] : [{ sessionCookie: [] }]);
+        // no account to scope a key to before login: the console's session operations take none
+        const params = ((op.parameters ?? []) as Doc[]).map(resolve);
+        expect(
+          params.some((p) => p.name === 'Idempotency-Key'),
+          at,
+        ).toBe(false);
+        if (method !== 'POST' || path !== '/v1/signup') expect(op.responses['401'], at).toBeDefined();
+        continue;
+      }
+      if (path.startsWith('/admin/v1/')) {
+        expect(op.security, at).toEqual([{ adminToken: [] }]);
+        expect(op.responses['401'], at).toBeDefined();
+        expect(op.responses['403'], at).toBeDefined();
+        continue;
+      }
+      expect(op.security, at).toEqual([{ apiKey: [] }, { sessionCookie: [] }]);
+      expect(op.responses['401'], at).toBeDefined();
+      expect(op.responses['429'], at).toBeDefined();
+      // a cookie-authenticated write without its X-CSRF-Token
+      if (method !== 'GET') expect(op.responses['403']?.description, at).toContain('forbidden');
     }
+    expect(doc.paths['/v1/session'].post.responses['429']).toBeDefined();
   });
 
   it('every POST and DELETE documents Idempotency-Key (1–255 chars), its replay header and its 409/422', () => {
-    const writes = operations.filter((o) => o.method === 'POST' || o.method === 'DELETE');
+    const writes = operations.filter(
+      (o) =>
+        (o.method === 'POST' || o.method === 'DELETE') &&
+        !PUBLIC_OPERATIONS.has(`${o.method} ${o.path}`) &&
+        !COOKIE_ONLY_OPERATIONS.has(`${o.method} ${o.path}`),
+    );
     expect(writes.length).toBeGreaterThan(30);
     for (const { path, method, op } of writes) {
       const params = ((op.parameters ?? []) as Doc[]).map(resolve);

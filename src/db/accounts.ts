@@ -261,14 +261,26 @@ export interface KeyPrincipal {
   hasWebhooks: boolean;
 }
 
+/**
+ * The account columns (prefixed a.) and the webhook flag a principal is read with; the query
+ * joins `accounts a`. Shared by API keys and console sessions (db/sessions.ts).
+ */
+export const principalColumns = `${COLS.split(', ')
+  .map((c) => `a.${c}`)
+  .join(', ')},
+  EXISTS (SELECT 1 FROM webhook_endpoints e
+          WHERE (e.account_id = a.id OR e.account_id IS NULL)
+            AND e.deleted_at IS NULL AND e.status = 'enabled') AS has_webhooks`;
+
+/** The account and webhook flag of a row read with principalColumns. */
+export function principalOf(r: Record<string, unknown>): Omit<KeyPrincipal, 'keyId'> {
+  const account = mapAccount(r);
+  return { accountId: account.id, account, hasWebhooks: r.has_webhooks === true };
+}
+
 export async function findKeyPrincipal(q: Sql, keyHash: string): Promise<KeyPrincipal | null> {
   const rows = await q.query(
-    `SELECT k.id AS key_id, ${COLS.split(', ')
-      .map((c) => `a.${c}`)
-      .join(', ')},
-            EXISTS (SELECT 1 FROM webhook_endpoints e
-                    WHERE (e.account_id = a.id OR e.account_id IS NULL)
-                      AND e.deleted_at IS NULL AND e.status = 'enabled') AS has_webhooks
+    `SELECT k.id AS key_id, ${principalColumns}
      FROM api_keys k JOIN accounts a ON a.id = k.account_id
      WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
     [keyHash],
@@ -276,8 +288,7 @@ export async function findKeyPrincipal(q: Sql, keyHash: string): Promise<KeyPrin
   );
   const r = rows[0];
   if (!r) return null;
-  const account = mapAccount(r);
-  return { accountId: account.id, keyId: r.key_id as string, account, hasWebhooks: r.has_webhooks === true };
+  return { ...principalOf(r), keyId: r.key_id as string };
 }
 
 export async function findAdminTokenByHash(q: Sql, tokenHash: string): Promise<{ id: string } | null> {

@@ -3,6 +3,7 @@
  * per API (customer /v1, operator /admin/v1), rate limits, idempotency, health and metrics.
  */
 import { randomBytes } from 'node:crypto';
+import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -19,6 +20,7 @@ import { presentAlert } from '../contract/stock-alert.ts';
 import { presentSubuser } from '../contract/subuser.ts';
 import { presentWebhookEndpoint } from '../contract/webhook-endpoint.ts';
 import { adminAuth, customerAuth } from './auth.ts';
+import { registerConsole } from './console.ts';
 import { errorHandler, frameworkErrorHandler, notFoundHandler } from './errors.ts';
 import { type ResourceRenderer, registerIdempotency } from './idempotency.ts';
 import { type Metrics, registerMetrics } from './metrics.ts';
@@ -39,6 +41,8 @@ import { ispInventoryRoutes } from './routes/isp-inventory.ts';
 import { kycRoutes } from './routes/kyc.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { paymentMethodRoutes } from './routes/payment-methods.ts';
+import { priceRoutes } from './routes/prices.ts';
+import { sessionRoutes } from './routes/session.ts';
 import { subuserRoutes } from './routes/subusers.ts';
 import { voucherRoutes } from './routes/vouchers.ts';
 import { adminWebhookEndpointRoutes, webhookEndpointRoutes } from './routes/webhook-endpoints.ts';
@@ -50,6 +54,8 @@ export interface AppOptions {
   /** a ready pino logger (the server) */
   loggerInstance?: import('fastify').FastifyBaseLogger;
   metrics?: Metrics;
+  /** serve the web console from web/dist when it is built (default true) */
+  console?: boolean;
   /** POST /admin/v1/clock/advance: moves the test clock and runs the jobs due (jobs/advance-clock.ts) */
   advanceClock?: ClockAdvancer;
   /** tests: check every response against the document, each mismatch reported here */
@@ -70,7 +76,12 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   app.setSerializerCompiler(() => (data) => stringify(data));
   app.setReplySerializer((data) => stringify(data));
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler(notFoundHandler);
+  // the console's own routes load index.html on a reload; everything else is the API's 404
+  const consoleFallback = opts.console === false ? null : await registerConsole(app);
+  app.setNotFoundHandler((req, res) => {
+    if (consoleFallback?.(req, res)) return;
+    return notFoundHandler(req, res);
+  });
   app.addContentTypeParser(BODY_TYPES, { parseAs: 'string' }, jsonBodyParser(app));
   app.addHook('preValidation', rejectUnstorableText);
   app.addHook('preValidation', bodyAsDeclared);
@@ -80,6 +91,8 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   });
 
   if (opts.validateResponses) validateResponses(app, opts.validateResponses);
+  // the console's session cookie (routes/session.ts sets it, auth.ts reads it)
+  await app.register(cookie);
   await app.register(swagger, openapiOptions());
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -100,6 +113,12 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
       .serializer((p: unknown) => p as string)
       .send(await metrics.render()),
   );
+
+  // console sessions: sign-up and login need no credentials; their own limits (login: per address)
+  await app.register(async (scope) => {
+    await scope.register(rateLimit, { global: false, hook: 'onRequest' });
+    sessionRoutes(scope, deps);
+  });
 
   // customer API
   await app.register(async (scope) => {
@@ -129,6 +148,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
       webhook_endpoint: renderEndpoint((scopeId) => scopeId),
     });
     orderRoutes(scope, deps);
+    priceRoutes(scope, deps);
     customerRoutes(scope, deps);
     paymentMethodRoutes(scope, deps);
     billingRoutes(scope, deps);

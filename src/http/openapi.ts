@@ -3,9 +3,12 @@
  * bodies (`response`) and the error codes of its own (`errors`); the codes every route of an API
  * shares are added here by path and method, so one list says what each operation can answer:
  *  - every route: 400 invalid_request (schema, malformed JSON, a bad Idempotency-Key …);
- *  - the customer API (/v1): 401 unauthenticated and 429 rate_limited (with Retry-After);
+ *  - the customer API (/v1): 401 unauthenticated and 429 rate_limited (with Retry-After), and on
+ *    a write 403 forbidden (a session cookie without its X-CSRF-Token);
  *  - the operator API (/admin/v1): 401 unauthenticated and 403 forbidden (a customer key);
  *  - POST and DELETE (Idempotency-Key): 409 request_in_progress and 422 idempotency_key_reused;
+ * A route that names its own `security` (the console's sign-up, login and session: public or
+ * cookie-only) shares none of its API's codes nor the Idempotency-Key: it lists its own errors.
  *  - a method that carries a body: 413 (too large) and 415 (a content type the API does not
  *    read), both with the invalid_request envelope.
  * The same lists drive the response validation of the tests (response-validation.ts).
@@ -26,6 +29,8 @@ declare module 'fastify' {
   }
 }
 
+type Security = ReadonlyArray<Record<string, readonly string[]>>;
+
 type Api = 'customer' | 'admin';
 
 const API_ERRORS: Record<Api, readonly ErrorCode[]> = {
@@ -33,7 +38,14 @@ const API_ERRORS: Record<Api, readonly ErrorCode[]> = {
   admin: ['unauthenticated', 'forbidden'],
 };
 
-const SECURITY: Record<Api, string> = { customer: 'apiKey', admin: 'adminToken' };
+/** Each API's schemes, any one of which opens it: customers by key or by the console's session cookie. */
+const SECURITY: Record<Api, Security> = {
+  customer: [{ apiKey: [] }, { sessionCookie: [] }],
+  admin: [{ adminToken: [] }],
+};
+/** A cookie-authenticated customer write without the session's X-CSRF-Token (http/auth.ts). */
+const CUSTOMER_WRITE_ERRORS: readonly ErrorCode[] = ['forbidden'];
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
 
 const IDEMPOTENT_METHODS = new Set(['POST', 'DELETE']);
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -53,16 +65,24 @@ type ResponseSchema = z.ZodType | { description: string; content: Record<string,
 export interface DocumentedRoute {
   method: string | readonly string[];
   url: string;
-  schema: { response?: unknown; errors?: readonly ErrorCode[] };
+  schema: { response?: unknown; errors?: readonly ErrorCode[]; security?: Security };
 }
 
 const methodsOf = (r: DocumentedRoute) => (typeof r.method === 'string' ? [r.method] : r.method);
 
+/** The API whose auth, shared errors and Idempotency-Key the route takes; null for a route with its own security. */
+function sharedApiOf(route: DocumentedRoute): Api | null {
+  return route.schema.security ? null : apiOf(route.url);
+}
+
 /** Every error code the route can answer, its own and those of its API. */
 function errorCodes(route: DocumentedRoute): ErrorCode[] {
-  const api = apiOf(route.url);
+  const api = sharedApiOf(route);
   const codes = new Set<ErrorCode>(['invalid_request', ...(route.schema.errors ?? [])]);
-  if (api) for (const c of API_ERRORS[api]) codes.add(c);
+  if (!api) return [...codes];
+  for (const c of API_ERRORS[api]) codes.add(c);
+  if (api === 'customer' && methodsOf(route).some((m) => !SAFE_METHODS.has(m)))
+    for (const c of CUSTOMER_WRITE_ERRORS) codes.add(c);
   if (methodsOf(route).some((m) => IDEMPOTENT_METHODS.has(m)))
     for (const c of IDEMPOTENCY_ERRORS) codes.add(c);
   return [...codes];
@@ -124,8 +144,9 @@ const ref = (kind: string, name: string) => ({ $ref: `#/components/${kind}/${nam
 
 /** The @fastify/swagger options: the document's frame, and the per-route and whole-document transforms. */
 export function openapiOptions(): FastifyDynamicSwaggerOptions {
-  // operations whose body may be left out (filled by `transform`, read by `transformObject`)
+  // operations whose body may be left out, and those taking Idempotency-Key (filled by `transform`, read by `transformObject`)
   const optionalBodies = new Set<string>();
+  const idempotentOps = new Set<string>();
 
   return {
     openapi: {
@@ -139,6 +160,10 @@ export function openapiOptions(): FastifyDynamicSwaggerOptions {
       // relative: the document describes the server that serves it
       servers: [{ url: '/' }],
       tags: [
+        {
+          name: 'session',
+          description: 'The console: sign up, log in and out (a session cookie and its CSRF token)',
+        },
         { name: 'orders', description: 'Place, quote, pay, cancel and list orders (SPEC §4)' },
         { name: 'account', description: 'Your account: balance, arrears, KYC status, traffic pools' },
         { name: 'billing', description: 'Top-ups, the balance ledger and vouchers (SPEC §5)' },
@@ -157,6 +182,13 @@ export function openapiOptions(): FastifyDynamicSwaggerOptions {
             type: 'http',
             scheme: 'bearer',
             description: 'A customer API key (od_live_…), for /v1. It never opens /admin/v1.',
+          },
+          sessionCookie: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'orderdesk_session',
+            description:
+              'The console’s session (POST /v1/signup or /v1/session sets it; HttpOnly, SameSite=Lax), for /v1. Every request with it other than GET and HEAD must also send the session’s csrf_token as the X-CSRF-Token header, else 403 forbidden. With an Authorization header too, the header decides.',
           },
           adminToken: {
             type: 'http',
@@ -203,16 +235,17 @@ export function openapiOptions(): FastifyDynamicSwaggerOptions {
       const { schema, url, route } = document;
       const api = apiOf(url);
       if (!schema || schema.hide || !api) return jsonSchemaTransform(document);
-      const { errors: _own, body, ...rest } = schema;
+      const { errors: _own, body, security, ...rest } = schema;
       if (body && (body as z.ZodType).safeParse(undefined).success)
         optionalBodies.add(`${route.method} ${url}`);
+      if (!security) idempotentOps.add(`${route.method} ${url}`);
       return jsonSchemaTransform({
         ...document,
         schema: {
           ...rest,
           ...(body ? { body } : {}),
           response: documentedResponses({ method: route.method, url, schema }),
-          security: [{ [SECURITY[api]]: [] }],
+          security: security ?? SECURITY[api],
         },
       });
     },
@@ -248,7 +281,8 @@ export function openapiOptions(): FastifyDynamicSwaggerOptions {
 
   /** Adds what an operation shares with its kind: the Idempotency-Key header, the response headers. */
   function finishOperation(path: string, method: string, op: Operation) {
-    const idempotent = IDEMPOTENT_METHODS.has(method);
+    const idempotent =
+      IDEMPOTENT_METHODS.has(method) && idempotentOps.has(`${method} ${path.replace(/\{(\w+)\}/g, ':$1')}`);
     if (idempotent) op.parameters = [...(op.parameters ?? []), ref('parameters', 'IdempotencyKey')];
     // paths are written /v1/orders/{id}; the routes /v1/orders/:id
     if (op.requestBody && optionalBodies.has(`${method} ${path.replace(/\{(\w+)\}/g, ':$1')}`)) {

@@ -26,7 +26,7 @@ export type OrderInput = BandwidthOrderInput | IspOrderInput;
 /** Bytes in one GB of traffic: decimal gigabytes, as traffic is sold. */
 export { BYTES_PER_GB } from '../../domain/traffic.ts';
 
-async function loadBandwidthPrices(q: Sql, product: string): Promise<PlanPrice[]> {
+export async function loadBandwidthPrices(q: Sql, product: string): Promise<PlanPrice[]> {
   return toPlanPrices(await listPrices(q, product));
 }
 

@@ -1,14 +1,14 @@
 /**
  * Writes the document the server serves at /openapi.json to a file, for `npm run lint:openapi`
  * (redocly): an app on an in-memory database, asked as a client would ask it.
- *   node --import tsx test/support/write-openapi.ts .tmp/openapi.json
+ *   node --import tsx scripts/write-openapi.ts .tmp/openapi.json
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { openPglite } from '../../src/db/client.ts';
-import { migrate } from '../../src/db/migrate.ts';
-import { buildApp } from '../../src/http/app.ts';
-import { makeDeps } from './harness.ts';
+import { openPglite } from '../src/db/client.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { buildApp } from '../src/http/app.ts';
+import { makeDeps } from '../test/support/harness.ts';
 
 const out = process.argv[2] ?? '.tmp/openapi.json';
 const db = await openPglite();

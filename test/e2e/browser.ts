@@ -1,0 +1,115 @@
+/**
+ * End-to-end support: the real app on a real port over a fresh database (with the demo data),
+ * and Debian's Chromium driven by playwright-core. The e2e files skip, saying why, when there is
+ * no Chromium (`apt-get install -y chromium`) or no console build (`npm run build:web`); CI has
+ * both (.ci/run installs and builds them).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { loadDemo } from '../../src/demo.ts';
+import { consoleBuilt } from '../../src/http/console.ts';
+import { type Harness, harness } from '../support/harness.ts';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const SCREENSHOTS = path.resolve(import.meta.dirname, '../../docs/screenshots');
+
+/** Why the browser tests cannot run here, or null when they can. */
+export function e2eUnavailable(): string | null {
+  if (!fs.existsSync(CHROMIUM)) return `no Chromium at ${CHROMIUM} (apt-get install -y chromium)`;
+  if (!consoleBuilt()) return 'the console is not built (npm run build:web)';
+  return null;
+}
+
+export const DESKTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 390, height: 844 };
+
+export interface E2e {
+  h: Harness;
+  base: string;
+  browser: Browser;
+  demo: { email: string; password: string };
+  close(): Promise<void>;
+}
+
+export async function startE2e(): Promise<E2e> {
+  // every browser logs in from 127.0.0.1: lift the 10-a-minute login limit for the run
+  const h = await harness({ ORDERDESK_RATE_LOGINS_PER_MINUTE: '1000' });
+  const demo = await loadDemo(h.deps);
+  if (!demo) throw new Error('the demo account was not created');
+  const address = await h.app.listen({ port: 0, host: '127.0.0.1' });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  return {
+    h,
+    base: address,
+    browser,
+    demo: { email: demo.email, password: demo.password },
+    async close() {
+      await browser.close();
+      await h.close();
+    },
+  };
+}
+
+/** A page in a fresh context (its own cookies) that fails the test on any uncaught page error. */
+export async function newPage(
+  e: E2e,
+  opts: { viewport?: { width: number; height: number }; lang?: 'en' | 'zh-CN' } = {},
+): Promise<{ page: Page; context: BrowserContext; errors: string[] }> {
+  const context = await e.browser.newContext({
+    viewport: opts.viewport ?? DESKTOP,
+    locale: opts.lang ?? 'en',
+  });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(String(err)));
+  page.on('console', (m) => {
+    // a 401 before logging in or a 4xx the page shows in words is the API answering, not a bug
+    if (m.type() === 'error' && !/responded with a status of 4\d\d/.test(m.text())) {
+      errors.push(`console: ${m.text()}`);
+    }
+  });
+  return { page, context, errors };
+}
+
+export async function logIn(
+  page: Page,
+  base: string,
+  email: string,
+  password: string,
+  lang: 'en' | 'zh-CN' = 'en',
+) {
+  await page.goto(`${base}/login?lang=${lang}`);
+  await page.getByLabel(lang === 'en' ? 'Email' : '邮箱').fill(email);
+  await page.getByLabel(lang === 'en' ? 'Password' : '密码').fill(password);
+  // Ant Design spaces two-character Chinese buttons ("登 录"): match loosely
+  await page.getByRole('button', { name: lang === 'en' ? 'Log in' : /登\s*录/ }).click();
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+}
+
+/** Nothing wider than the viewport (SPEC §10: usable on a phone without horizontal scrolling). */
+export async function expectNoHorizontalOverflow(page: Page) {
+  const { scroll, client } = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth,
+    client: document.documentElement.clientWidth,
+  }));
+  expect(scroll, 'page wider than the viewport').toBeLessThanOrEqual(client);
+}
+
+export async function screenshot(page: Page, name: string) {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
