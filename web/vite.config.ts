@@ -18,8 +18,9 @@ export default defineConfig({
         manualChunks(id) {
           if (!id.includes('node_modules')) return undefined;
           if (id.includes('echarts') || id.includes('zrender')) return 'charts';
+          // antd stays with the pages that use it (one antd chunk would load every page's components up front)
           if (id.includes('antd') || id.includes('@ant-design') || id.includes('rc-') || id.includes('@rc-component'))
-            return 'antd';
+            return undefined;
           if (id.includes('react') || id.includes('scheduler')) return 'react';
           return 'vendor';
         },

@@ -34,6 +34,7 @@ import { adminOrderRoutes } from './routes/admin-orders.ts';
 import { adminTokenRoutes } from './routes/admin-tokens.ts';
 import { adminUsageRoutes } from './routes/admin-usage.ts';
 import { alertRoutes } from './routes/alerts.ts';
+import { apiKeyRoutes } from './routes/api-keys.ts';
 import { billingRoutes } from './routes/billing.ts';
 import { customerRoutes } from './routes/customer.ts';
 import { ispBatchRoutes } from './routes/isp-batches.ts';
@@ -42,6 +43,7 @@ import { kycRoutes } from './routes/kyc.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { paymentMethodRoutes } from './routes/payment-methods.ts';
 import { priceRoutes } from './routes/prices.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { subuserRoutes } from './routes/subusers.ts';
 import { voucherRoutes } from './routes/vouchers.ts';
@@ -149,6 +151,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     });
     orderRoutes(scope, deps);
     priceRoutes(scope, deps);
+    reportRoutes(scope, deps);
     customerRoutes(scope, deps);
     paymentMethodRoutes(scope, deps);
     billingRoutes(scope, deps);
@@ -158,6 +161,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     ispInventoryRoutes(scope, deps);
     ispBatchRoutes(scope, deps);
     alertRoutes(scope, deps);
+    apiKeyRoutes(scope, deps);
     webhookEndpointRoutes(scope, deps);
   });
 

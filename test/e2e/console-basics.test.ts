@@ -79,6 +79,10 @@ describe.skipIf(unavailable !== null)('the console in Chromium', () => {
     await page.getByText(/Order ord_\w+ placed: \$225\.00/).waitFor();
     await page.getByRole('menuitem', { name: 'Dashboard' }).click();
     await page.getByText('$275.00').waitFor();
+    // the spend chart has this month's 225.00 of residential
+    await page.getByText('Spend per month by product').waitFor();
+    await page.locator('canvas').first().waitFor();
+    await screenshot(page, 'dashboard-charts-en');
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -21,4 +21,26 @@ export const NAV: NavItem[] = [
     label: 'nav.mobile',
     children: [{ path: '/mobile/buy', label: 'nav.buyTraffic' }],
   },
+  {
+    key: 'isp',
+    label: 'nav.isp',
+    children: [
+      { path: '/isp/order', label: 'nav.orderIps' },
+      { path: '/isp/batches', label: 'nav.batches' },
+    ],
+  },
+  {
+    key: 'billing',
+    label: 'nav.billing',
+    children: [
+      { path: '/billing/orders', label: 'nav.orders' },
+      { path: '/billing/payment-methods', label: 'nav.paymentMethods' },
+      { path: '/billing/transactions', label: 'nav.transactions' },
+      { path: '/billing/vouchers', label: 'nav.vouchers' },
+    ],
+  },
+  { key: 'subusers', label: 'nav.subusers', path: '/subusers' },
+  { key: 'settings', label: 'nav.settings', children: [{ path: '/settings/alerts', label: 'nav.alerts' }] },
+  { key: 'apiKeys', label: 'nav.apiKeys', path: '/api-keys' },
+  { key: 'kyc', label: 'nav.kyc', path: '/kyc' },
 ];

@@ -1,4 +1,8 @@
 /** English: the reference catalog; zh-CN must have exactly the same keys (a test checks). */
+import { billing } from './billing.ts';
+import { isp } from './isp.ts';
+import { settings } from './settings.ts';
+import { subusers } from './subusers.ts';
 
 export const en = {
   app: { name: 'orderdesk', language: 'Language', logout: 'Log out', loading: 'Loading…' },
@@ -44,6 +48,10 @@ export const en = {
     pendingOrders: 'Orders waiting for payment',
     cancelAt: 'Cancelled at',
     none: 'None',
+    usageChart: 'Traffic used per day (last 30 days)',
+    spendChart: 'Spend per month by product',
+    noUsage: 'No traffic used in the last 30 days',
+    noSpend: 'Nothing spent yet',
   },
   buy: {
     title: 'Buy traffic — {{product}}',
@@ -67,6 +75,10 @@ export const en = {
     kycLink: 'Submit KYC',
     sharedPool: 'Traffic goes to your account’s pool at once, shared by all your subusers.',
   },
+  isp: isp.en,
+  ...billing.en,
+  ...subusers.en,
+  ...settings.en,
   products: {
     residential: 'Residential',
     mobile: 'Mobile',

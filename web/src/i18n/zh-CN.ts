@@ -1,5 +1,9 @@
 /** 简体中文：与英文目录的键完全相同（有测试检查）。 */
+import { billing } from './billing.ts';
 import type { Messages } from './en.ts';
+import { isp } from './isp.ts';
+import { settings } from './settings.ts';
+import { subusers } from './subusers.ts';
 
 export const zhCN: Messages = {
   app: { name: 'orderdesk', language: '语言', logout: '退出登录', loading: '加载中…' },
@@ -45,6 +49,10 @@ export const zhCN: Messages = {
     pendingOrders: '待支付订单',
     cancelAt: '自动取消时间',
     none: '无',
+    usageChart: '每日流量用量（近 30 天）',
+    spendChart: '各产品每月消费',
+    noUsage: '近 30 天没有流量用量',
+    noSpend: '暂无消费',
   },
   buy: {
     title: '购买流量 — {{product}}',
@@ -67,6 +75,10 @@ export const zhCN: Messages = {
     kycLink: '提交 KYC',
     sharedPool: '流量立即到账，由账号下所有子账号共用。',
   },
+  isp: isp.zhCN,
+  ...billing.zhCN,
+  ...subusers.zhCN,
+  ...settings.zhCN,
   products: {
     residential: '住宅',
     mobile: '移动',

@@ -26,6 +26,18 @@ export function LanguageSwitch() {
   );
 }
 
+/** The menu entry of a page: its own path, or the longest entry path it lies under (a detail page). */
+function selectedNavPath(pathname: string): string {
+  const paths = NAV.flatMap((g) => [g.path, ...(g.children ?? []).map((c) => c.path)]).filter(
+    (p): p is string => p !== undefined,
+  );
+  if (paths.includes(pathname)) return pathname;
+  return (
+    paths.filter((p) => p !== '/' && pathname.startsWith(`${p}/`)).sort((a, b) => b.length - a.length)[0] ??
+    pathname
+  );
+}
+
 export function ConsoleLayout() {
   const { t } = useTranslation();
   const session = useSession();
@@ -53,6 +65,8 @@ export function ConsoleLayout() {
         onCollapse={setCollapsed}
         width={208}
         theme="light"
+        // on a phone the menu's tab sits in the header row, not over the page's title
+        zeroWidthTriggerStyle={{ top: 12 }}
         style={phone ? { position: 'fixed', height: '100vh', zIndex: 20 } : undefined}
       >
         <Typography.Title level={4} style={{ padding: '16px 24px', margin: 0 }}>
@@ -61,7 +75,7 @@ export function ConsoleLayout() {
         <nav aria-label="console">
           <Menu
             mode="inline"
-            selectedKeys={[location.pathname]}
+            selectedKeys={[selectedNavPath(location.pathname)]}
             defaultOpenKeys={NAV.filter((g) => g.children).map((g) => g.key)}
             items={items}
             onClick={(e) => {

@@ -1,10 +1,13 @@
 /** Dashboard (SPEC §10): balance, traffic pools, orders waiting for payment with their deadline. */
 import { useQuery } from '@tanstack/react-query';
 import { Alert, Card, Col, List, Row, Statistic, Tag, Typography } from 'antd';
+import { lazy, Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { ApiFailure, api, must } from '../api/client.ts';
 import { dateTime, errorText, usd } from '../format.ts';
+
+const DashboardCharts = lazy(() => import('./dashboard-charts.tsx'));
 
 export function useAccount() {
   return useQuery({ queryKey: ['account'], queryFn: () => must(api.GET('/v1/account')) });
@@ -19,6 +22,15 @@ export default function DashboardPage() {
     queryFn: () =>
       must(api.GET('/v1/orders', { params: { query: { payment_status: 'pending_payment', limit: 10 } } })),
   });
+  const batches = useQuery({
+    queryKey: ['isp-batches', 'dashboard'],
+    queryFn: () => must(api.GET('/v1/isp/batches', { params: { query: { limit: 100 } } })),
+  });
+  // ready batches that expire within 7 days (the reminder window, SPEC §6)
+  const soon = (batches.data?.data ?? []).filter(
+    (b) =>
+      b.status === 'ready' && b.expires_at && new Date(b.expires_at).getTime() - Date.now() < 7 * 86_400_000,
+  );
   if (account.error) {
     const e =
       account.error instanceof ApiFailure ? account.error.apiError : { code: 'network_error', message: '' };
@@ -75,6 +87,24 @@ export default function DashboardPage() {
           )}
         />
       </Card>
+      <Card title={t('dashboard.expiringSoon')} style={{ marginTop: 16 }} loading={batches.isPending}>
+        <List
+          dataSource={soon}
+          locale={{ emptyText: t('dashboard.none') }}
+          renderItem={(b) => (
+            <List.Item>
+              <List.Item.Meta
+                title={<Link to={`/isp/batches/${b.id}`}>{b.id}</Link>}
+                description={`${b.quantity} × ${[b.country, b.city, b.asn].filter((x) => x !== null).join(' / ')}`}
+              />
+              <Tag color="red">{dateTime(b.expires_at, lang)}</Tag>
+            </List.Item>
+          )}
+        />
+      </Card>
+      <Suspense fallback={null}>
+        <DashboardCharts />
+      </Suspense>
     </>
   );
 }
