@@ -18,25 +18,16 @@ import {
   Space,
   Typography,
 } from 'antd';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { type ApiError, api, asApiError, must } from '../api/client.ts';
 import { errorText, unitPrice, usd } from '../format.ts';
+import { useDebounced } from '../use-debounced.ts';
 import { useAccount } from './dashboard.tsx';
 
 type Product = 'residential' | 'mobile';
 type Plan = 'payg' | 'starter' | 'pro' | 'business' | 'enterprise';
-
-/** A value that settles `ms` after the last change, so typing does not send a quote per key. */
-function useDebounced<T>(value: T, ms: number): T {
-  const [v, setV] = useState(value);
-  useEffect(() => {
-    const id = setTimeout(() => setV(value), ms);
-    return () => clearTimeout(id);
-  }, [value, ms]);
-  return v;
-}
 
 export function validGb(gb: number | null | undefined): gb is number {
   return typeof gb === 'number' && Number.isInteger(gb) && gb >= 1 && gb <= 100_000;

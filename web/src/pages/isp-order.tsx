@@ -32,6 +32,7 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { type ApiError, api, asApiError, must, type Schemas } from '../api/client.ts';
 import { errorText, unitPrice, usd } from '../format.ts';
+import { useDebounced } from '../use-debounced.ts';
 import {
   checkError,
   countryName,
@@ -41,7 +42,6 @@ import {
   QTY_MIN,
   StatusTag,
   subuserLabel,
-  useDebounced,
   useSubusers,
   validQuantity,
 } from './isp-shared.tsx';

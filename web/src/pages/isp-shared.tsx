@@ -1,7 +1,6 @@
 /** What the ISP pages share: places in words, status tags, the quantity rule, downloads. */
 import { useQuery } from '@tanstack/react-query';
 import { Tag } from 'antd';
-import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type ApiError, api, must, type Schemas } from '../api/client.ts';
 
@@ -14,20 +13,6 @@ export const QTY_MAX = 5000;
 
 export function validQuantity(q: number | null | undefined): q is number {
   return typeof q === 'number' && Number.isInteger(q) && q >= QTY_MIN && q <= QTY_MAX;
-}
-
-/**
- * A value that settles `ms` after its last change, so typing does not send a quote per key. The
- * value is compared by its JSON, so an equal object built anew on each render is no change.
- */
-export function useDebounced<T>(value: T, ms: number): T {
-  const [v, setV] = useState(value);
-  const json = JSON.stringify(value);
-  useEffect(() => {
-    const id = setTimeout(() => setV(JSON.parse(json) as T), ms);
-    return () => clearTimeout(id);
-  }, [json, ms]);
-  return v;
 }
 
 /** The country's name in the reader's language (us → United States / 美国). */

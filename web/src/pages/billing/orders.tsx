@@ -27,6 +27,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { ApiFailure, api, must, type Schemas } from '../../api/client.ts';
+import { CursorPager, useCursorPages } from '../../cursor-pages.tsx';
 import { dateTime, errorText, usd } from '../../format.ts';
 import { canCancel, canPay, OrderActions } from './order-actions.tsx';
 
@@ -91,8 +92,8 @@ export default function OrdersPage() {
   const [form] = Form.useForm<Filters>();
   const [filters, setFilters] = useState<Filters>({ range: lastMonth() });
   // the cursors of the pages before this one (starting_after of each page)
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors.at(-1);
+  const pages = useCursorPages();
+  const cursor = pages.cursor;
 
   const query = {
     limit: PAGE,
@@ -168,7 +169,7 @@ export default function OrdersPage() {
         layout="vertical"
         initialValues={{ range: filters.range }}
         onFinish={(v) => {
-          setCursors([]);
+          pages.reset();
           setFilters(v);
         }}
       >
@@ -225,7 +226,7 @@ export default function OrdersPage() {
                 payment_status: undefined,
                 ...initial,
               });
-              setCursors([]);
+              pages.reset();
               setFilters(initial);
             }}
           >
@@ -283,20 +284,7 @@ export default function OrdersPage() {
           locale={{ emptyText: t('orders.empty') }}
         />
       )}
-      <Space style={{ marginTop: 16 }}>
-        <Button disabled={cursors.length === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
-          {t('orders.previous')}
-        </Button>
-        <Button
-          disabled={!data?.has_more}
-          onClick={() => {
-            const last = data?.data.at(-1);
-            if (last) setCursors((c) => [...c, last.id]);
-          }}
-        >
-          {t('orders.next')}
-        </Button>
-      </Space>
+      <CursorPager pages={pages} page={data} />
     </>
   );
 }

@@ -3,11 +3,11 @@
  * the balance after it and its cause; pages of 20 by cursor (starting_after).
  */
 import { useQuery } from '@tanstack/react-query';
-import { Alert, Button, Space, Table, Typography } from 'antd';
-import { useState } from 'react';
+import { Alert, Table, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { ApiFailure, api, must, type Schemas } from '../../api/client.ts';
+import { CursorPager, useCursorPages } from '../../cursor-pages.tsx';
 import { dateTime, errorText, usd } from '../../format.ts';
 
 type Entry = Schemas['Transaction'];
@@ -16,8 +16,8 @@ const PAGE = 20;
 export default function TransactionsPage() {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors.at(-1);
+  const pages = useCursorPages();
+  const cursor = pages.cursor;
   const query = { limit: PAGE, ...(cursor ? { starting_after: cursor } : {}) };
   const list = useQuery({
     queryKey: ['transactions', query],
@@ -76,20 +76,7 @@ export default function TransactionsPage() {
           { title: t('transactions.memo'), key: 'memo', render: (e: Entry) => e.memo ?? '—' },
         ]}
       />
-      <Space style={{ marginTop: 16 }}>
-        <Button disabled={cursors.length === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
-          {t('orders.previous')}
-        </Button>
-        <Button
-          disabled={!data?.has_more}
-          onClick={() => {
-            const last = data?.data.at(-1);
-            if (last) setCursors((c) => [...c, last.id]);
-          }}
-        >
-          {t('orders.next')}
-        </Button>
-      </Space>
+      <CursorPager pages={pages} page={data} />
     </>
   );
 }

@@ -1,9 +1,9 @@
 /** Billing → Vouchers (SPEC §5): amount, what is left, the products each may pay for, status, expiry. */
 import { useQuery } from '@tanstack/react-query';
-import { Alert, Button, Space, Table, Tag, Typography } from 'antd';
-import { useState } from 'react';
+import { Alert, Table, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { ApiFailure, api, must, type Schemas } from '../../api/client.ts';
+import { CursorPager, useCursorPages } from '../../cursor-pages.tsx';
 import { dateTime, errorText, usd } from '../../format.ts';
 
 type Voucher = Schemas['Voucher'];
@@ -12,8 +12,8 @@ const COLORS: Record<string, string> = { active: 'green', expired: 'default', us
 export default function VouchersPage() {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors.at(-1);
+  const pages = useCursorPages();
+  const cursor = pages.cursor;
   const query = { limit: 20, ...(cursor ? { starting_after: cursor } : {}) };
   const list = useQuery({
     queryKey: ['vouchers', query],
@@ -68,22 +68,7 @@ export default function VouchersPage() {
           },
         ]}
       />
-      {(cursors.length > 0 || data?.has_more) && (
-        <Space style={{ marginTop: 16 }}>
-          <Button disabled={cursors.length === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
-            {t('orders.previous')}
-          </Button>
-          <Button
-            disabled={!data?.has_more}
-            onClick={() => {
-              const last = data?.data.at(-1);
-              if (last) setCursors((c) => [...c, last.id]);
-            }}
-          >
-            {t('orders.next')}
-          </Button>
-        </Space>
-      )}
+      {(!pages.atStart || data?.has_more) && <CursorPager pages={pages} page={data} />}
     </>
   );
 }
