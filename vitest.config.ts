@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    maxWorkers: 2,
+    // one file at a time: the browser tests share the two cores with the server they drive, and
+    // starved of CPU they time out (seen in CI with files running side by side)
+    fileParallelism: false,
   },
 });
