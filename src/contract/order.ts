@@ -89,6 +89,10 @@ const orderFields = {
       'pay-later orders (payment_status pending_payment): when the order is cancelled if still unpaid; null otherwise',
     ),
   details: configuration,
+  source: z
+    .literal('auto_top_up')
+    .optional()
+    .describe('who placed the order when not the customer: auto_top_up (SPEC §2); absent otherwise'),
   line_items: z.array(lineItemSchema),
   events: z
     .array(orderEventSchema)
@@ -146,6 +150,7 @@ export function presentOrder(o: Order, events?: OrderEvent[]): z.infer<typeof or
     refunded_usd: usd(o.refunded),
     cancel_at: o.paymentStatus === 'pending_payment' ? isoOrNull(o.unpaidCancelAt) : null,
     details: presentDetails(o.details),
+    ...(o.details.source === 'auto_top_up' ? { source: 'auto_top_up' as const } : {}),
     line_items: o.lines.map(presentLineItem),
     ...(events
       ? {

@@ -1,5 +1,7 @@
 /** Accounts, API keys, admin tokens and KYC submissions. */
+import type { ContractDiscounts } from '../domain/contract-discount.ts';
 import type { Sql } from './client.ts';
+import { contractDiscountsColumn, contractDiscountsOf } from './contract-discounts.ts';
 
 export type KycStatus = 'not_submitted' | 'pending' | 'approved' | 'rejected';
 
@@ -259,10 +261,13 @@ export interface KeyPrincipal {
   keyId: string;
   account: Account;
   hasWebhooks: boolean;
+  /** the account's contract discounts (basis points by product), read in the same statement */
+  contractDiscounts: ContractDiscounts;
 }
 
 /**
- * The account columns (prefixed a.) and the webhook flag a principal is read with; the query
+ * The account columns (prefixed a.), the webhook flag and the contract discounts a principal is
+ * read with; the query
  * joins `accounts a`. Shared by API keys and console sessions (db/sessions.ts).
  */
 export const principalColumns = `${COLS.split(', ')
@@ -270,12 +275,18 @@ export const principalColumns = `${COLS.split(', ')
   .join(', ')},
   EXISTS (SELECT 1 FROM webhook_endpoints e
           WHERE (e.account_id = a.id OR e.account_id IS NULL)
-            AND e.deleted_at IS NULL AND e.status = 'enabled') AS has_webhooks`;
+            AND e.deleted_at IS NULL AND e.status = 'enabled') AS has_webhooks,
+  ${contractDiscountsColumn}`;
 
 /** The account and webhook flag of a row read with principalColumns. */
 export function principalOf(r: Record<string, unknown>): Omit<KeyPrincipal, 'keyId'> {
   const account = mapAccount(r);
-  return { accountId: account.id, account, hasWebhooks: r.has_webhooks === true };
+  return {
+    accountId: account.id,
+    account,
+    hasWebhooks: r.has_webhooks === true,
+    contractDiscounts: contractDiscountsOf(r),
+  };
 }
 
 export async function findKeyPrincipal(q: Sql, keyHash: string): Promise<KeyPrincipal | null> {

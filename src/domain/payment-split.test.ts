@@ -1,5 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import {
+  CONFIGURATIONS,
+  type Configuration,
+  PAYMENT_MODES,
+  type PaymentMode,
+  SETTLEMENTS,
+  type Settlement,
+} from './billing-attributes.ts';
 import { MoneyError } from './money.ts';
 import { checkBalanceRule, DEFAULT_BALANCE_THRESHOLD, splitPayment } from './payment-split.ts';
 
@@ -110,124 +118,178 @@ describe('splitPayment', () => {
 });
 
 describe('checkBalanceRule', () => {
-  const base = { usableVouchers: 0, threshold: THRESHOLD };
-
   it('uses the spec default threshold of 100.00', () => {
     expect(DEFAULT_BALANCE_THRESHOLD).toBe(10_000);
   });
 
-  it('prepaid is always allowed (the payment covers arrears)', () => {
-    expect(checkBalanceRule({ ...base, paymentMode: 'prepaid', balance: -50000 })).toEqual({
-      ok: true,
-      value: undefined,
-    });
-    expect(checkBalanceRule({ ...base, paymentMode: 'prepaid', balance: 0 }).ok).toBe(true);
+  type Outcome = 'ok' | 'ok+arrears' | 'arrears_outstanding' | 'balance_below_threshold';
+  type Level = 'below' | 'at' | 'above';
+  const LEVELS: Record<Level, number> = { below: THRESHOLD - 1, at: THRESHOLD, above: THRESHOLD + 1 };
+  const ARREARS = 5_000; // 50.00
+
+  /**
+   * Every (mode, cycle, configuration) with its outcome for balance + usable vouchers below / at /
+   * above the threshold, first with no arrears, then with 50.00 of arrears. SPEC §5: prepaid is
+   * ok and the payment covers the arrears; postpaid refuses arrears; postpaid hourly or daily with
+   * a periodic configuration also needs balance + vouchers ≥ the threshold.
+   */
+  const B = 'balance_below_threshold';
+  const A = 'arrears_outstanding';
+  const TABLE: [
+    PaymentMode,
+    Settlement,
+    Configuration,
+    [Outcome, Outcome, Outcome],
+    [Outcome, Outcome, Outcome],
+  ][] = [
+    // mode, cycle, configuration, [no arrears: below, at, above], [50.00 arrears: below, at, above]
+    ['prepaid', 'monthly', 'metered', ['ok', 'ok', 'ok'], ['ok+arrears', 'ok+arrears', 'ok+arrears']],
+    ['prepaid', 'monthly', 'periodic', ['ok', 'ok', 'ok'], ['ok+arrears', 'ok+arrears', 'ok+arrears']],
+    ['prepaid', 'daily', 'metered', ['ok', 'ok', 'ok'], ['ok+arrears', 'ok+arrears', 'ok+arrears']],
+    ['prepaid', 'daily', 'periodic', ['ok', 'ok', 'ok'], ['ok+arrears', 'ok+arrears', 'ok+arrears']],
+    ['prepaid', 'hourly', 'metered', ['ok', 'ok', 'ok'], ['ok+arrears', 'ok+arrears', 'ok+arrears']],
+    ['prepaid', 'hourly', 'periodic', ['ok', 'ok', 'ok'], ['ok+arrears', 'ok+arrears', 'ok+arrears']],
+    ['postpaid', 'monthly', 'metered', ['ok', 'ok', 'ok'], [A, A, A]],
+    ['postpaid', 'monthly', 'periodic', ['ok', 'ok', 'ok'], [A, A, A]],
+    ['postpaid', 'daily', 'metered', ['ok', 'ok', 'ok'], [A, A, A]],
+    ['postpaid', 'daily', 'periodic', [B, 'ok', 'ok'], [A, A, A]],
+    ['postpaid', 'hourly', 'metered', ['ok', 'ok', 'ok'], [A, A, A]],
+    ['postpaid', 'hourly', 'periodic', [B, 'ok', 'ok'], [A, A, A]],
+  ];
+
+  it('the table covers every (mode, cycle, configuration) once', () => {
+    const keys = new Set(TABLE.map(([m, s, c]) => `${m}/${s}/${c}`));
+    expect(keys.size).toBe(PAYMENT_MODES.length * SETTLEMENTS.length * CONFIGURATIONS.length);
   });
 
-  it('postpaid monthly needs the arrears cleared', () => {
-    const r = checkBalanceRule({ ...base, paymentMode: 'postpaid', settlement: 'monthly', balance: -1 });
-    expect(!r.ok && r.error.code).toBe('arrears_outstanding');
-    expect(checkBalanceRule({ ...base, paymentMode: 'postpaid', settlement: 'monthly', balance: 0 }).ok).toBe(
-      true,
+  /** The attributes of a row: prepaid carries no cycle or configuration (they do not apply). */
+  const attributesOf = (mode: PaymentMode, settlement: Settlement, configuration: Configuration) =>
+    mode === 'prepaid'
+      ? ({ paymentMode: 'prepaid' } as const)
+      : ({ paymentMode: 'postpaid', settlement, configuration } as const);
+
+  const cases = TABLE.flatMap(([mode, settlement, configuration, clear, owing]) =>
+    (['below', 'at', 'above'] as const).flatMap((level, i) => [
+      // with no arrears, the level is reached by the balance alone, balance and vouchers, vouchers alone
+      ...(
+        [
+          ['balance only', LEVELS[level], 0],
+          ['balance + vouchers', 6_000, LEVELS[level] - 6_000],
+          ['vouchers only', 0, LEVELS[level]],
+        ] as const
+      ).map(
+        ([mix, balance, vouchers]) =>
+          [mode, settlement, configuration, 'none', level, mix, balance, vouchers, clear[i]!] as const,
+      ),
+      // with arrears the balance is −50.00 and the usable vouchers are at the level
+      [
+        mode,
+        settlement,
+        configuration,
+        'some',
+        level,
+        'vouchers',
+        -ARREARS,
+        LEVELS[level],
+        owing[i]!,
+      ] as const,
+    ]),
+  );
+
+  it('has every combination: 2 modes × 3 cycles × 2 configurations × 2 arrears × 3 levels', () => {
+    const combos = new Set(cases.map((c) => c.slice(0, 5).join('/')));
+    expect(combos.size).toBe(2 * 3 * 2 * 2 * 3);
+  });
+
+  it.each(cases)(
+    '%s %s %s, arrears %s, balance + vouchers %s the threshold (%s: %i + %i) → %s',
+    (mode, settlement, configuration, _arrears, _level, _mix, balance, usableVouchers, expected) => {
+      const r = checkBalanceRule({
+        ...attributesOf(mode, settlement, configuration),
+        balance,
+        usableVouchers,
+        threshold: THRESHOLD,
+      });
+      switch (expected) {
+        case 'ok':
+          expect(r).toEqual({ ok: true, value: { arrearsToCover: 0 } });
+          break;
+        case 'ok+arrears':
+          // the prepaid payment covers the arrears too, exactly what splitPayment charges the card
+          expect(r).toEqual({ ok: true, value: { arrearsToCover: ARREARS } });
+          expect(
+            splitPayment({ payable: 22_500, balance, voucherAvailable: usableVouchers }).arrearsCovered,
+          ).toBe(ARREARS);
+          break;
+        case 'arrears_outstanding':
+          expect(r).toMatchObject({
+            ok: false,
+            error: { code: 'arrears_outstanding', detail: { arrears_cents: ARREARS } },
+          });
+          break;
+        case 'balance_below_threshold':
+          expect(r).toMatchObject({
+            ok: false,
+            error: {
+              code: 'balance_below_threshold',
+              detail: { available_cents: balance + usableVouchers, threshold_cents: THRESHOLD },
+            },
+          });
+          break;
+      }
+    },
+  );
+
+  it('the threshold is an argument (configurable): 0 lets a periodic hourly order through at 0.00', () => {
+    const hourly = { paymentMode: 'postpaid', settlement: 'hourly', configuration: 'periodic' } as const;
+    expect(checkBalanceRule({ ...hourly, balance: 0, usableVouchers: 0, threshold: 0 }).ok).toBe(true);
+    expect(checkBalanceRule({ ...hourly, balance: 49_999, usableVouchers: 0, threshold: 50_000 }).ok).toBe(
+      false,
     );
-    // no threshold for monthly, even periodic
-    expect(
-      checkBalanceRule({
-        ...base,
-        paymentMode: 'postpaid',
-        settlement: 'monthly',
-        configuration: 'periodic',
-        balance: 0,
-      }).ok,
-    ).toBe(true);
   });
 
-  it('postpaid without a settlement is treated as monthly', () => {
-    const r = checkBalanceRule({ ...base, paymentMode: 'postpaid', balance: -100 });
-    expect(!r.ok && r.error.code).toBe('arrears_outstanding');
-    expect(
-      checkBalanceRule({ ...base, paymentMode: 'postpaid', configuration: 'periodic', balance: 0 }).ok,
-    ).toBe(true);
+  it('refuses malformed amounts (bugs throw)', () => {
+    const prepaid = { paymentMode: 'prepaid' } as const;
+    expect(() =>
+      checkBalanceRule({ ...prepaid, balance: 0.5, usableVouchers: 0, threshold: THRESHOLD }),
+    ).toThrow(MoneyError);
+    expect(() =>
+      checkBalanceRule({ ...prepaid, balance: 0, usableVouchers: -1, threshold: THRESHOLD }),
+    ).toThrow(MoneyError);
+    expect(() => checkBalanceRule({ ...prepaid, balance: 0, usableVouchers: 0, threshold: -1 })).toThrow(
+      MoneyError,
+    );
   });
 
-  for (const settlement of ['hourly', 'daily'] as const) {
-    describe(`postpaid ${settlement}`, () => {
-      it('refuses arrears whatever the configuration', () => {
-        for (const configuration of ['metered', 'periodic', undefined] as const) {
-          const r = checkBalanceRule({
-            ...base,
-            paymentMode: 'postpaid',
-            settlement,
-            ...(configuration ? { configuration } : {}),
-            balance: -1,
-            usableVouchers: 1_000_000,
-          });
-          expect(!r.ok && r.error.code, String(configuration)).toBe('arrears_outstanding');
-        }
-      });
-
-      it('metered needs nothing more', () => {
-        expect(
-          checkBalanceRule({
-            ...base,
-            paymentMode: 'postpaid',
-            settlement,
-            configuration: 'metered',
-            balance: 0,
-          }).ok,
-        ).toBe(true);
-      });
-
-      it('periodic needs balance + usable vouchers ≥ 100.00', () => {
-        const check = (balance: number, usableVouchers: number) =>
-          checkBalanceRule({
-            paymentMode: 'postpaid',
-            settlement,
-            configuration: 'periodic',
-            balance,
-            usableVouchers,
-            threshold: THRESHOLD,
-          });
-        expect(check(10000, 0).ok).toBe(true);
-        expect(check(6000, 4000).ok).toBe(true);
-        expect(check(0, 10000).ok).toBe(true);
-        const r = check(9999, 0);
-        expect(!r.ok && r.error.code).toBe('balance_below_threshold');
-        const r2 = check(5000, 4999);
-        expect(!r2.ok && r2.error.code).toBe('balance_below_threshold');
-        expect(check(0, 0).ok).toBe(false);
-      });
-    });
-  }
-
-  it('matches the rules for every combination (property)', () => {
+  it('matches the rules for any amounts (property)', () => {
     fc.assert(
       fc.property(
-        fc.constantFrom('prepaid' as const, 'postpaid' as const),
-        fc.constantFrom('monthly' as const, 'daily' as const, 'hourly' as const),
-        fc.constantFrom('metered' as const, 'periodic' as const),
+        fc.constantFrom(...PAYMENT_MODES),
+        fc.constantFrom(...SETTLEMENTS),
+        fc.constantFrom(...CONFIGURATIONS),
         fc.integer({ min: -100_000, max: 100_000 }),
         fc.integer({ min: 0, max: 100_000 }),
-        (paymentMode, settlement, configuration, balance, usableVouchers) => {
+        fc.integer({ min: 0, max: 100_000 }),
+        (mode, settlement, configuration, balance, usableVouchers, threshold) => {
           const r = checkBalanceRule({
-            paymentMode,
-            settlement,
-            configuration,
+            ...attributesOf(mode, settlement, configuration),
             balance,
             usableVouchers,
-            threshold: THRESHOLD,
+            threshold,
           });
           let expected: string | null = null;
-          if (paymentMode === 'postpaid') {
+          if (mode === 'postpaid') {
             if (balance < 0) expected = 'arrears_outstanding';
             else if (
               settlement !== 'monthly' &&
               configuration === 'periodic' &&
-              balance + usableVouchers < THRESHOLD
+              balance + usableVouchers < threshold
             )
               expected = 'balance_below_threshold';
           }
-          return expected === null ? r.ok : !r.ok && r.error.code === expected;
+          if (expected !== null) return !r.ok && r.error.code === expected;
+          const arrears = mode === 'prepaid' ? splitPayment({ payable: 0, balance }).arrearsCovered : 0;
+          return r.ok && r.value.arrearsToCover === arrears;
         },
       ),
       { numRuns: RUNS },

@@ -24,7 +24,7 @@ declare module 'fastify' {
   interface FastifyRequest {
     accountId: string;
     /** the key's (or session's) account as read at authentication (a snapshot: writes re-check under locks) */
-    principal: Pick<KeyPrincipal, 'accountId' | 'account' | 'hasWebhooks'>;
+    principal: Pick<KeyPrincipal, 'accountId' | 'account' | 'hasWebhooks' | 'contractDiscounts'>;
     /** set when the request was authenticated by the console's session cookie */
     consoleSession?: SessionPrincipal;
     adminId: string;

@@ -1,5 +1,7 @@
 /** Every job kind the worker knows. */
 
+import { AUTO_TOP_UP_JOB } from '../app/auto-top-ups/enqueue-auto-top-up.ts';
+import { runAutoTopUp } from '../app/auto-top-ups/run-auto-top-up.ts';
 import { PROVISION_JOB } from '../app/isp/enqueue-provisioning.ts';
 import { SERVE_WAIT_QUEUE_JOB, serveWaitQueue } from '../app/isp/serve-wait-queue.ts';
 import { CARD_REFUND_JOB, finishCardRefund } from '../app/orders/cancel-order.ts';
@@ -48,6 +50,16 @@ export const jobKinds: Record<string, JobKind> = {
     handler: async (deps) => {
       const n = await cancelDueUnpaidOrders(deps);
       if (n > 0) deps.log.info({ cancelled: n }, 'unpaid orders cancelled');
+    },
+  },
+  // an auto top-up for one crossing of a rule's line, enqueued by usage ingest (SPEC §2)
+  [AUTO_TOP_UP_JOB]: {
+    handler: async (deps, job) => {
+      await runAutoTopUp(deps, {
+        accountId: String(job.payload.account_id),
+        product: String(job.payload.product),
+        crossingId: String(job.payload.crossing_id),
+      });
     },
   },
   recover_payments: {

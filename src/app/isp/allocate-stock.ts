@@ -35,6 +35,8 @@ export interface IspRequest {
   subuserId: string;
   onShortage: ShortagePolicy;
   autoRenew: boolean;
+  /** the account's ISP contract discount (basis points) the draft was priced with; a substitute gets it too */
+  contractBp?: number;
 }
 
 export interface Claimed {
@@ -71,12 +73,17 @@ export function allocatedOrder(p: {
     quantity: req.quantity,
     months: req.months,
     amounts: sub
-      ? substitutedAmounts(p.book, amountsOf(draft), {
-          country: req.country,
-          asn: sub.asn,
-          quantity: req.quantity,
-          months: req.months,
-        })
+      ? substitutedAmounts(
+          p.book,
+          amountsOf(draft),
+          {
+            country: req.country,
+            asn: sub.asn,
+            quantity: req.quantity,
+            months: req.months,
+          },
+          req.contractBp ?? 0,
+        )
       : amountsOf(draft),
     status: claimed ? 'provisioning' : 'waiting_inventory',
     startsAt: p.term?.startsAt ?? null,

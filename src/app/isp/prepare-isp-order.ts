@@ -1,5 +1,6 @@
 import { type Account, getAccount } from '../../db/accounts.ts';
 import type { Sql } from '../../db/client.ts';
+import { contractDiscountBasisPoints } from '../../db/contract-discounts.ts';
 import { getMainSubuser, getSubuser, type Subuser } from '../../db/subusers.ts';
 import { err, ok, type Result } from '../../domain/errors.ts';
 import type { IspPriceBook } from '../../domain/isp-pricing.ts';
@@ -36,13 +37,17 @@ export async function prepareIspOrder(
   now: Date,
   opts: { gate: boolean },
 ): Promise<Result<Prepared>> {
-  const [account, book] = await Promise.all([getAccount(deps.db, accountId), loadIspPriceBook(deps.db)]);
+  const [account, book, contractBp] = await Promise.all([
+    getAccount(deps.db, accountId),
+    loadIspPriceBook(deps.db),
+    contractDiscountBasisPoints(deps.db, accountId, 'isp'),
+  ]);
   if (!account) return err('not_found', 'no such account');
   if (opts.gate) {
     const gate = orderGate(account, 'isp');
     if (!gate.ok) return gate;
   }
-  const priced = await priceIspOrder(deps.db, deps.ids, account.id, input, now, book);
+  const priced = await priceIspOrder(deps.db, deps.ids, account.id, input, now, book, contractBp);
   if (!priced.ok) return priced;
   const subuser = await resolveSubuser(deps.db, account.id, input.subuser);
   if (!subuser.ok) return subuser;
@@ -59,6 +64,7 @@ export async function prepareIspOrder(
       subuserId: subuser.value.id,
       onShortage: input.onShortage ?? 'fail',
       autoRenew: input.autoRenew ?? false,
+      contractBp,
     },
   });
 }

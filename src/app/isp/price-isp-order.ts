@@ -6,9 +6,11 @@
  * Nothing is written here.
  */
 import type { Sql } from '../../db/client.ts';
+import { contractDiscountBasisPoints } from '../../db/contract-discounts.ts';
 import type { SubstitutionRecord } from '../../db/isp-new-batches.ts';
 import { listPrices } from '../../db/price-book.ts';
 import { addMonths } from '../../domain/batch-lifecycle.ts';
+import { withContractDiscount } from '../../domain/contract-discount.ts';
 import { ok, type Result } from '../../domain/errors.ts';
 import type { IspQuote } from '../../domain/isp-pricing.ts';
 import { type IspPriceBook, ispPriceBookFromRows, priceIsp } from '../../domain/isp-pricing.ts';
@@ -140,8 +142,14 @@ export async function priceIspOrder(
   input: IspOrderInput,
   now: Date,
   book?: IspPriceBook,
+  /** the account's ISP contract discount in basis points when the caller has it; else read */
+  contractBp?: number,
 ): Promise<Result<Order>> {
   const months = input.months ?? 1;
+  const [prices, bp] = await Promise.all([
+    book ?? loadIspPriceBook(q),
+    contractBp ?? contractDiscountBasisPoints(q, accountId, 'isp'),
+  ]);
   const quote = priceIsp(
     {
       country: input.country,
@@ -150,7 +158,7 @@ export async function priceIspOrder(
       quantity: input.quantity,
       months,
     },
-    book ?? (await loadIspPriceBook(q)),
+    prices,
   );
   if (!quote.ok) return quote;
   return ok(
@@ -164,7 +172,8 @@ export async function priceIspOrder(
       asn: input.asn ?? null,
       quantity: input.quantity,
       months,
-      amounts: quote.value,
+      // the contract discount on top of the yearly one (domain/contract-discount.ts)
+      amounts: withContractDiscount(quote.value, bp),
       status: 'provisioning',
       startsAt: now,
       expiresAt: addMonths(now, months),
@@ -184,12 +193,15 @@ export function substitutedAmounts(
   book: IspPriceBook,
   requested: IspAmounts,
   place: { country: string; asn: number; quantity: number; months: number },
+  /** the account's ISP contract discount (basis points) the request was priced with */
+  contractBp = 0,
 ): IspAmounts {
   const delivered = priceIsp(
     { country: place.country, asn: place.asn, quantity: place.quantity, months: place.months },
     book,
   );
-  if (!delivered.ok || delivered.value.payable >= requested.payable) return requested;
-  const { unitPrice, original, discount, payable } = delivered.value;
+  if (!delivered.ok) return requested;
+  const { unitPrice, original, discount, payable } = withContractDiscount(delivered.value, contractBp);
+  if (payable >= requested.payable) return requested;
   return { unitPrice, original, discount, payable };
 }

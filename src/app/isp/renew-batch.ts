@@ -14,8 +14,10 @@
  */
 import { getAccount } from '../../db/accounts.ts';
 import type { Sql } from '../../db/client.ts';
+import { contractDiscountBasisPoints } from '../../db/contract-discounts.ts';
 import { type Batch, getBatch } from '../../db/isp-batch-queries.ts';
 import { canRenew, renewedExpiry } from '../../domain/batch-lifecycle.ts';
+import { withContractDiscount } from '../../domain/contract-discount.ts';
 import { err, ok, type Result } from '../../domain/errors.ts';
 import type { IspQuote } from '../../domain/isp-pricing.ts';
 import { renewalPrice } from '../../domain/isp-pricing.ts';
@@ -57,6 +59,10 @@ async function price(deps: Deps, q: Sql, cmd: RenewBatchCommand, now: Date): Pro
   const batch = await getBatch(q, cmd.batchId, cmd.accountId);
   if (!batch) return err('not_found', `No such ISP batch: ${cmd.batchId}`, { param: 'id' });
   if (!batch.expiresAt || !canRenew(batch.status, now, batch.graceUntil)) return notRenewable(batch);
+  const [book, contractBp] = await Promise.all([
+    loadIspPriceBook(q),
+    contractDiscountBasisPoints(q, batch.accountId, 'isp'),
+  ]);
   const terms = renewalPrice(
     {
       country: batch.country,
@@ -64,10 +70,11 @@ async function price(deps: Deps, q: Sql, cmd: RenewBatchCommand, now: Date): Pro
       quantity: batch.quantity,
       months: cmd.months,
     },
-    await loadIspPriceBook(q),
+    book,
   );
   if (!terms.ok) return terms;
-  const t = terms.value;
+  // the account's contract discount at renewal time, on top of the yearly one
+  const t = withContractDiscount(terms.value, contractBp);
   const oldExpiresAt = batch.expiresAt;
   const newExpiresAt = renewedExpiry(oldExpiresAt, cmd.months, batch.periodStartedAt ?? undefined);
   const config = {

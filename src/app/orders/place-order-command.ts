@@ -5,8 +5,8 @@ import type { OrderInput } from './price-order.ts';
 
 export interface PlaceOrderCommand {
   accountId: string;
-  /** the account and its webhook flag as read at authentication (http/auth.ts); read here when absent */
-  principal?: Pick<KeyPrincipal, 'account' | 'hasWebhooks'>;
+  /** the account, its webhook flag and contract discounts as read at authentication (http/auth.ts); read here when absent */
+  principal?: Pick<KeyPrincipal, 'account' | 'hasWebhooks' | 'contractDiscounts'>;
   input: OrderInput;
   /** "now" (default): paid inside the request; "later": pending_payment, paid with POST …/pay */
   pay?: 'now' | 'later';

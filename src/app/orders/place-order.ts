@@ -34,10 +34,11 @@ export async function placeOrder(deps: Deps, cmd: PlaceOrderCommand): Promise<Re
 }
 
 /**
- * A bandwidth order paid now. With `cached`, the hot path reads nothing itself: the account and
- * its webhook flag come from authentication (cmd.principal) and the prices from the process's
- * cache, and the one statement that pays checks the prices' version. If that statement writes
- * nothing (balance short, or prices changed) the order is priced and placed again from fresh reads.
+ * A bandwidth order paid now. With `cached`, the hot path reads nothing itself: the account, its
+ * webhook flag and its contract discounts come from authentication (cmd.principal) and the prices
+ * from the process's cache, and the one statement that pays checks the prices' version. If that
+ * statement writes nothing (balance short, or prices changed) the order is priced and placed again
+ * from fresh reads.
  */
 async function placeBandwidthNow(
   deps: Deps,
@@ -55,7 +56,17 @@ async function placeBandwidthNow(
     cached && bandwidth ? cachedPrices(deps.db, product) : null,
     pre ? pre.hasWebhooks : wantsEvents(deps.db, cmd.accountId, PAID_ORDER_EVENTS),
   ]);
-  const priced = await priceOrder(deps.db, deps.ids, cmd.accountId, cmd.input, now, prices?.plans);
+  // the contract discount as read with the principal at authentication; else priceOrder reads it
+  const contractBp = pre ? (pre.contractDiscounts[product] ?? 0) : undefined;
+  const priced = await priceOrder(
+    deps.db,
+    deps.ids,
+    cmd.accountId,
+    cmd.input,
+    now,
+    prices?.plans,
+    contractBp,
+  );
   if (!account) return err('not_found', 'no such account');
   const gate = orderGate(account, product);
   if (!gate.ok) return gate;

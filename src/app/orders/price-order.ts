@@ -3,6 +3,7 @@
  * totals (sums of the lines) and the details the API shows. Nothing is written here.
  */
 import type { Sql } from '../../db/client.ts';
+import { contractDiscountBasisPoints } from '../../db/contract-discounts.ts';
 import { listPrices, type PriceRow } from '../../db/price-book.ts';
 import {
   type BandwidthProduct,
@@ -10,6 +11,7 @@ import {
   type PlanPrice,
   priceBandwidth,
 } from '../../domain/bandwidth-pricing.ts';
+import { withContractDiscount } from '../../domain/contract-discount.ts';
 import { err, ok, type Result } from '../../domain/errors.ts';
 import { type Order, orderTotals } from '../../domain/order.ts';
 import type { Ids } from '../../ids.ts';
@@ -19,6 +21,8 @@ export interface BandwidthOrderInput {
   product: BandwidthProduct;
   gb: number;
   plan?: PlanCode;
+  /** who placed the order when not the customer: "auto_top_up" (app/auto-top-ups), shown in details */
+  source?: 'auto_top_up';
 }
 
 export type OrderInput = BandwidthOrderInput | IspOrderInput;
@@ -49,16 +53,23 @@ export async function priceOrder(
   now: Date,
   /** the bandwidth product's prices when the caller has them (app/orders/cached-prices.ts); else read */
   prices?: readonly PlanPrice[],
+  /** the account's contract discount on the product, in basis points, when the caller has it; else read */
+  contractBp?: number,
 ): Promise<Result<Order>> {
-  if (input.product === 'isp') return priceIspOrder(q, ids, accountId, input, now);
+  if (input.product === 'isp') return priceIspOrder(q, ids, accountId, input, now, undefined, contractBp);
   if (input.product !== 'residential' && input.product !== 'mobile') {
     return err('invalid_request', `unknown product ${String((input as { product: unknown }).product)}`, {
       param: 'product',
     });
   }
-  const quote = priceBandwidth(input, prices ?? (await loadBandwidthPrices(q, input.product)));
+  const [plans, bp] = await Promise.all([
+    prices ?? loadBandwidthPrices(q, input.product),
+    contractBp ?? contractDiscountBasisPoints(q, accountId, input.product),
+  ]);
+  const quote = priceBandwidth(input, plans);
   if (!quote.ok) return quote;
-  const p = quote.value;
+  // the contract discount on top of the plan tier (domain/contract-discount.ts)
+  const p = withContractDiscount(quote.value, bp);
   const config = { gb: p.gb, plan: p.plan, price_per_gb: p.unitPrice };
   const line = {
     id: ids.next('oli'),
@@ -90,7 +101,12 @@ export async function priceOrder(
     paymentMode: 'prepaid',
     ...totals,
     refunded: 0,
-    details: { gb: p.gb, plan: p.plan, price_per_gb: p.unitPrice },
+    details: {
+      gb: p.gb,
+      plan: p.plan,
+      price_per_gb: p.unitPrice,
+      ...(input.source ? { source: input.source } : {}),
+    },
     lines: [line],
     unpaidCancelAt: null,
     createdAt: now,

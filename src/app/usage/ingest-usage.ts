@@ -4,13 +4,15 @@
  * skipped and reported as a duplicate. The accepted lines of one batch are recorded in one
  * transaction with what they draw down: per account and product one pool ledger entry (cause
  * 'usage') for the sum of their bytes, and per subuser and product the usage counter. A pool may
- * go below zero: overage is recorded, never lost.
+ * go below zero: overage is recorded, never lost. A draw-down that takes a pool below an auto
+ * top-up rule's line enqueues that top-up's job in the same transaction (app/auto-top-ups).
  */
 import type { Sql } from '../../db/client.ts';
 import { movePool } from '../../db/ledger.ts';
 import { addSubuserUsage, findSubuserRefs, insertUsageLines, type UsageLineRow } from '../../db/usage.ts';
 import { err, ok, type Result } from '../../domain/errors.ts';
 import { LINE_BYTES_MAX, TRAFFIC_PRODUCTS, type TrafficProduct } from '../../domain/traffic.ts';
+import { enqueueAutoTopUp } from '../auto-top-ups/enqueue-auto-top-up.ts';
 import type { Deps } from '../deps.ts';
 
 export const MAX_LINES = 1000;
@@ -134,7 +136,7 @@ async function record(q: Sql, rows: UsageLineRow[], now: Date): Promise<Set<stri
 
   for (const key of [...pools.keys()].sort()) {
     const p = pools.get(key)!;
-    await movePool(q, {
+    const entry = await movePool(q, {
       id: p.entryId,
       accountId: p.accountId,
       product: p.product,
@@ -142,6 +144,15 @@ async function record(q: Sql, rows: UsageLineRow[], now: Date): Promise<Set<stri
       cause: 'usage',
       memo: `${p.lines} usage line${p.lines === 1 ? '' : 's'}`,
       at: now,
+    });
+    // a draw-down that crossed an auto top-up rule's line enqueues its top-up, in this transaction
+    await enqueueAutoTopUp(q, {
+      accountId: p.accountId,
+      product: p.product,
+      after: entry.balanceAfter,
+      drawn: p.bytes,
+      crossingId: p.entryId,
+      now,
     });
   }
   await addSubuserUsage(q, [...counters.values()]);
