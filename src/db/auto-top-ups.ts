@@ -44,13 +44,7 @@ function mapRow(r: Record<string, unknown>): AutoTopUp {
  */
 export async function upsertAutoTopUp(
   q: Sql,
-  r: {
-    accountId: string;
-    product: string;
-    belowBytes: number;
-    buyGb: number;
-    monthlyCapCents: number;
-    enabled: boolean;
+  r: Pick<AutoTopUp, 'accountId' | 'product' | 'belowBytes' | 'buyGb' | 'monthlyCapCents' | 'enabled'> & {
     now: Date;
   },
 ): Promise<void> {
@@ -81,23 +75,25 @@ export async function listAutoTopUps(
   return rows.map((r) => ({ ...mapRow(r), monthSpentCents: Number(r.month_spent_cents) }));
 }
 
+/** A usage draw-down that may have taken a pool below an auto top-up line. */
+export interface Crossing {
+  accountId: string;
+  product: string;
+  /** the pool's remaining bytes after the draw-down */
+  after: number;
+  /** bytes the draw-down took */
+  drawn: number;
+  /** the draw-down's pool ledger entry: the crossing's identity */
+  crossingId: string;
+  now: Date;
+}
+
 /**
  * In the usage transaction, after the pool's draw-down of `drawn` bytes left `after`: when that
  * took the pool from at or above an enabled rule's line to below it, enqueues the top-up job for
  * this crossing (`crossingId`, the usage ledger entry, is its dedupe key). True when enqueued.
  */
-export async function enqueueOnCrossing(
-  q: Sql,
-  c: {
-    kind: string;
-    accountId: string;
-    product: string;
-    after: number;
-    drawn: number;
-    crossingId: string;
-    now: Date;
-  },
-): Promise<boolean> {
+export async function enqueueOnCrossing(q: Sql, c: Crossing & { kind: string }): Promise<boolean> {
   const rows = await q.query(
     `INSERT INTO jobs (kind, payload, dedupe_key, run_at, max_attempts, created_at)
      SELECT $1, jsonb_build_object('account_id', r.account_id, 'product', r.product, 'crossing_id', $4::text),

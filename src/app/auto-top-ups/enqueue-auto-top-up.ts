@@ -6,25 +6,12 @@
  * (the top-up itself, any order) before the next draw-down below it is one again.
  */
 
-import { enqueueOnCrossing } from '../../db/auto-top-ups.ts';
+import { type Crossing, enqueueOnCrossing } from '../../db/auto-top-ups.ts';
 import type { Sql } from '../../db/client.ts';
 
 export const AUTO_TOP_UP_JOB = 'auto_top_up';
 
-export async function enqueueAutoTopUp(
-  q: Sql,
-  c: {
-    accountId: string;
-    product: string;
-    /** the pool's remaining bytes after the draw-down */
-    after: number;
-    /** bytes the draw-down took */
-    drawn: number;
-    /** the draw-down's pool ledger entry: the crossing's identity */
-    crossingId: string;
-    now: Date;
-  },
-): Promise<boolean> {
+export async function enqueueAutoTopUp(q: Sql, c: Crossing): Promise<boolean> {
   if (c.drawn <= 0) return false;
   return enqueueOnCrossing(q, { kind: AUTO_TOP_UP_JOB, ...c });
 }
