@@ -21,14 +21,19 @@ const configuration = z
 
 /** Detail values that are unit prices (stored in 1/10000 USD) are shown as USD numbers. */
 const PRICE_KEYS = new Set(['price_per_gb', 'price_per_ip', 'unit_price']);
-/** Detail amounts are stored in cents as `<name>_usd_cents` and shown as `<name>_usd`. */
-const CENTS_KEY = /_usd_cents$/;
+/**
+ * Detail amounts are stored in cents as `<name>_cents` or `<name>_usd_cents` and shown as
+ * `<name>_usd`, at any depth (a server change's `server_before.paid_cents` is `paid_usd`).
+ */
+const CENTS_KEY = /(_usd)?_cents$/;
 
 function presentDetails(details: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(details)) {
     if (typeof v === 'number' && PRICE_KEYS.has(k)) out[k] = price(v);
     else if (typeof v === 'number' && CENTS_KEY.test(k)) out[k.replace(CENTS_KEY, '_usd')] = usd(v);
+    else if (v !== null && typeof v === 'object' && !Array.isArray(v))
+      out[k] = presentDetails(v as Record<string, unknown>);
     else out[k] = v;
   }
   return out;

@@ -46,6 +46,8 @@ import { orderRoutes } from './routes/orders.ts';
 import { paymentMethodRoutes } from './routes/payment-methods.ts';
 import { priceRoutes } from './routes/prices.ts';
 import { reportRoutes } from './routes/reports.ts';
+import { reservedInstanceRoutes } from './routes/reserved-instances.ts';
+import { serverRoutes } from './routes/servers.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { subuserRoutes } from './routes/subusers.ts';
 import { voucherRoutes } from './routes/vouchers.ts';
@@ -163,6 +165,8 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     voucherRoutes(scope, deps);
     ispInventoryRoutes(scope, deps);
     ispBatchRoutes(scope, deps);
+    serverRoutes(scope, deps);
+    reservedInstanceRoutes(scope, deps);
     alertRoutes(scope, deps);
     apiKeyRoutes(scope, deps);
     webhookEndpointRoutes(scope, deps);

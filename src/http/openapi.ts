@@ -171,6 +171,14 @@ export function openapiOptions(): FastifyDynamicSwaggerOptions {
         { name: 'subusers', description: 'Proxy credentials, caps and usage per product (SPEC §2)' },
         { name: 'kyc', description: 'Identity review: mobile and ISP orders need it approved' },
         { name: 'isp', description: 'ISP static IPs: stock, batches and their lifecycle (SPEC §6)' },
+        {
+          name: 'servers',
+          description: 'Dedicated servers (ins_…): list, retrieve, change, renew, unsubscribe (SPEC §7)',
+        },
+        {
+          name: 'reserved instances',
+          description: 'Reserved-instance coupons (ri_…): list, split, merge or change spec (SPEC §7)',
+        },
         { name: 'alerts', description: 'Stock alerts: a mail and an event when stock reaches a minimum' },
         { name: 'webhooks', description: 'Endpoints that receive signed events, and their deliveries' },
         { name: 'admin', description: 'The operator API (SPEC §11)' },

@@ -10,6 +10,7 @@ import { err, ok, type Result } from '../../domain/errors.ts';
 import type { Order } from '../../domain/order.ts';
 import { orderGate } from '../../domain/order-gate.ts';
 import { splitPayment } from '../../domain/payment-split.ts';
+import { placeCouponOrder } from '../coupons/place-coupon-order.ts';
 import type { Deps, IdempotencyLink } from '../deps.ts';
 import { placeIspOrder } from '../isp/place-isp-order.ts';
 import { payFromSources } from '../payments/pay-from-sources.ts';
@@ -27,6 +28,7 @@ import { writePaidOrder } from './write-paid-order.ts';
 const PAID_ORDER_EVENTS: readonly EventType[] = ['order.paid', 'order.completed'];
 
 export async function placeOrder(deps: Deps, cmd: PlaceOrderCommand): Promise<Result<Order>> {
+  if (cmd.input.product === 'reserved_instance') return placeCouponOrder(deps, { ...cmd, input: cmd.input });
   if (cmd.pay === 'later') return placeUnpaidOrder(deps, cmd);
   if (cmd.input.product === 'isp') return placeIspOrder(deps, { ...cmd, input: cmd.input });
   if (cmd.vouchers?.length) return placeWithVouchers(deps, cmd);

@@ -15,6 +15,7 @@ import { withContractDiscount } from '../../domain/contract-discount.ts';
 import { err, ok, type Result } from '../../domain/errors.ts';
 import { type Order, orderTotals } from '../../domain/order.ts';
 import type { Ids } from '../../ids.ts';
+import { type CouponOrderInput, priceCouponOrder } from '../coupons/price-coupon-order.ts';
 import { type IspOrderInput, priceIspOrder } from '../isp/price-isp-order.ts';
 
 export interface BandwidthOrderInput {
@@ -25,7 +26,7 @@ export interface BandwidthOrderInput {
   source?: 'auto_top_up';
 }
 
-export type OrderInput = BandwidthOrderInput | IspOrderInput;
+export type OrderInput = BandwidthOrderInput | IspOrderInput | CouponOrderInput;
 
 /** Bytes in one GB of traffic: decimal gigabytes, as traffic is sold. */
 export { BYTES_PER_GB } from '../../domain/traffic.ts';
@@ -57,6 +58,8 @@ export async function priceOrder(
   contractBp?: number,
 ): Promise<Result<Order>> {
   if (input.product === 'isp') return priceIspOrder(q, ids, accountId, input, now, undefined, contractBp);
+  if (input.product === 'reserved_instance')
+    return priceCouponOrder(q, ids, accountId, input, now, contractBp);
   if (input.product !== 'residential' && input.product !== 'mobile') {
     return err('invalid_request', `unknown product ${String((input as { product: unknown }).product)}`, {
       param: 'product',

@@ -6,10 +6,12 @@
 import { getAccount } from '../../db/accounts.ts';
 import { err, ok } from '../../domain/errors.ts';
 import { orderGate } from '../../domain/order-gate.ts';
+import { isCouponPurchase, settleCouponOrderPayment } from '../coupons/settle-coupon-order.ts';
 import { settleIspOrderPayment } from '../isp/settle-isp-order-payment.ts';
 import { isRenewDraft, settleRenewalPayment } from '../isp/settle-renewal.ts';
 import { settlePendingOrderPayment } from '../orders/settle-pending-order-payment.ts';
 import { writePaidOrder } from '../orders/write-paid-order.ts';
+import { settleServerOrderPayment } from '../servers/settle-server-order.ts';
 import {
   draftVouchers,
   isPayLaterDraft,
@@ -30,6 +32,8 @@ export const settleOrderPayment: OrderPaymentSettler = async (deps, q, order, pa
   }
   if (isRenewDraft(payment)) return settleRenewalPayment(deps, q, order, payment, idem, at);
   if (order.product === 'isp') return settleIspOrderPayment(deps, q, order, payment, idem, at);
+  if (order.product === 'server') return settleServerOrderPayment(deps, q, order, payment, idem, at);
+  if (isCouponPurchase(order)) return settleCouponOrderPayment(deps, q, order, payment, idem, at);
   const account = await getAccount(q, order.accountId, { forUpdate: true });
   if (!account) return err('not_found', 'no such account');
   const gate = orderGate(account, order.product);

@@ -10,6 +10,7 @@ import { payPendingOrder } from '../../app/orders/pay-pending-order.ts';
 import { placeOrder } from '../../app/orders/place-order.ts';
 import type { OrderInput } from '../../app/orders/price-order.ts';
 import { quoteOrder } from '../../app/orders/quote-order.ts';
+import { placeServerOrder, quoteServerOrder } from '../../app/servers/place-server-order.ts';
 import { listOf, page } from '../../contract/list.ts';
 import { orderSchema, presentOrder } from '../../contract/order.ts';
 import { orderQuoteSchema, presentOrderQuote } from '../../contract/order-quote.ts';
@@ -21,6 +22,8 @@ import { FULFILMENT_STATUSES, ORDER_TYPES, PAYMENT_STATUSES } from '../../domain
 import { PRODUCTS } from '../../domain/products.ts';
 import { reply } from '../errors.ts';
 import { idParam, isoDateOrDateTime, listQuery } from '../schemas.ts';
+import { reservedInstanceOrderBody, reservedInstanceOrderInput } from './reserved-instances.ts';
+import { serverOrderBody, serverOrderCommand } from './servers.ts';
 
 const vouchersField = z
   .array(z.string().min(1).max(64))
@@ -91,10 +94,16 @@ const ispOrderBody = z.strictObject({
   vouchers: vouchersField,
 });
 
-const orderBody = z.discriminatedUnion('product', [bandwidthOrderBody, ispOrderBody]);
+const orderBody = z.discriminatedUnion('product', [
+  bandwidthOrderBody,
+  ispOrderBody,
+  serverOrderBody,
+  reservedInstanceOrderBody,
+]);
 
 /** The use-case's input from a validated body. */
-function orderInput(body: z.infer<typeof orderBody>): OrderInput {
+function orderInput(body: Exclude<z.infer<typeof orderBody>, { product: 'server' }>): OrderInput {
+  if (body.product === 'reserved_instance') return reservedInstanceOrderInput(body);
   if (body.product === 'isp') {
     return {
       product: 'isp',
@@ -163,6 +172,8 @@ const ORDER_ERRORS = [
   'city_not_selectable',
   'insufficient_inventory',
   'voucher_invalid',
+  'arrears_outstanding',
+  'balance_below_threshold',
 ] as const;
 
 export function orderRoutes(app: FastifyInstance, deps: Deps) {
@@ -180,6 +191,11 @@ export function orderRoutes(app: FastifyInstance, deps: Deps) {
       },
     },
     async (req, res) => {
+      if (req.body.product === 'server') {
+        const cmd = serverOrderCommand(req.accountId, req.body);
+        const placed = await placeServerOrder(deps, { ...cmd, ...(req.idem ? { idem: req.idem } : {}) });
+        return reply(res, placed, (o) => presentOrder(o));
+      }
       const result = await placeOrder(deps, {
         accountId: req.accountId,
         principal: req.principal,
@@ -205,6 +221,10 @@ export function orderRoutes(app: FastifyInstance, deps: Deps) {
       },
     },
     async (req, res) => {
+      if (req.body.product === 'server') {
+        const { accountId, input } = serverOrderCommand(req.accountId, req.body);
+        return reply(res, await quoteServerOrder(deps, { accountId, input }), presentOrderQuote);
+      }
       const input = orderInput(req.body);
       const vouchers = req.body.vouchers ?? [];
       const pay = req.body.pay ?? 'now';

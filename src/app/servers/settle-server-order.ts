@@ -1,0 +1,73 @@
+/**
+ * Settling a new server's payment in the paying transaction — the request's own (pay now) and
+ * crash recovery's (registered in payments/settle-order-payment.ts): the account is locked and
+ * gated again, the money taken (vouchers, the card's money, the balance), the order written
+ * `completed` and the server created with its paid term.
+ */
+import { getAccount } from '../../db/accounts.ts';
+import type { Sql } from '../../db/client.ts';
+import { attachResource } from '../../db/idempotency.ts';
+import { insertOrder } from '../../db/orders.ts';
+import type { Payment } from '../../db/payments.ts';
+import { getServer, insertServer } from '../../db/servers.ts';
+import { err, ok, type Result } from '../../domain/errors.ts';
+import type { Order } from '../../domain/order.ts';
+import { orderGate } from '../../domain/order-gate.ts';
+import type { Deps, IdempotencyLink } from '../deps.ts';
+import { draftVouchers, type OrderPaymentSettler, paidCause, takePayment } from '../payments/take-payment.ts';
+import { emitOrderPaidEvents } from '../webhooks/emit-event.ts';
+import { settleServerTerm } from './settle-server-term.ts';
+
+/** Crash recovery's entry: settles a server order's card payment from its draft. */
+export const settleServerOrderPayment: OrderPaymentSettler = (deps, q, order, payment, idem, at) => {
+  const p = { order, vouchers: draftVouchers(payment), card: payment, idem, at };
+  // a spec upgrade or a renewal changes an existing server's term; `new` creates the server
+  return order.type === 'new' ? settleServerOrder(deps, q, p) : settleServerTerm(deps, q, p);
+};
+
+export async function settleServerOrder(
+  deps: Deps,
+  q: Sql,
+  p: {
+    order: Order;
+    vouchers: readonly string[];
+    card: Payment | null;
+    idem: IdempotencyLink | undefined;
+    at: Date;
+  },
+): Promise<Result<Order>> {
+  const { order, at } = p;
+  const account = await getAccount(q, order.accountId, { forUpdate: true });
+  if (!account) return err('not_found', 'no such account');
+  const gate = orderGate(account, 'server');
+  if (!gate.ok) return gate;
+  const serverId = order.details.server_id as string;
+  // a settlement run twice (request and recovery) creates the server once
+  if (await getServer(q, serverId, order.accountId)) {
+    return err('invalid_state', `Server ${serverId} already exists`);
+  }
+  const taken = await takePayment(deps, q, { order, vouchers: p.vouchers, card: p.card, at });
+  if (!taken.ok) return taken;
+  const paid: Order = { ...taken.value, status: 'completed', createdAt: order.createdAt, updatedAt: at };
+  await insertOrder(q, paid, paidCause(paid, p.card !== null));
+  const line = paid.lines[0]!;
+  await insertServer(q, {
+    id: serverId,
+    accountId: order.accountId,
+    spec: order.details.spec as string,
+    paymentMode: 'prepaid',
+    status: 'running',
+    periodStart: line.startsAt,
+    periodEnd: line.endsAt,
+    // cash and vouchers both paid for the term: the unsubscribe refund is a share of it
+    paidCents: paid.payable + paid.voucher,
+    termMonths: order.details.months as number,
+    orderId: order.id,
+    stoppedAt: null,
+    createdAt: at,
+    updatedAt: at,
+  });
+  if (p.idem) await attachResource(q, p.idem.scope, p.idem.key, 'order', order.id);
+  await emitOrderPaidEvents(q, deps, paid, at);
+  return ok(paid);
+}
