@@ -1,11 +1,4 @@
-/**
- * Settles the card payment of an order, whatever kind of order its draft describes: the request's
- * own settlement goes straight to the settler of its kind; crash recovery (recover-payments.ts)
- * comes here, knowing only the payment.
- */
-import { getAccount } from '../../db/accounts.ts';
-import { err, ok } from '../../domain/errors.ts';
-import { orderGate } from '../../domain/order-gate.ts';
+import { ok } from '../../domain/errors.ts';
 import { isCouponPurchase, settleCouponOrderPayment } from '../coupons/settle-coupon-order.ts';
 import { settleIspOrderPayment } from '../isp/settle-isp-order-payment.ts';
 import { isRenewDraft, settleRenewalPayment } from '../isp/settle-renewal.ts';
@@ -17,7 +10,7 @@ import {
   isPayLaterDraft,
   type OrderPaymentSettler,
   paidCause,
-  takePayment,
+  takeGatedPayment,
 } from './take-payment.ts';
 
 /**
@@ -34,21 +27,8 @@ export const settleOrderPayment: OrderPaymentSettler = async (deps, q, order, pa
   if (order.product === 'isp') return settleIspOrderPayment(deps, q, order, payment, idem, at);
   if (order.product === 'server') return settleServerOrderPayment(deps, q, order, payment, idem, at);
   if (isCouponPurchase(order)) return settleCouponOrderPayment(deps, q, order, payment, idem, at);
-  const account = await getAccount(q, order.accountId, { forUpdate: true });
-  if (!account) return err('not_found', 'no such account');
-  const gate = orderGate(account, order.product);
-  if (!gate.ok) return gate;
-  const paid = await takePayment(deps, q, { order, vouchers, card: payment, at });
-  if (!paid.ok) {
-    if (paid.error.detail?.decline_code !== 'balance_changed') return paid;
-    return err(
-      'insufficient_balance',
-      'The balance changed while the card was charged; the charge was refunded',
-      {
-        detail: { decline_code: 'balance_changed' },
-      },
-    );
-  }
+  const paid = await takeGatedPayment(deps, q, { order, vouchers, card: payment, idem, at });
+  if (!paid.ok) return paid;
   await writePaidOrder(q, deps.ids, paid.value, paidCause(paid.value, true), idem);
   return ok(paid.value);
 };

@@ -19,6 +19,7 @@ import type { Payment } from '../../db/payments.ts';
 import { err, ok, type Result } from '../../domain/errors.ts';
 import { type Cents, sum } from '../../domain/money.ts';
 import type { Order } from '../../domain/order.ts';
+import { orderGate } from '../../domain/order-gate.ts';
 import { type PaymentSplit, splitPayment } from '../../domain/payment-split.ts';
 import type { VoucherTake } from '../../domain/voucher-split.ts';
 import type { Deps, IdempotencyLink } from '../deps.ts';
@@ -159,4 +160,34 @@ export function draftVouchers(payment: Payment): string[] {
 /** Whether a card payment pays an order placed with pay later (POST /v1/orders/{id}/pay). */
 export function isPayLaterDraft(payment: Payment): boolean {
   return (payment.draft as { pay_later?: unknown } | null)?.pay_later === true;
+}
+
+/** What a settler of a new order receives: the vouchers named, the card that paid the rest (or null). */
+export interface SettleInput {
+  order: Order;
+  vouchers: readonly string[];
+  card: Payment | null;
+  idem: IdempotencyLink | undefined;
+  at: Date;
+}
+
+/**
+ * Inside the paying transaction of a new order: lock the account, check it may still order the
+ * product (orderGate), take the payment. A balance that moved after the card was charged is named
+ * so; the caller rolls back and chargeThenSettle refunds the card.
+ */
+export async function takeGatedPayment(deps: Deps, q: Sql, p: SettleInput): Promise<Result<Order>> {
+  const account = await getAccount(q, p.order.accountId, { forUpdate: true });
+  if (!account) return err('not_found', 'no such account');
+  const gate = orderGate(account, p.order.product);
+  if (!gate.ok) return gate;
+  const taken = await takePayment(deps, q, { order: p.order, vouchers: p.vouchers, card: p.card, at: p.at });
+  if (taken.ok || !p.card || taken.error.detail?.decline_code !== 'balance_changed') return taken;
+  return err(
+    'insufficient_balance',
+    'The balance changed while the card was charged; the charge was refunded',
+    {
+      detail: { decline_code: 'balance_changed' },
+    },
+  );
 }

@@ -1,20 +1,17 @@
-/**
- * Settling a new server's payment in the paying transaction — the request's own (pay now) and
- * crash recovery's (registered in payments/settle-order-payment.ts): the account is locked and
- * gated again, the money taken (vouchers, the card's money, the balance), the order written
- * `completed` and the server created with its paid term.
- */
-import { getAccount } from '../../db/accounts.ts';
 import type { Sql } from '../../db/client.ts';
 import { attachResource } from '../../db/idempotency.ts';
 import { insertOrder } from '../../db/orders.ts';
-import type { Payment } from '../../db/payments.ts';
 import { getServer, insertServer } from '../../db/servers.ts';
 import { err, ok, type Result } from '../../domain/errors.ts';
 import type { Order } from '../../domain/order.ts';
-import { orderGate } from '../../domain/order-gate.ts';
-import type { Deps, IdempotencyLink } from '../deps.ts';
-import { draftVouchers, type OrderPaymentSettler, paidCause, takePayment } from '../payments/take-payment.ts';
+import type { Deps } from '../deps.ts';
+import {
+  draftVouchers,
+  type OrderPaymentSettler,
+  paidCause,
+  type SettleInput,
+  takeGatedPayment,
+} from '../payments/take-payment.ts';
 import { emitOrderPaidEvents } from '../webhooks/emit-event.ts';
 import { settleServerTerm } from './settle-server-term.ts';
 
@@ -25,28 +22,14 @@ export const settleServerOrderPayment: OrderPaymentSettler = (deps, q, order, pa
   return order.type === 'new' ? settleServerOrder(deps, q, p) : settleServerTerm(deps, q, p);
 };
 
-export async function settleServerOrder(
-  deps: Deps,
-  q: Sql,
-  p: {
-    order: Order;
-    vouchers: readonly string[];
-    card: Payment | null;
-    idem: IdempotencyLink | undefined;
-    at: Date;
-  },
-): Promise<Result<Order>> {
+export async function settleServerOrder(deps: Deps, q: Sql, p: SettleInput): Promise<Result<Order>> {
   const { order, at } = p;
-  const account = await getAccount(q, order.accountId, { forUpdate: true });
-  if (!account) return err('not_found', 'no such account');
-  const gate = orderGate(account, 'server');
-  if (!gate.ok) return gate;
   const serverId = order.details.server_id as string;
   // a settlement run twice (request and recovery) creates the server once
   if (await getServer(q, serverId, order.accountId)) {
     return err('invalid_state', `Server ${serverId} already exists`);
   }
-  const taken = await takePayment(deps, q, { order, vouchers: p.vouchers, card: p.card, at });
+  const taken = await takeGatedPayment(deps, q, p);
   if (!taken.ok) return taken;
   const paid: Order = { ...taken.value, status: 'completed', createdAt: order.createdAt, updatedAt: at };
   await insertOrder(q, paid, paidCause(paid, p.card !== null));

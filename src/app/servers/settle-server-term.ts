@@ -8,12 +8,11 @@
 import type { Sql } from '../../db/client.ts';
 import { attachResource } from '../../db/idempotency.ts';
 import { insertOrder } from '../../db/orders.ts';
-import type { Payment } from '../../db/payments.ts';
 import { getServer, updateServerTerm } from '../../db/servers.ts';
 import { err, ok, type Result } from '../../domain/errors.ts';
 import type { Order } from '../../domain/order.ts';
-import type { Deps, IdempotencyLink } from '../deps.ts';
-import { paidCause, takePayment } from '../payments/take-payment.ts';
+import type { Deps } from '../deps.ts';
+import { paidCause, type SettleInput, takePayment } from '../payments/take-payment.ts';
 import { emitOrderPaidEvents } from '../webhooks/emit-event.ts';
 
 /** The server before and after a term order, as stored in the order's details. */
@@ -57,17 +56,7 @@ export async function applyTerm(q: Sql, order: Order, at: Date): Promise<Result<
   return applied ? ok(undefined) : movedMeanwhile(id);
 }
 
-export async function settleServerTerm(
-  deps: Deps,
-  q: Sql,
-  p: {
-    order: Order;
-    vouchers: readonly string[];
-    card: Payment | null;
-    idem: IdempotencyLink | undefined;
-    at: Date;
-  },
-): Promise<Result<Order>> {
+export async function settleServerTerm(deps: Deps, q: Sql, p: SettleInput): Promise<Result<Order>> {
   const { order, at } = p;
   const applied = await applyTerm(q, order, at);
   if (!applied.ok) return applied;
