@@ -9,19 +9,14 @@ import { getAccount } from '../../db/accounts.ts';
 import { err, type Result } from '../../domain/errors.ts';
 import type { Order } from '../../domain/order.ts';
 import { orderGate } from '../../domain/order-gate.ts';
-import type { Deps, IdempotencyLink } from '../deps.ts';
-import { payFromSources } from '../payments/pay-from-sources.ts';
+import type { Deps } from '../deps.ts';
+import { type PayNowCommand, payNewOrder } from '../payments/pay-from-sources.ts';
 import { type CouponOrderInput, priceCouponOrder } from './price-coupon-order.ts';
 import { settleCouponOrder } from './settle-coupon-order.ts';
 
-export interface PlaceCouponOrderCommand {
-  accountId: string;
+export interface PlaceCouponOrderCommand extends PayNowCommand {
   input: CouponOrderInput;
   pay?: 'now' | 'later';
-  vouchers?: readonly string[];
-  idem?: IdempotencyLink;
-  /** test seam for crash simulation, see chargeThenSettle */
-  afterCharge?: () => Promise<void>;
 }
 
 export async function placeCouponOrder(deps: Deps, cmd: PlaceCouponOrderCommand): Promise<Result<Order>> {
@@ -38,19 +33,5 @@ export async function placeCouponOrder(deps: Deps, cmd: PlaceCouponOrderCommand)
   const priced = await priceCouponOrder(deps.db, deps.ids, account.id, cmd.input, now);
   if (!priced.ok) return priced;
   const order = priced.value;
-  const vouchers = cmd.vouchers ?? [];
-  return payFromSources(
-    deps,
-    {
-      accountId: account.id,
-      account,
-      order,
-      vouchers,
-      now,
-      idem: cmd.idem,
-      draft: { order },
-      ...(cmd.afterCharge ? { afterCharge: cmd.afterCharge } : {}),
-    },
-    (q, card, at) => settleCouponOrder(deps, q, { order, vouchers, card, idem: cmd.idem, at }),
-  );
+  return payNewOrder(deps, cmd, { account, order, now }, (q, input) => settleCouponOrder(deps, q, input));
 }

@@ -15,7 +15,7 @@ import type { Deps, IdempotencyLink } from '../deps.ts';
 import { resultTx } from '../result-tx.ts';
 import { chargeThenSettle } from './charge-then-settle.ts';
 import { earlierOrderForKey } from './earlier-order-for-key.ts';
-import { estimatePayment, type SourceSettler } from './take-payment.ts';
+import { estimatePayment, type SettleInput, type SourceSettler } from './take-payment.ts';
 
 /** The account's default card, or the error an order gets when the rest cannot be charged. */
 async function defaultCard(deps: Deps, account: Account, shortCents: Cents): Promise<Result<PaymentMethod>> {
@@ -126,5 +126,41 @@ async function chargeRest(
     },
     settle,
     p.afterCharge,
+  );
+}
+
+/** What a pay-now order command carries into its payment (orders/place-order-command.ts). */
+export interface PayNowCommand {
+  accountId: string;
+  vouchers?: readonly string[];
+  idem?: IdempotencyLink;
+  /** test seam for crash simulation, see chargeThenSettle */
+  afterCharge?: () => Promise<void>;
+}
+
+/**
+ * Pays a newly priced order now from its sources; `settle` takes the payment and writes what the
+ * order delivers in the paying transaction (and is the order's settler for crash recovery).
+ */
+export function payNewOrder(
+  deps: Deps,
+  cmd: PayNowCommand,
+  p: { account: Account; order: Order; now: Date },
+  settle: (q: Sql, input: SettleInput) => Promise<Result<Order>>,
+): Promise<Result<Order>> {
+  const vouchers = cmd.vouchers ?? [];
+  return payFromSources(
+    deps,
+    {
+      accountId: cmd.accountId,
+      account: p.account,
+      order: p.order,
+      vouchers,
+      now: p.now,
+      idem: cmd.idem,
+      draft: { order: p.order },
+      ...(cmd.afterCharge ? { afterCharge: cmd.afterCharge } : {}),
+    },
+    (q, card, at) => settle(q, { order: p.order, vouchers, card, idem: cmd.idem, at }),
   );
 }

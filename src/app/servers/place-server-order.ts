@@ -16,18 +16,13 @@ import { orderGate } from '../../domain/order-gate.ts';
 import { asUnpaid, type QuoteCheck, type QuotePayment, quotePayment } from '../../domain/quote.ts';
 import type { Deps, IdempotencyLink } from '../deps.ts';
 import { checkOrderBalance } from '../orders/check-order-balance.ts';
-import { payFromSources } from '../payments/pay-from-sources.ts';
+import { type PayNowCommand, payNewOrder } from '../payments/pay-from-sources.ts';
 import { resultTx } from '../result-tx.ts';
 import { priceServerOrder, type ServerOrderInput } from './price-server-order.ts';
 import { settleServerOrder } from './settle-server-order.ts';
 
-export interface PlaceServerOrderCommand {
-  accountId: string;
+export interface PlaceServerOrderCommand extends PayNowCommand {
   input: ServerOrderInput;
-  vouchers?: readonly string[];
-  idem?: IdempotencyLink;
-  /** test seam for crash simulation, see chargeThenSettle */
-  afterCharge?: () => Promise<void>;
 }
 
 export async function placeServerOrder(deps: Deps, cmd: PlaceServerOrderCommand): Promise<Result<Order>> {
@@ -40,21 +35,7 @@ export async function placeServerOrder(deps: Deps, cmd: PlaceServerOrderCommand)
   if (!priced.ok) return priced;
   const order = priced.value;
   if (cmd.input.paymentMode === 'postpaid') return placePostpaid(deps, order, cmd.idem, now);
-  const vouchers = cmd.vouchers ?? [];
-  return payFromSources(
-    deps,
-    {
-      accountId: cmd.accountId,
-      account,
-      order,
-      vouchers,
-      now,
-      idem: cmd.idem,
-      draft: { order },
-      ...(cmd.afterCharge ? { afterCharge: cmd.afterCharge } : {}),
-    },
-    (q, card, at) => settleServerOrder(deps, q, { order, vouchers, card, idem: cmd.idem, at }),
-  );
+  return payNewOrder(deps, cmd, { account, order, now }, (q, input) => settleServerOrder(deps, q, input));
 }
 
 /** The postpaid server: balance rule under the account's lock, then the order and the server. */

@@ -1,5 +1,5 @@
 /** Log in with email and password (SPEC §1, §10: Email / 邮箱, Password / 密码, Log in / 登录). */
-import { Alert, Button, Form, Input, Typography } from 'antd';
+import { Alert, Button, Form, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Navigate, useLocation, useNavigate } from 'react-router';
@@ -7,6 +7,7 @@ import { api, asApiError } from '../api/client.ts';
 import { errorText } from '../format.ts';
 import { useSession, useSessionStarted } from '../session.tsx';
 import { AuthPage } from './auth-page.tsx';
+import { CredentialFields } from './credential-fields.tsx';
 
 export default function LoginPage() {
   const { t } = useTranslation();
@@ -32,20 +33,7 @@ export default function LoginPage() {
   return (
     <AuthPage title={t('auth.login')}>
       <Form layout="vertical" onFinish={submit} requiredMark={false}>
-        <Form.Item
-          label={t('auth.email')}
-          name="email"
-          rules={[{ required: true, type: 'email', message: t('auth.emailInvalid') }]}
-        >
-          <Input autoComplete="email" />
-        </Form.Item>
-        <Form.Item
-          label={t('auth.password')}
-          name="password"
-          rules={[{ required: true, min: 8, message: t('auth.passwordShort') }]}
-        >
-          <Input.Password autoComplete="current-password" />
-        </Form.Item>
+        <CredentialFields newPassword={false} />
         {error && <Alert type="error" title={error} style={{ marginBottom: 16 }} showIcon />}
         <Button type="primary" htmlType="submit" block loading={busy}>
           {t('auth.login')}

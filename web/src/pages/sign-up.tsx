@@ -7,6 +7,7 @@ import { api, asApiError } from '../api/client.ts';
 import { errorText } from '../format.ts';
 import { useSession, useSessionStarted } from '../session.tsx';
 import { AuthPage } from './auth-page.tsx';
+import { CredentialFields } from './credential-fields.tsx';
 
 export default function SignUpPage() {
   const { t } = useTranslation();
@@ -30,20 +31,7 @@ export default function SignUpPage() {
   return (
     <AuthPage title={t('auth.signUp')}>
       <Form layout="vertical" onFinish={submit} requiredMark={false}>
-        <Form.Item
-          label={t('auth.email')}
-          name="email"
-          rules={[{ required: true, type: 'email', message: t('auth.emailInvalid') }]}
-        >
-          <Input autoComplete="email" />
-        </Form.Item>
-        <Form.Item
-          label={t('auth.password')}
-          name="password"
-          rules={[{ required: true, min: 8, message: t('auth.passwordShort') }]}
-        >
-          <Input.Password autoComplete="new-password" />
-        </Form.Item>
+        <CredentialFields newPassword={true} />
         <Form.Item
           label={t('auth.name')}
           name="name"
