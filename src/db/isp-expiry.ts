@@ -7,6 +7,7 @@ import {
   autoRenewDueUntil,
   batchMove,
   graceUntil,
+  type PendingExpiries,
   type ReminderDays,
   reminderDueWindow,
 } from '../domain/batch-lifecycle.ts';
@@ -184,4 +185,34 @@ export async function extendBatch(
     [id, s.oldExpiresAt, s.newExpiresAt, s.at, RENEW.from, RENEW.to],
   );
   return rows.length === 1;
+}
+
+/** The earliest expiry still to be acted on per action, past the bounds (pendingExpiryBounds). */
+export async function pendingExpiries(
+  q: Sql,
+  after: Record<keyof PendingExpiries, Date>,
+): Promise<PendingExpiries> {
+  const rows = await q.query<Record<string, Date | null>>(
+    `SELECT
+       (SELECT min(expires_at) FROM isp_batches
+        WHERE status = 'ready' AND reminded_7d_at IS NULL AND expires_at > $1::timestamptz) AS remind7,
+       (SELECT min(expires_at) FROM isp_batches
+        WHERE status = 'ready' AND reminded_1d_at IS NULL AND expires_at > $2::timestamptz) AS remind1,
+       (SELECT min(expires_at) FROM isp_batches
+        WHERE status = 'ready' AND auto_renew AND auto_renew_failed_at IS NULL
+          AND expires_at > $3::timestamptz) AS auto_renew,
+       (SELECT min(expires_at) FROM isp_batches
+        WHERE status = 'ready' AND expires_at > $4::timestamptz) AS expire,
+       (SELECT min(grace_until) FROM isp_batches
+        WHERE status = 'expired' AND grace_until > $5::timestamptz) AS grace_over`,
+    [after.remind7, after.remind1, after.autoRenew, after.expire, after.graceOver],
+  );
+  const r = rows[0] ?? {};
+  return {
+    remind7: r.remind7 ?? null,
+    remind1: r.remind1 ?? null,
+    autoRenew: r.auto_renew ?? null,
+    expire: r.expire ?? null,
+    graceOver: r.grace_over ?? null,
+  };
 }

@@ -81,6 +81,19 @@ export async function failJob(q: Sql, job: Job, error: string, retryAt: Date, at
   }
 }
 
+/**
+ * Makes the pending run of a periodic job kind due at `now` (the test clock stopped at a moment
+ * the kind named with nextWorkAt); a run already due, or running, is left as it is.
+ */
+export async function makePeriodicDue(q: Sql, kind: string, now: Date): Promise<void> {
+  await q.query(
+    `UPDATE jobs SET run_at = $2
+     WHERE dedupe_key = $1 AND done_at IS NULL AND failed_at IS NULL AND run_at > $2
+       AND (locked_until IS NULL OR locked_until < $2)`,
+    [`periodic:${kind}`, now],
+  );
+}
+
 /** When the next one-off (non-periodic) job is due. */
 export async function nextOneOffDueAt(q: Sql): Promise<Date | null> {
   const rows = await q.query<{ run_at: Date | null }>(

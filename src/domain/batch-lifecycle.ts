@@ -201,3 +201,45 @@ export function currentPeriod(periodStartedAt: Date, months: number, now?: Date)
   const k = Math.floor(wholeMonthsBetween(start, now) / months);
   return { start: addMonths(start, k * months), end: addMonths(start, (k + 1) * months) };
 }
+
+/** The earliest expiries still to be acted on, per action, as the database finds them. */
+export interface PendingExpiries {
+  /** ready, 7-day reminder not sent, expires_at > after + 7 days */
+  remind7: Date | null;
+  /** ready, 1-day reminder not sent, expires_at > after + 1 day */
+  remind1: Date | null;
+  /** ready, auto-renewing, not declined, expires_at > after + AUTO_RENEW_HOURS_BEFORE */
+  autoRenew: Date | null;
+  /** ready, expires_at > after */
+  expire: Date | null;
+  /** expired, grace_until > after */
+  graceOver: Date | null;
+}
+
+/** The bounds the database looks past for PendingExpiries, for moments strictly after `after`. */
+export function pendingExpiryBounds(after: Date): Record<keyof PendingExpiries, Date> {
+  const t = ms(after, 'after');
+  return {
+    remind7: new Date(t + 7 * DAY_MS),
+    remind1: new Date(t + DAY_MS),
+    autoRenew: new Date(t + AUTO_RENEW_HOURS_BEFORE * HOUR_MS),
+    expire: after,
+    graceOver: after,
+  };
+}
+
+/**
+ * The first moment the expiry sweep has work (a reminder, an auto-renewal, an expiry, the end of
+ * a grace), from the earliest pending expiries; null when there is none.
+ */
+export function firstLifecycleMoment(p: PendingExpiries): Date | null {
+  const moments = [
+    p.remind7 && reminderTimes(p.remind7)[0]?.at,
+    p.remind1 && reminderTimes(p.remind1)[1]?.at,
+    p.autoRenew && autoRenewAt(p.autoRenew),
+    p.expire,
+    p.graceOver,
+  ].filter((d): d is Date => d instanceof Date);
+  if (moments.length === 0) return null;
+  return new Date(Math.min(...moments.map((d) => d.getTime())));
+}

@@ -12,6 +12,13 @@ export interface JobKind {
   handler: JobHandler;
   /** periodic jobs: seconds between runs */
   everySeconds?: number;
+  /**
+   * Periodic jobs whose work falls due at moments of its own (a reminder, an expiry, the end of a
+   * grace): the first such moment strictly after `after`, or null when nothing is scheduled. The
+   * test clock's advance stops there and runs the job at that moment, so one long advance does
+   * what many short ones do (SPEC §12).
+   */
+  nextWorkAt?: (deps: Deps, after: Date) => Promise<Date | null>;
 }
 
 const LEASE_SECONDS = 300;

@@ -23,10 +23,16 @@ import {
   listDueAutoRenewals,
   listGraceOver,
   markAutoRenewFailed,
+  pendingExpiries,
   releaseExpiredBatch,
 } from '../../db/isp-expiry.ts';
 import { lockIspStock } from '../../db/isp-stock.ts';
-import { GRACE_HOURS, type ReminderDays } from '../../domain/batch-lifecycle.ts';
+import {
+  firstLifecycleMoment,
+  GRACE_HOURS,
+  pendingExpiryBounds,
+  type ReminderDays,
+} from '../../domain/batch-lifecycle.ts';
 import type { DomainError } from '../../domain/errors.ts';
 import type { Deps } from '../deps.ts';
 import { evaluateStockAlerts } from '../inventory/evaluate-stock-alerts.ts';
@@ -67,6 +73,14 @@ export async function sweepIspExpiry(deps: Deps): Promise<ExpirySweep> {
     deps.log.info(Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.length])), 'ISP expiry sweep');
   }
   return out;
+}
+
+/**
+ * The next moment after `after` at which the sweep has work (a reminder, an auto-renewal, an
+ * expiry, the end of a grace): where the test clock's advance stops to run it on time.
+ */
+export async function nextIspExpiryWorkAt(deps: Deps, after: Date): Promise<Date | null> {
+  return firstLifecycleMoment(await pendingExpiries(deps.db, pendingExpiryBounds(after)));
 }
 
 const iso = (d: Date) => d.toISOString();
