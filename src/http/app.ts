@@ -32,6 +32,7 @@ import { adminContractDiscountRoutes } from './routes/admin-contract-discounts.t
 import { adminInventoryRoutes } from './routes/admin-inventory.ts';
 import { adminKycVoucherRoutes } from './routes/admin-kyc-vouchers.ts';
 import { adminOrderRoutes } from './routes/admin-orders.ts';
+import { adminPriceBookRoutes } from './routes/admin-price-book.ts';
 import { adminTokenRoutes } from './routes/admin-tokens.ts';
 import { adminUsageRoutes } from './routes/admin-usage.ts';
 import { alertRoutes } from './routes/alerts.ts';
@@ -181,6 +182,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     adminClockRoutes(scope, deps, opts.advanceClock);
     adminKycVoucherRoutes(scope, deps);
     adminContractDiscountRoutes(scope, deps);
+    adminPriceBookRoutes(scope, deps);
     adminOrderRoutes(scope, deps);
     adminUsageRoutes(scope, deps);
     adminInventoryRoutes(scope, deps);
