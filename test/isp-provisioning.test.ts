@@ -53,9 +53,11 @@ async function statusEvents(orderId: string) {
   );
 }
 
+/** The account's mails, its KYC approval mail aside. */
 async function outbox(accountId: string) {
   return h.db.query<{ kind: string; to_address: string; subject: string; body_text: string; status: string }>(
-    'SELECT kind, to_address, subject, body_text, status FROM mail_outbox WHERE account_id = $1 ORDER BY created_at, id',
+    `SELECT kind, to_address, subject, body_text, status FROM mail_outbox
+     WHERE account_id = $1 AND kind NOT LIKE 'kyc\\_%' ORDER BY created_at, id`,
     [accountId],
   );
 }

@@ -23,6 +23,18 @@ export function messageIdFor(id: string, from: string): string {
   return `<${id}@${senderDomain(from)}>`;
 }
 
+/** nodemailer's message for an outbox mail: the same headers whichever transport sends it. */
+export function mailOptions(msg: MailMessage, from: string) {
+  return {
+    from,
+    to: msg.to,
+    subject: msg.subject,
+    text: msg.text,
+    messageId: messageIdFor(msg.id, from),
+    headers: { 'X-Orderdesk-Mail-Id': msg.id },
+  };
+}
+
 export function smtpMailTransport(url: string, from: string): MailTransport {
   const transport = nodemailer.createTransport({
     url,
@@ -34,17 +46,10 @@ export function smtpMailTransport(url: string, from: string): MailTransport {
   return {
     name: 'smtp',
     async send(msg: MailMessage) {
-      const messageId = messageIdFor(msg.id, from);
+      const options = mailOptions(msg, from);
       try {
-        const info = await transport.sendMail({
-          from,
-          to: msg.to,
-          subject: msg.subject,
-          text: msg.text,
-          messageId,
-          headers: { 'X-Orderdesk-Mail-Id': msg.id },
-        });
-        return { messageId: info.messageId || messageId };
+        const info = await transport.sendMail(options);
+        return { messageId: info.messageId || options.messageId };
       } catch (e) {
         const code = (e as { responseCode?: unknown }).responseCode;
         if (typeof code === 'number' && code >= 500 && code < 600) {

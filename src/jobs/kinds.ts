@@ -4,6 +4,7 @@ import { AUTO_TOP_UP_JOB } from '../app/auto-top-ups/enqueue-auto-top-up.ts';
 import { runAutoTopUp } from '../app/auto-top-ups/run-auto-top-up.ts';
 import { PROVISION_JOB } from '../app/isp/enqueue-provisioning.ts';
 import { SERVE_WAIT_QUEUE_JOB, serveWaitQueue } from '../app/isp/serve-wait-queue.ts';
+import { QUEUE_RECEIPTS_JOB, queueDueReceipts } from '../app/notifications/queue-receipts.ts';
 import { CARD_REFUND_JOB, finishCardRefund } from '../app/orders/cancel-order.ts';
 import {
   CANCEL_UNPAID_JOB,
@@ -60,6 +61,13 @@ export const jobKinds: Record<string, JobKind> = {
         product: String(job.payload.product),
         crossingId: String(job.payload.crossing_id),
       });
+    },
+  },
+  // a receipt for every paid order (app/notifications/queue-receipts.ts)
+  [QUEUE_RECEIPTS_JOB]: {
+    everySeconds: 5,
+    handler: async (deps) => {
+      await queueDueReceipts(deps);
     },
   },
   recover_payments: {
