@@ -551,7 +551,7 @@ describe('the card part of /pay survives crashes and lost races', () => {
       },
     });
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.error.code).toBe('forbidden');
+    if (!r.ok) expect(r.error.code).toBe('account_suspended');
     const charges = await h.db.query<{ amount_cents: number; refunded_cents: number; status: string }>(
       `SELECT c.amount_cents, c.refunded_cents, p.status FROM sandbox_charges c
        JOIN payments p ON p.id = c.idempotency_key WHERE p.account_id = $1`,

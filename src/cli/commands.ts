@@ -12,8 +12,7 @@ import {
   searchAdminTokens,
 } from '../app/access/create-admin-token.ts';
 import { createApiKey, listAccountApiKeys, revokeAccountApiKey } from '../app/access/create-api-key.ts';
-import { createAccount } from '../app/accounts/create-account.ts';
-import { findAccount, searchAccounts, searchAccountVouchers } from '../app/accounts/find-account.ts';
+import { searchAccountVouchers } from '../app/accounts/find-account.ts';
 import { adjustBalance } from '../app/billing/adjust-balance.ts';
 import { adminInventory } from '../app/inventory/admin-inventory.ts';
 import { importInventory, rowsFromCsv } from '../app/inventory/import-inventory.ts';
@@ -28,73 +27,16 @@ import { presentLedgerEntry } from '../contract/ledger-entry.ts';
 import { page, whole } from '../contract/list.ts';
 import { presentRefundOutcome } from '../contract/refund-plan.ts';
 import { presentVoucher } from '../contract/voucher.ts';
-import type { Account, KycStatus } from '../db/accounts.ts';
 import { migrate } from '../db/migrate.ts';
 import type { VoucherStatus } from '../db/vouchers.ts';
-import type { DomainError, Result } from '../domain/errors.ts';
-import { formatUsd, MoneyError, parseUsd } from '../domain/money.ts';
-import { type FlagSpec, UsageError } from './args.ts';
-import type { CliContext } from './context.ts';
+import { formatUsd } from '../domain/money.ts';
+import { UsageError } from './args.ts';
+import { amountArg, type Command, done, flag, LIST_FLAGS, listPage } from './command.ts';
+import { accountCommands } from './commands/accounts.ts';
+import { discountCommands } from './commands/discounts.ts';
 
-export type Outcome = { ok: true; json: unknown; text: string } | { ok: false; error: DomainError };
+export type { Command, CommandInput, Outcome } from './command.ts';
 
-export interface CommandInput {
-  positionals: string[];
-  flags: Map<string, string | true>;
-}
-
-export interface Command {
-  /** words that name it: ['accounts', 'create'] */
-  path: string[];
-  /** positional arguments, for help and for the count check */
-  args: string[];
-  summary: string;
-  flags: FlagSpec[];
-  /** runs without opening the database (serve opens its own) */
-  noDb?: boolean;
-  /**
-   * Checks the arguments (throwing UsageError) before any database is opened, and returns the
-   * work to do with it.
-   */
-  prepare(input: CommandInput): (ctx: CliContext) => Promise<Outcome>;
-}
-
-const LIST_FLAGS: FlagSpec[] = [
-  { name: 'limit', value: 'N', description: 'at most N rows, 1–100 (default 20)' },
-  { name: 'starting-after', value: 'ID', description: 'the page after this id' },
-];
-
-function flag(input: CommandInput, name: string): string | undefined {
-  const v = input.flags.get(name);
-  return typeof v === 'string' ? v : undefined;
-}
-
-function amountArg(text: string, what: string): number {
-  try {
-    return parseUsd(text);
-  } catch (e) {
-    if (e instanceof MoneyError)
-      throw new UsageError(`${what}: "${text}" is not a USD amount with at most two decimals`);
-    throw e;
-  }
-}
-
-function listPage(input: CommandInput): { limit: number; startingAfter?: string } {
-  const raw = flag(input, 'limit') ?? '20';
-  const limit = Number(raw);
-  if (!/^\d+$/.test(raw) || limit < 1 || limit > 100) throw new UsageError('--limit must be 1 to 100');
-  const after = flag(input, 'starting-after');
-  return { limit, ...(after ? { startingAfter: after } : {}) };
-}
-
-function done<T>(r: Result<T>, json: (v: T) => unknown, text: (v: T) => string): Outcome {
-  return r.ok ? { ok: true, json: json(r.value), text: text(r.value) } : { ok: false, error: r.error };
-}
-
-const accountLine = (a: Account) =>
-  `${a.id}  ${a.email}  balance ${formatUsd(a.balanceCents)} USD  kyc ${a.kycStatus}  ${a.status}`;
-
-const KYC_STATUSES: readonly KycStatus[] = ['not_submitted', 'pending', 'approved', 'rejected'];
 const VOUCHER_STATUSES: readonly VoucherStatus[] = ['active', 'expired', 'used_up'];
 const instant = z.iso.datetime({ offset: true });
 
@@ -154,63 +96,7 @@ export const commands: Command[] = [
       };
     },
   },
-  {
-    path: ['accounts', 'create'],
-    args: [],
-    summary: 'Create an account (with its main subuser)',
-    flags: [
-      { name: 'email', value: 'EMAIL', required: true, description: 'login and contact email' },
-      { name: 'name', value: 'NAME', required: true, description: 'customer name' },
-      { name: 'password', value: 'PASSWORD', description: 'console password, at least 8 characters' },
-    ],
-    prepare: (input) => async (ctx) => {
-      const password = flag(input, 'password');
-      const r = await createAccount(ctx.deps, {
-        email: flag(input, 'email')!,
-        name: flag(input, 'name')!,
-        ...(password !== undefined ? { password } : {}),
-      });
-      return done(r, (a) => presentAccount(a), accountLine);
-    },
-  },
-  {
-    path: ['accounts', 'get'],
-    args: ['ACCOUNT_ID'],
-    summary: 'Look up an account: balance, KYC status',
-    flags: [],
-    prepare: (input) => async (ctx) =>
-      done(await findAccount(ctx.deps, input.positionals[0]!), (a) => presentAccount(a), accountLine),
-  },
-  {
-    path: ['accounts', 'list'],
-    args: [],
-    summary: 'List accounts, newest first',
-    flags: [
-      { name: 'email', value: 'EMAIL', description: 'only the account with this email' },
-      { name: 'kyc-status', value: 'STATUS', description: KYC_STATUSES.join('|') },
-      ...LIST_FLAGS,
-    ],
-    prepare: (input) => {
-      const p = listPage(input);
-      const kyc = flag(input, 'kyc-status');
-      if (kyc !== undefined && !KYC_STATUSES.includes(kyc as KycStatus)) {
-        throw new UsageError(`--kyc-status must be one of ${KYC_STATUSES.join(', ')}`);
-      }
-      const email = flag(input, 'email');
-      return async (ctx) => {
-        const r = await searchAccounts(ctx.deps, {
-          ...p,
-          ...(email ? { email } : {}),
-          ...(kyc ? { kycStatus: kyc as KycStatus } : {}),
-        });
-        return done(
-          r,
-          (rows) => page(rows, p.limit, (a) => presentAccount(a)),
-          (rows) => rows.slice(0, p.limit).map(accountLine).join('\n'),
-        );
-      };
-    },
-  },
+  ...accountCommands,
   {
     path: ['api-keys', 'create'],
     args: ['ACCOUNT_ID'],
@@ -305,6 +191,7 @@ export const commands: Command[] = [
   },
   kycCommand('approved', 'approve'),
   kycCommand('rejected', 'reject'),
+  ...discountCommands,
   {
     path: ['credit'],
     args: ['ACCOUNT_ID', 'AMOUNT_USD'],

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { Account } from '../db/accounts.ts';
 import type { Pool } from '../db/usage.ts';
-import { iso, money, timestamp } from './fields.ts';
+import { iso, isoOrNull, money, timestamp } from './fields.ts';
 import { usd } from './json.ts';
 import { poolsSchema, presentPools } from './subuser.ts';
 
@@ -15,7 +15,13 @@ export const accountSchema = z
     balance_usd: money.describe('negative only through postpaid charges'),
     arrears_usd: money.describe('the negative part of the balance, as a positive amount'),
     kyc_status: z.enum(['not_submitted', 'pending', 'approved', 'rejected']),
-    status: z.enum(['active', 'suspended']),
+    status: z
+      .enum(['active', 'suspended'])
+      .describe(
+        'suspended: the account reads, tops up and pays its arrears, but cannot order (403 account_suspended)',
+      ),
+    suspended_reason: z.string().nullable().describe("the operator's reason; null while active"),
+    suspended_at: timestamp.nullable().describe('when the account was suspended; null while active'),
     default_payment_method: z.string().nullable(),
     created_at: timestamp,
   })
@@ -35,6 +41,8 @@ export function presentAccount(a: Account): z.infer<typeof accountSchema> {
     arrears_usd: usd(a.balanceCents < 0 ? -a.balanceCents : 0),
     kyc_status: a.kycStatus,
     status: a.status,
+    suspended_reason: a.suspendedReason,
+    suspended_at: isoOrNull(a.suspendedAt),
     default_payment_method: a.defaultPaymentMethodId,
     created_at: iso(a.createdAt),
   };

@@ -11,13 +11,19 @@ export interface Account {
   name: string;
   balanceCents: number;
   kycStatus: KycStatus;
-  status: 'active' | 'suspended';
+  status: AccountStatus;
+  /** why, when and by whom the current suspension was made; null while active (migration 026) */
+  suspendedReason: string | null;
+  suspendedAt: Date | null;
+  suspendedBy: string | null;
   defaultPaymentMethodId: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
-const COLS = `id, email, name, balance_cents, kyc_status, status, default_payment_method_id, created_at, updated_at`;
+export type AccountStatus = 'active' | 'suspended';
+
+const COLS = `id, email, name, balance_cents, kyc_status, status, suspended_reason, suspended_at, suspended_by, default_payment_method_id, created_at, updated_at`;
 
 function mapAccount(r: Record<string, unknown>): Account {
   return {
@@ -26,7 +32,10 @@ function mapAccount(r: Record<string, unknown>): Account {
     name: r.name as string,
     balanceCents: r.balance_cents as number,
     kycStatus: r.kyc_status as KycStatus,
-    status: r.status as Account['status'],
+    status: r.status as AccountStatus,
+    suspendedReason: (r.suspended_reason as string | null) ?? null,
+    suspendedAt: (r.suspended_at as Date | null) ?? null,
+    suspendedBy: (r.suspended_by as string | null) ?? null,
     defaultPaymentMethodId: (r.default_payment_method_id as string | null) ?? null,
     createdAt: r.created_at as Date,
     updatedAt: r.updated_at as Date,
@@ -91,6 +100,36 @@ export async function setKycStatus(q: Sql, accountId: string, status: KycStatus,
     status,
     at,
   ]);
+}
+
+/**
+ * Suspends (reason and operator recorded) or resumes an account (the suspension columns cleared),
+ * and logs the change in account_status_changes. Changes only an account not already in `status`:
+ * returns the account as it is now, or null when it was already so (or does not exist).
+ */
+export async function setAccountStatus(
+  q: Sql,
+  c: { accountId: string; status: AccountStatus; reason: string | null; operator: string; at: Date },
+): Promise<Account | null> {
+  const suspended = c.status === 'suspended';
+  const rows = await q.query(
+    `UPDATE accounts SET status = $2, suspended_reason = $3, suspended_at = $4, suspended_by = $5, updated_at = $6
+     WHERE id = $1 AND status <> $2 RETURNING ${COLS}`,
+    [
+      c.accountId,
+      c.status,
+      suspended ? c.reason : null,
+      suspended ? c.at : null,
+      suspended ? c.operator : null,
+      c.at,
+    ],
+  );
+  if (!rows[0]) return null;
+  await q.query(
+    'INSERT INTO account_status_changes (account_id, status, reason, operator, at) VALUES ($1, $2, $3, $4, $5)',
+    [c.accountId, c.status, c.reason, c.operator, c.at],
+  );
+  return mapAccount(rows[0]);
 }
 
 export async function setDefaultPaymentMethod(q: Sql, accountId: string, pmId: string | null, at: Date) {

@@ -6,6 +6,7 @@ export const errorStatus = {
   invalid_request: 400,
   unauthenticated: 401,
   forbidden: 403,
+  account_suspended: 403,
   not_found: 404,
   insufficient_balance: 409,
   kyc_required: 409,

@@ -33,6 +33,7 @@ import { adminInventoryRoutes } from './routes/admin-inventory.ts';
 import { adminKycVoucherRoutes } from './routes/admin-kyc-vouchers.ts';
 import { adminOrderRoutes } from './routes/admin-orders.ts';
 import { adminPriceBookRoutes } from './routes/admin-price-book.ts';
+import { adminSuspensionRoutes } from './routes/admin-suspension.ts';
 import { adminTokenRoutes } from './routes/admin-tokens.ts';
 import { adminUsageRoutes } from './routes/admin-usage.ts';
 import { alertRoutes } from './routes/alerts.ts';
@@ -183,6 +184,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     adminKycVoucherRoutes(scope, deps);
     adminContractDiscountRoutes(scope, deps);
     adminPriceBookRoutes(scope, deps);
+    adminSuspensionRoutes(scope, deps);
     adminOrderRoutes(scope, deps);
     adminUsageRoutes(scope, deps);
     adminInventoryRoutes(scope, deps);

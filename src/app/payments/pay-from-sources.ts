@@ -11,6 +11,7 @@ import { getPaymentMethod, type PaymentMethod } from '../../db/payments.ts';
 import { type DomainError, err, ok, type Result } from '../../domain/errors.ts';
 import type { Cents } from '../../domain/money.ts';
 import type { Order } from '../../domain/order.ts';
+import { accountMayOrder } from '../../domain/order-gate.ts';
 import type { Deps, IdempotencyLink } from '../deps.ts';
 import { resultTx } from '../result-tx.ts';
 import { chargeThenSettle } from './charge-then-settle.ts';
@@ -72,6 +73,9 @@ export async function payFromSources(
   for (let attempt = 1; ; attempt++) {
     account ??= await getAccount(deps.db, p.accountId);
     if (!account) return err('not_found', 'no such account');
+    // before a card is charged (takePayment checks again under the account's lock)
+    const open = accountMayOrder(account);
+    if (!open.ok) return open;
     const est = await estimatePayment(deps, { account, order: p.order, vouchers: p.vouchers, now: p.now });
     if (!est.ok) return est;
     const fromCard = est.value.split.fromCard;

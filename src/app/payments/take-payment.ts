@@ -19,7 +19,7 @@ import type { Payment } from '../../db/payments.ts';
 import { err, ok, type Result } from '../../domain/errors.ts';
 import { type Cents, sum } from '../../domain/money.ts';
 import type { Order } from '../../domain/order.ts';
-import { orderGate } from '../../domain/order-gate.ts';
+import { accountMayOrder, orderGate } from '../../domain/order-gate.ts';
 import { type PaymentSplit, splitPayment } from '../../domain/payment-split.ts';
 import type { VoucherTake } from '../../domain/voucher-split.ts';
 import type { Deps, IdempotencyLink } from '../deps.ts';
@@ -68,7 +68,12 @@ export async function takePayment(
   p: { order: Order; vouchers: readonly string[]; card: Payment | null; at: Date },
 ): Promise<Result<Order>> {
   const { order, at } = p;
-  await getAccount(q, order.accountId, { forUpdate: true });
+  // every order's payment passes here, under the account's lock: a suspended account pays none
+  const account = await getAccount(q, order.accountId, { forUpdate: true });
+  if (account) {
+    const open = accountMayOrder(account);
+    if (!open.ok) return open;
+  }
   const takes = await planVouchers(q, {
     accountId: order.accountId,
     product: order.product,

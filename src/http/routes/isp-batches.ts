@@ -67,7 +67,7 @@ const replaceBody = z.strictObject({
 const ipIdParam = z.object({ ip_id: z.string().min(1).max(64) });
 
 /** What paying for a renewal or a replacement fee can refuse, as any order. */
-const PAYING_ERRORS = ['forbidden', 'kyc_required', 'insufficient_balance'] as const;
+const PAYING_ERRORS = ['account_suspended', 'kyc_required', 'insufficient_balance'] as const;
 
 export function ispBatchRoutes(app: FastifyInstance, deps: Deps) {
   const r = app.withTypeProvider<ZodTypeProvider>();

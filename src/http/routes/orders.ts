@@ -164,7 +164,7 @@ export function orderFilter(q: z.infer<typeof orderListQuery>): Omit<OrderFilter
 /** What placing an order can refuse it with (SPEC §1–§6), beyond what every POST can. */
 const ORDER_ERRORS = [
   'not_found',
-  'forbidden',
+  'account_suspended',
   'kyc_required',
   'insufficient_balance',
   'invalid_state',
@@ -248,7 +248,7 @@ export function orderRoutes(app: FastifyInstance, deps: Deps) {
         errors: [
           'not_found',
           'invalid_state',
-          'forbidden',
+          'account_suspended',
           'kyc_required',
           'insufficient_balance',
           'voucher_invalid',

@@ -56,7 +56,12 @@ const dryRunField = z
   .describe('true: the order it would create, with every amount; nothing is charged or changed');
 
 /** What a paid server order can be refused with (SPEC §5, §7). */
-const SERVER_ORDER_ERRORS = ['not_found', 'invalid_state', 'insufficient_balance', 'forbidden'] as const;
+const SERVER_ORDER_ERRORS = [
+  'not_found',
+  'invalid_state',
+  'insufficient_balance',
+  'account_suspended',
+] as const;
 
 export function serverRoutes(app: FastifyInstance, deps: Deps) {
   const r = app.withTypeProvider<ZodTypeProvider>();
