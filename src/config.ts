@@ -15,6 +15,8 @@ export interface Config {
   /** balance threshold for periodic postpaid orders, cents (SPEC §5, 100 by default) */
   balanceThresholdCents: number;
   rateLimit: { readsPerSecond: number; writesPerSecond: number; loginsPerMinute: number };
+  /** done jobs are deleted this many hours after they finished (ORDERDESK_JOB_RETENTION_HOURS) */
+  jobRetentionHours: number;
   logLevel: string;
   /** built-in ISP provisioner delays (SPEC §6: T1 1–5 min, long tail up to 24 h) */
   ispProvisionSeconds: { t1: number; longTail: number };
@@ -93,6 +95,7 @@ export function loadConfig(env: Env = process.env): Config {
       writesPerSecond: intVar(env, 'ORDERDESK_RATE_WRITES_PER_SECOND', 100, 1, 1e6),
       loginsPerMinute: intVar(env, 'ORDERDESK_RATE_LOGINS_PER_MINUTE', 10, 1, 1e6),
     },
+    jobRetentionHours: intVar(env, 'ORDERDESK_JOB_RETENTION_HOURS', 72, 1, 24 * 365),
     logLevel,
     ispProvisionSeconds: {
       t1: intVar(env, 'ORDERDESK_ISP_PROVISION_T1_SECONDS', 120, 0, 300),

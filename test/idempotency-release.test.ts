@@ -5,7 +5,7 @@
  * so the retry under the same key is run again rather than replayed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sql } from '../src/db/client.ts';
+import type { ScriptSql } from '../src/db/client.ts';
 import { type Harness, harness } from './support/harness.ts';
 
 let h: Harness;
@@ -24,7 +24,7 @@ afterAll(async () => {
 async function withFailingTx<T>(how: 'after-commit' | 'before', request: () => Promise<T>): Promise<T> {
   const db = h.deps.db;
   const realTx = db.tx.bind(db);
-  db.tx = async <R>(fn: (q: Sql) => Promise<R>): Promise<R> => {
+  db.tx = async <R>(fn: (q: ScriptSql) => Promise<R>): Promise<R> => {
     db.tx = realTx;
     if (how === 'after-commit') await realTx(fn);
     throw new Error(how === 'after-commit' ? 'connection lost after COMMIT' : 'database went away');

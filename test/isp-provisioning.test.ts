@@ -206,7 +206,9 @@ describe('provisioning is durable and runs once', () => {
     await h.clock.advance(120);
     // a worker claims the due job (lease 300 s) and dies before running it
     const now = await h.clock.now();
-    const claimed = await h.db.tx((q) => claimDueJobs(q, now, new Date(now.getTime() + 300_000), 50));
+    const claimed = await h.db.tx((q) =>
+      claimDueJobs(q, now, new Date(now.getTime() + 300_000), 50, 'dead-worker'),
+    );
     expect(claimed.some((j) => j.payload.batch_id === batchId)).toBe(true);
     await advance(299);
     expect((await h.call('GET', `/v1/isp/batches/${batchId}`, { key: c.key })).json().status).toBe(

@@ -24,10 +24,18 @@ export interface Sql {
   ): Promise<T[]>;
 }
 
+/** A connection that also runs a whole script of several statements (migrations). */
+export interface ScriptSql extends Sql {
+  /** Runs `script` (several statements, no parameters) as one simple-protocol query. */
+  exec(script: string): Promise<void>;
+}
+
 export interface Db extends Sql {
   readonly engine: 'pglite' | 'postgres';
   /** Runs `fn` in one transaction (READ COMMITTED); a throw rolls it back. */
-  tx<T>(fn: (q: Sql) => Promise<T>): Promise<T>;
+  tx<T>(fn: (q: ScriptSql) => Promise<T>): Promise<T>;
+  /** Runs `script` outside any transaction (CREATE INDEX CONCURRENTLY). */
+  exec(script: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -50,10 +58,13 @@ export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<
 }
 
 export function pgliteDb(lite: PGlite): Db {
-  const wrap = (runner: Pick<PGlite, 'query'>): Sql => ({
+  const wrap = (runner: Pick<PGlite, 'query' | 'exec'>): ScriptSql => ({
     async query<T>(text: string, params?: readonly unknown[]) {
       const r = await runner.query<T>(text, params as unknown[] | undefined);
       return r.rows;
+    },
+    async exec(script: string) {
+      await runner.exec(script);
     },
   });
   return {
@@ -87,13 +98,17 @@ export async function openPostgres(url: string, max = 10): Promise<Db> {
   pool.on('error', () => {
     /* an idle client died; the pool replaces it */
   });
-  const wrap = (runner: pg.Pool | pg.PoolClient): Sql => ({
+  const wrap = (runner: pg.Pool | pg.PoolClient): ScriptSql => ({
     async query<T>(text: string, params?: readonly unknown[], opts?: QueryOptions) {
       const values = params as unknown[] | undefined;
       const r = opts?.prepare
         ? await runner.query({ name: statementName(text), text, ...(values ? { values } : {}) })
         : await runner.query(text, values);
       return r.rows as T[];
+    },
+    async exec(script: string) {
+      // no parameters: the simple query protocol, which runs several statements in one go
+      await runner.query(script);
     },
   });
   await pool.query('select 1');

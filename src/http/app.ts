@@ -11,6 +11,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { Deps } from '../app/deps.ts';
 import { findStockAlert } from '../app/inventory/create-stock-alert.ts';
+import { jobQueueStats } from '../app/job-queue/queue-stats.ts';
 import { findOrder } from '../app/orders/find-order.ts';
 import { findSubuser } from '../app/subusers/find-subuser.ts';
 import { findWebhookEndpoint } from '../app/webhooks/create-webhook-endpoint.ts';
@@ -30,6 +31,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { adminClockRoutes, type ClockAdvancer } from './routes/admin-clock.ts';
 import { adminContractDiscountRoutes } from './routes/admin-contract-discounts.ts';
 import { adminInventoryRoutes } from './routes/admin-inventory.ts';
+import { adminJobRoutes } from './routes/admin-jobs.ts';
 import { adminKycVoucherRoutes } from './routes/admin-kyc-vouchers.ts';
 import { adminOrderRoutes } from './routes/admin-orders.ts';
 import { adminPriceBookRoutes } from './routes/admin-price-book.ts';
@@ -105,7 +107,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  const metrics = registerMetrics(app, opts.metrics);
+  const metrics = registerMetrics(app, opts.metrics, () => jobQueueStats(deps));
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, res) => {
     try {
@@ -188,6 +190,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     adminOrderRoutes(scope, deps);
     adminUsageRoutes(scope, deps);
     adminInventoryRoutes(scope, deps);
+    adminJobRoutes(scope, deps);
     adminWebhookEndpointRoutes(scope, deps);
     adminTokenRoutes(scope, deps);
   });

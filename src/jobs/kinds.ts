@@ -4,6 +4,7 @@ import { AUTO_TOP_UP_JOB } from '../app/auto-top-ups/enqueue-auto-top-up.ts';
 import { runAutoTopUp } from '../app/auto-top-ups/run-auto-top-up.ts';
 import { PROVISION_JOB } from '../app/isp/enqueue-provisioning.ts';
 import { SERVE_WAIT_QUEUE_JOB, serveWaitQueue } from '../app/isp/serve-wait-queue.ts';
+import { PRUNE_JOBS_JOB, pruneJobs } from '../app/job-queue/prune-jobs.ts';
 import { QUEUE_RECEIPTS_JOB, queueDueReceipts } from '../app/notifications/queue-receipts.ts';
 import { CARD_REFUND_JOB, finishCardRefund } from '../app/orders/cancel-order.ts';
 import {
@@ -68,6 +69,14 @@ export const jobKinds: Record<string, JobKind> = {
     everySeconds: 5,
     handler: async (deps) => {
       await queueDueReceipts(deps);
+    },
+  },
+  // done jobs older than ORDERDESK_JOB_RETENTION_HOURS (app/job-queue/prune-jobs.ts)
+  [PRUNE_JOBS_JOB]: {
+    everySeconds: 3600,
+    handler: async (deps) => {
+      const n = await pruneJobs(deps);
+      if (n > 0) deps.log.info({ pruned: n }, 'done jobs pruned');
     },
   },
   recover_payments: {

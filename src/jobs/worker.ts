@@ -1,10 +1,15 @@
 /**
  * The worker: claims due jobs (FOR UPDATE SKIP LOCKED, so any number of processes share the
- * work and none runs a job twice), runs their handlers, retries failures with exponential
- * backoff. Periodic jobs re-enqueue themselves under a dedupe key, so exactly one is pending.
+ * work), runs their handlers, retries failures with exponential backoff. Each claim has its lease
+ * token: a job's lease is extended just before it runs and the job is finished only while the
+ * token still holds it (fencing), so a job whose lease ran out behind a slow one is run by one
+ * worker, not two. Periodic jobs re-enqueue themselves under a dedupe key, so exactly one is
+ * pending, and never die: a failing one backs off (at most an hour) and is tried again.
  */
+
+import { randomUUID } from 'node:crypto';
 import type { Deps } from '../app/deps.ts';
-import { claimDueJobs, completeJob, enqueueJob, failJob, type Job } from '../db/jobs.ts';
+import { claimDueJobs, completeJob, enqueueJob, failJob, type Job, renewLease } from '../db/jobs.ts';
 
 export type JobHandler = (deps: Deps, job: Job) => Promise<void>;
 
@@ -36,19 +41,28 @@ export async function schedulePeriodic(deps: Deps, kinds: Record<string, JobKind
   }
 }
 
-/** Runs every job due now; returns how many ran. */
+/** Runs every job due now; returns how many were claimed. */
 async function runDueJobs(deps: Deps, kinds: Record<string, JobKind>, limit = 50): Promise<number> {
   const now = await deps.clock.now();
-  const jobs = await deps.db.tx((q) =>
-    claimDueJobs(q, now, new Date(now.getTime() + LEASE_SECONDS * 1000), limit),
-  );
+  const token = randomUUID();
+  const lease = (at: Date) => new Date(at.getTime() + LEASE_SECONDS * 1000);
+  const jobs = await deps.db.tx((q) => claimDueJobs(q, now, lease(now), limit, token));
   for (const job of jobs) {
     const kind = kinds[job.kind];
     const at = await deps.clock.now();
+    // the lease may have run out while the jobs before this one ran: then it is another's
+    if (!(await renewLease(deps.db, job.id, token, lease(at)))) {
+      deps.log.warn({ jobId: job.id, kind: job.kind }, 'job lease lost before it ran; skipped');
+      continue;
+    }
     try {
       if (!kind) throw new Error(`no handler for job kind ${job.kind}`);
       await kind.handler(deps, job);
-      await completeJob(deps.db, job.id, at);
+      const done = await completeJob(deps.db, job.id, token, at);
+      if (!done) {
+        deps.log.warn({ jobId: job.id, kind: job.kind }, 'job lease lost while it ran; not marked done here');
+        continue;
+      }
       if (kind.everySeconds) {
         await enqueueJob(deps.db, {
           kind: job.kind,
@@ -60,7 +74,8 @@ async function runDueJobs(deps: Deps, kinds: Record<string, JobKind>, limit = 50
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       deps.log.error({ jobId: job.id, kind: job.kind, attempt: job.attempts, err: message }, 'job failed');
-      await failJob(deps.db, job, message, new Date(at.getTime() + backoffSeconds(job.attempts) * 1000), at);
+      const retryAt = new Date(at.getTime() + backoffSeconds(job.attempts) * 1000);
+      await failJob(deps.db, job, token, message, retryAt, at, Boolean(kind?.everySeconds));
     }
   }
   return jobs.length;
