@@ -4,6 +4,7 @@
  * percentiles, and a JSON call to the API.
  */
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -130,4 +131,25 @@ export async function callApi(
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   return { status: res.status, text: await res.text() };
+}
+
+/** `--name value` from the command line, if given. */
+export function cliArg(name: string, argv: readonly string[] = process.argv.slice(2)): string | undefined {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
+/**
+ * Puts `section` (which starts with `<!-- bench:NAME:start -->` and ends with its `:end` mark) in
+ * bench/BENCHMARKS.md: in place of the section between the same marks, or at the end.
+ */
+export function writeBenchSection(name: string, section: string): void {
+  const [start, end] = [`<!-- bench:${name}:start -->`, `<!-- bench:${name}:end -->`];
+  const md = fs.readFileSync(BENCHMARKS_MD, 'utf8');
+  const a = md.indexOf(start);
+  const b = md.indexOf(end);
+  fs.writeFileSync(
+    BENCHMARKS_MD,
+    a >= 0 && b > a ? md.slice(0, a) + section + md.slice(b + end.length) : `${md.trimEnd()}\n\n${section}\n`,
+  );
 }

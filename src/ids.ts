@@ -25,6 +25,7 @@ export const ID_PREFIXES = [
   'wd',
   'rpl',
   'rfd',
+  'stm',
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 

@@ -1,12 +1,15 @@
 /**
  * `npm start`: configuration → database (embedded PGlite in DATA_DIR, or PostgreSQL) →
  * migrations → bootstrap admin token and demo data → HTTP server and worker in one process.
+ * ORDERDESK_ROLE splits them for a deployment: `api` serves HTTP (API and console) and runs no
+ * jobs, `worker` runs the jobs and serves no HTTP; any number of each share one PostgreSQL.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { randomToken } from './app/access/secrets.ts';
+import { ensureSharedBootstrapToken } from './app/access/shared-bootstrap-token.ts';
 import type { Deps } from './app/deps.ts';
 import { databaseTestClock, systemClock } from './clock.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
@@ -24,27 +27,58 @@ import { advanceAndRun } from './jobs/advance-clock.ts';
 import { jobKinds } from './jobs/kinds.ts';
 import { schedulePeriodic, startWorker } from './jobs/worker.ts';
 
-/** The bootstrap admin token: from configuration, else generated once and kept in DATA_DIR. */
-function adminToken(config: Config): { token: string; generated: boolean } {
-  if (config.adminToken) return { token: config.adminToken, generated: false };
+/**
+ * The bootstrap admin token: from configuration; else, on the embedded database, generated once
+ * and kept in DATA_DIR; on PostgreSQL it lives in the database, shared by every host
+ * (app/access/shared-bootstrap-token.ts, after the migrations): null here.
+ */
+function adminToken(config: Config): { token: string | null; generated: boolean; where: string } {
+  if (config.adminToken)
+    return { token: config.adminToken, generated: false, where: 'from ORDERDESK_ADMIN_TOKEN' };
+  if (config.databaseUrl) return { token: null, generated: false, where: 'kept in the database' };
   const file = path.join(config.dataDir, 'admin-token');
-  if (fs.existsSync(file)) return { token: fs.readFileSync(file, 'utf8').trim(), generated: false };
+  if (fs.existsSync(file)) {
+    return {
+      token: fs.readFileSync(file, 'utf8').trim(),
+      generated: false,
+      where: 'in DATA_DIR/admin-token',
+    };
+  }
   const token = `adm_${randomToken(40)}`;
   fs.mkdirSync(config.dataDir, { recursive: true });
   fs.writeFileSync(file, `${token}\n`, { mode: 0o600 });
-  return { token, generated: true };
+  return { token, generated: true, where: 'generated, kept in DATA_DIR/admin-token' };
 }
 
-export async function start(env: Record<string, string | undefined> = process.env) {
+/** The port the server listens on (PORT=0 picks one). */
+function listeningPort(app: { server: { address(): unknown } }): number {
+  const a = app.server.address();
+  return a && typeof a === 'object' && 'port' in a ? Number(a.port) : 0;
+}
+
+/** The URL to print: a wildcard address is reached as localhost; an IPv6 literal goes in brackets. */
+export function displayUrl(host: string, port: number): string {
+  const h = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${h}:${port}`;
+}
+
+/** What every role opens first: configuration, log, database (migrated), clock, gateways. */
+async function open(env: Record<string, string | undefined>) {
   const config = loadConfig(env);
+  if (config.role !== 'all' && !config.databaseUrl) {
+    throw new ConfigError(
+      `ORDERDESK_ROLE=${config.role} needs DATABASE_URL: the embedded database belongs to one process, which runs everything`,
+    );
+  }
   const log = pino({ level: config.logLevel });
   const admin = adminToken(config);
-  const withToken: Config = { ...config, adminToken: admin.token };
+  const withToken: Config = { ...config, adminToken: admin.token ?? undefined };
   // embedded PGlite belongs to one process: refuse to open a data folder another process holds
   const unlock = config.databaseUrl ? () => {} : lockDataDir(config.dataDir);
   const db = await openDb({
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
     dataDir: path.join(config.dataDir, 'pglite'),
+    poolSize: config.databasePoolSize,
   });
   const applied = await migrate(db);
   if (applied.length) log.info({ applied }, 'migrations applied');
@@ -61,23 +95,41 @@ export async function start(env: Record<string, string | undefined> = process.en
     config: withToken,
     log,
   };
+  if (config.databaseUrl && !config.adminToken) {
+    const made = await ensureSharedBootstrapToken(deps);
+    if (made)
+      Object.assign(admin, { token: made, generated: true, where: 'generated, kept in the database' });
+  }
+  return { config, log, admin, unlock, db, deps };
+}
+
+export async function start(env: Record<string, string | undefined> = process.env) {
+  if (loadConfig(env).role === 'worker') {
+    throw new ConfigError('ORDERDESK_ROLE=worker serves no HTTP: start it with startWorkerProcess');
+  }
+  const { config, log, admin, unlock, db, deps } = await open(env);
   const demo = config.demo ? await loadDemo(deps) : null;
 
   const app = await buildApp(deps, {
     loggerInstance: log,
     advanceClock: (clock, seconds) => advanceAndRun(deps, clock, seconds),
   });
-  await schedulePeriodic(deps, jobKinds);
-  const worker = startWorker(deps, jobKinds);
-  const address = await app.listen({ port: config.port, host: '0.0.0.0' });
-  const port = new URL(address.replace('0.0.0.0', 'localhost')).port;
-  const url = `http://localhost:${port}`;
+  if (config.role === 'all') await schedulePeriodic(deps, jobKinds);
+  const worker = config.role === 'all' ? startWorker(deps, jobKinds) : null;
+  await app.listen({ port: config.port, host: config.host });
+  const url = displayUrl(config.host, listeningPort(app));
+  // the CLI finds this server for its DATA_DIR and talks to its admin API (src/cli/remote.ts)
+  const serverFile = config.databaseUrl ? null : path.join(config.dataDir, 'server.json');
+  if (serverFile) fs.writeFileSync(serverFile, `${JSON.stringify({ url, pid: process.pid })}\n`);
 
   const lines = [
     '',
-    `orderdesk is running at ${url}  (API docs: ${url}/docs)`,
+    `orderdesk ${config.role === 'api' ? 'API (no workers: run ORDERDESK_ROLE=worker beside it) ' : ''}is running at ${url}  (API docs: ${url}/docs)`,
     `database: ${config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${path.join(config.dataDir, 'pglite')}`}`,
-    `admin token${admin.generated ? ' (generated, kept in DATA_DIR/admin-token)' : ''}: ${admin.token}`,
+    // a token given by the operator (environment) or kept from an earlier start is never printed again
+    admin.generated
+      ? `admin token (${admin.where}): ${admin.token}`
+      : `admin token: ${admin.where} (not shown)`,
   ];
   if (demo) {
     lines.push(
@@ -91,8 +143,9 @@ export async function start(env: Record<string, string | undefined> = process.en
   process.stdout.write(`${lines.join('\n')}\n\n`);
 
   const shutdown = async () => {
+    if (serverFile) fs.rmSync(serverFile, { force: true });
     await app.close();
-    await worker.stop();
+    await worker?.stop();
     await deps.mail.close?.();
     await db.close();
     unlock();
@@ -100,8 +153,24 @@ export async function start(env: Record<string, string | undefined> = process.en
   return { app, deps, url, shutdown };
 }
 
+/** ORDERDESK_ROLE=worker: the jobs only (periodic and one-off), no HTTP server. */
+export async function startWorkerProcess(env: Record<string, string | undefined> = process.env) {
+  const { deps, unlock } = await open(env);
+  await schedulePeriodic(deps, jobKinds);
+  const worker = startWorker(deps, jobKinds);
+  process.stdout.write('\norderdesk worker is running (jobs only, no HTTP)\n\n');
+  const shutdown = async () => {
+    await worker.stop();
+    await deps.mail.close?.();
+    await deps.db.close();
+    unlock();
+  };
+  return { deps, shutdown };
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  start().then(
+  const worker = process.env.ORDERDESK_ROLE === 'worker';
+  (worker ? startWorkerProcess() : start()).then(
     (s) => {
       const stop = () => {
         s.shutdown().then(

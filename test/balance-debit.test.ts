@@ -5,7 +5,7 @@
  * checked by the statement that debits, so racing debits cannot overspend.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commands } from '../src/cli/commands.ts';
+import { runDirect } from '../src/cli/direct.ts';
 import { postpaidArrears } from './support/customers.ts';
 import { type Harness, harness } from './support/harness.ts';
 
@@ -85,10 +85,9 @@ describe('an operator debit the balance does not cover', () => {
 
   it('the CLI (orderdesk credit ACCOUNT_ID -AMOUNT) refuses it the same way', async () => {
     const c = await h.customer({ balanceUsd: 50 });
-    const credit = commands.find((cmd) => cmd.path.join(' ') === 'credit')!;
     const ctx = { deps: h.deps, operator: 'cli:test', applied: [], close: async () => {} };
     const runCredit = (amount: string) =>
-      credit.prepare({ positionals: [c.id, amount], flags: new Map([['reason', 'fee']]) })(ctx);
+      runDirect('credit', { positionals: [c.id, amount], flags: new Map([['reason', 'fee']]) }, ctx);
     const refused = await runCredit('-60.00');
     expect(refused).toMatchObject({
       ok: false,

@@ -147,7 +147,7 @@ describe('orderdesk CLI (SPEC §11)', () => {
 
   it.each([
     [['frobnicate'], 'unknown command'],
-    [['kyc', 'maybe', 'acc_x'], 'kyc needs one of: approve, reject'],
+    [['kyc', 'maybe', 'acc_x'], 'kyc needs one of: get, approve, reject'],
     [['accounts', 'get'], 'expected ACCOUNT_ID'],
     [['accounts', 'get', 'a', 'b'], 'expected ACCOUNT_ID'],
     [['accounts', 'create', '--email', 'x@example.com'], '--name is required'],

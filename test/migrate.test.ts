@@ -7,10 +7,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Db, openPglite, openPostgres } from '../src/db/client.ts';
 import { MigrationChecksumError, migrate } from '../src/db/migrate.ts';
+import { emptyPostgres } from './support/test-db.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -23,21 +23,11 @@ async function emptyDb(engine: 'pglite' | 'postgres'): Promise<Db> {
     cleanups.push(() => db.close());
     return db;
   }
-  const url = process.env.DATABASE_URL as string;
-  const name = `orderdesk_migrate_${Math.random().toString(36).slice(2, 10)}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  const db = await openPostgres(u.toString(), 2);
+  const pgdb = await emptyPostgres('orderdesk_migrate');
+  const db = await openPostgres(pgdb.url, 2);
   cleanups.push(async () => {
     await db.close();
-    const a = new pg.Client({ connectionString: url });
-    await a.connect();
-    await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await a.end();
+    await pgdb.drop();
   });
   return db;
 }

@@ -180,7 +180,7 @@ describe('PATCH /admin/v1/price-book', () => {
       edit({ prices: { 'mobile.payg': 6.2 } }),
     ]);
     expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
-    expect([a.json().version, b.json().version].sort()).toEqual([v0 + 1, v0 + 2]);
+    expect([a.json().version, b.json().version].sort((x, y) => x - y)).toEqual([v0 + 1, v0 + 2]);
     const last = a.json().version > b.json().version ? a.json() : b.json();
     const first = last === a.json() ? b.json() : a.json();
     // the later edit saw the earlier one's price as its "before"

@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Deps } from '../src/app/deps.ts';
 import { deliverDueWebhooks } from '../src/app/webhooks/deliver-due-webhooks.ts';
+import { isNonPublicAddress } from '../src/app/webhooks/public-only-lookup.ts';
 import { loadConfig } from '../src/config.ts';
 import { buildApp } from '../src/http/app.ts';
 import { ADMIN_TOKEN, type Harness, harness } from './support/harness.ts';
@@ -64,6 +65,14 @@ describe('webhook targets must be public (SSRF)', () => {
     'http://localhost/',
     'http://localhost:8080/internal',
     'http://api.localhost./',
+    // special-purpose ranges the hand-made list missed (issue 13)
+    'http://[2001::1]/',
+    'http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/teredo',
+    'http://[2001:1::1]/',
+    'http://[fec0::1]/',
+    'http://[100::1]/',
+    'http://192.88.99.1/',
+    'http://[::ffff:192.88.99.1]/',
   ])('registering %s is 400 invalid_request on url, for accounts and operators', async (url) => {
     const c = await h.customer();
     for (const [auth, path] of [
@@ -132,5 +141,55 @@ describe('webhook targets must be public (SSRF)', () => {
     await h.clock.advance(30);
     expect(await deliverDueWebhooks(strict)).toEqual({ delivered: 0, retrying: 2, failed: 0 });
     expect(r.got).toHaveLength(0);
+  });
+});
+
+/**
+ * The ranges the adversarial run found treated as public (issue 13), and other special-purpose
+ * ranges of ipaddr.js's table: [range, first, last, public neighbour below, above] (null: none
+ * to check, e.g. the neighbour is itself special).
+ */
+const SPECIAL_RANGES: [string, string, string, string | null, string | null][] = [
+  ['2001::/32 Teredo', '2001::', '2001:0:ffff:ffff:ffff:ffff:ffff:ffff', null, null],
+  [
+    '2001::/23 IETF protocol assignments',
+    '2001:1::1',
+    '2001:1ff:ffff:ffff:ffff:ffff:ffff:ffff',
+    null,
+    '2001:200::',
+  ],
+  ['fec0::/10 site-local', 'fec0::', 'feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', null, null],
+  [
+    '100::/64 discard',
+    '100::',
+    '100::ffff:ffff:ffff:ffff',
+    'ff:ffff:ffff:ffff:ffff:ffff:ffff:ffff',
+    '100:0:0:1::',
+  ],
+  ['192.88.99.0/24 6to4 relay', '192.88.99.0', '192.88.99.255', '192.88.98.255', '192.88.100.0'],
+  ['64:ff9b:1::/48 local NAT64', '64:ff9b:1::', '64:ff9b:1:ffff:ffff:ffff:ffff:ffff', null, null],
+  ['255.255.255.255 broadcast', '255.255.255.255', '255.255.255.255', null, null],
+  ['::ffff:0:0:0/96 SIIT', '::ffff:0:0:0', '::ffff:0:ffff:ffff', null, null],
+  [
+    '::ffff:10.0.0.0/104 IPv4-mapped private',
+    '::ffff:10.0.0.0',
+    '::ffff:10.255.255.255',
+    null,
+    '::ffff:11.0.0.0',
+  ],
+];
+
+describe('the SSRF guard classifies with ipaddr.js: every special-purpose range is refused', () => {
+  it.each(SPECIAL_RANGES)('%s: %s to %s are not public', (_range, first, last, below, above) => {
+    expect(isNonPublicAddress(first)).toBe(true);
+    expect(isNonPublicAddress(last)).toBe(true);
+    if (below) expect(isNonPublicAddress(below)).toBe(false);
+    if (above) expect(isNonPublicAddress(above)).toBe(false);
+  });
+
+  it('public addresses stay public: 8.8.8.8, 1.1.1.1, 2606:4700:4700::1111, 2a00:1450::1, ::ffff:8.8.8.8', () => {
+    for (const ip of ['8.8.8.8', '1.1.1.1', '2606:4700:4700::1111', '2a00:1450::1', '::ffff:8.8.8.8']) {
+      expect(isNonPublicAddress(ip), ip).toBe(false);
+    }
   });
 });

@@ -203,6 +203,7 @@ async function startServer(databaseUrl: string, logLevel: string, dataDir: strin
       ORDERDESK_ADMIN_TOKEN: ADMIN_TOKEN,
       ORDERDESK_RATE_WRITES_PER_SECOND: '1000000',
       ORDERDESK_RATE_READS_PER_SECOND: '1000000',
+      ORDERDESK_RATE_ADMIN_PER_SECOND: '1000000',
       LOG_LEVEL: logLevel,
       NODE_ENV: 'production',
     },

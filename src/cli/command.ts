@@ -1,34 +1,60 @@
 /**
  * What every `orderdesk` command is made of (SPEC §11): its declaration (path, arguments, flags,
- * summary), the outcome it answers with, and the argument helpers the command files share
- * (commands.ts and commands/*.ts).
+ * summary), how it checks its arguments, the admin API call that does it on a running server, and
+ * how its answer reads as short lines. This file and the declarations (commands.ts,
+ * commands/*.ts) import nothing heavy: a command that talks to a server never loads the database
+ * or the use-cases; the direct implementations (direct.ts) are imported only without a server.
  */
-import type { DomainError, Result } from '../domain/errors.ts';
 import { MoneyError, parseUsd } from '../domain/money.ts';
 import { type FlagSpec, UsageError } from './args.ts';
-import type { CliContext } from './context.ts';
-
-export type Outcome = { ok: true; json: unknown; text: string } | { ok: false; error: DomainError };
 
 export interface CommandInput {
   positionals: string[];
   flags: Map<string, string | true>;
 }
 
-export interface Command {
+/** An admin API request: what the command asks a running server. */
+export interface HttpCall {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  /** /admin/v1/… with the ids already encoded */
+  path: string;
+  query?: Record<string, string | number | undefined>;
+  /** JSON body */
+  body?: unknown;
+  /** a body sent as is, with its content type (a CSV import) */
+  raw?: { contentType: string; text: string };
+  /** the answer is a list whose first element is the object (accounts get EMAIL) */
+  first?: { param: string; message: string };
+}
+
+/** A column of a list's table: its title and the cell of one row. */
+export interface Column {
+  title: string;
+  // biome-ignore lint/suspicious/noExplicitAny: rows are the API's JSON
+  cell(row: any): string;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: each command has its own parsed arguments
+export interface Command<P = any> {
   /** words that name it: ['accounts', 'create'] */
   path: string[];
   /** positional arguments, for help and for the count check */
   args: string[];
   summary: string;
   flags: FlagSpec[];
-  /** runs without opening the database (serve opens its own) */
-  noDb?: boolean;
-  /**
-   * Checks the arguments (throwing UsageError) before any database is opened, and returns the
-   * work to do with it.
-   */
-  prepare(input: CommandInput): (ctx: CliContext) => Promise<Outcome>;
+  /** checks the arguments (throwing UsageError) before anything is opened or asked */
+  parse(input: CommandInput): P;
+  /** the admin API call that does the same on a running server; absent: direct only */
+  http?(p: P): HttpCall;
+  /** short human-readable lines from the API's JSON (--text, and a terminal for non-lists) */
+  // biome-ignore lint/suspicious/noExplicitAny: the API's JSON
+  text(json: any): string;
+  /** the answer is a list ({object: 'list', data}): shown as a table with these columns on a terminal */
+  columns?: Column[];
+  /** may create the database in an empty DATA_DIR (migrate, serve, demo load) */
+  creates?: boolean;
+  /** runs the server (serve) */
+  serve?: boolean;
 }
 
 export const LIST_FLAGS: FlagSpec[] = [
@@ -59,6 +85,40 @@ export function listPage(input: CommandInput): { limit: number; startingAfter?: 
   return { limit, ...(after ? { startingAfter: after } : {}) };
 }
 
-export function done<T>(r: Result<T>, json: (v: T) => unknown, text: (v: T) => string): Outcome {
-  return r.ok ? { ok: true, json: json(r.value), text: text(r.value) } : { ok: false, error: r.error };
+/** The list query of the admin API for a page. */
+export function pageQuery(p: { limit: number; startingAfter?: string }): Record<string, string | number> {
+  return { limit: p.limit, ...(p.startingAfter ? { starting_after: p.startingAfter } : {}) };
 }
+
+/** An optional flag that must be one of `values`. */
+export function oneOf<T extends string>(
+  input: CommandInput,
+  name: string,
+  values: readonly T[],
+): T | undefined {
+  const v = flag(input, name);
+  if (v !== undefined && !(values as readonly string[]).includes(v)) {
+    throw new UsageError(`--${name} must be one of ${values.join(', ')}`);
+  }
+  return v as T | undefined;
+}
+
+/** A required, non-blank --reason. */
+export function reasonArg(input: CommandInput): string {
+  const reason = flag(input, 'reason')!.trim();
+  if (!reason) throw new UsageError('--reason must not be blank');
+  return reason;
+}
+
+/** An id in a URL path. */
+export const seg = (id: string) => encodeURIComponent(id);
+
+/** A money or price number of the API's JSON, with two decimals (display only). */
+export const usd = (n: number) => Number(n).toFixed(2);
+
+/** The positional arguments alone, for commands that take only ids. */
+export const positionals = (input: CommandInput) => input.positionals;
+
+/** Rows of a list answer. */
+// biome-ignore lint/suspicious/noExplicitAny: the API's JSON
+export const rows = (json: any): any[] => (Array.isArray(json?.data) ? json.data : []);

@@ -367,6 +367,15 @@ function tokenRecord(r: Record<string, unknown>): AdminTokenRecord {
   };
 }
 
+/** A managed admin token by name that is not revoked (the shared bootstrap token), or null. */
+export async function findActiveAdminTokenByName(q: Sql, name: string): Promise<{ id: string } | null> {
+  const rows = await q.query<{ id: string }>(
+    'SELECT id FROM admin_tokens WHERE name = $1 AND revoked_at IS NULL ORDER BY created_at LIMIT 1',
+    [name],
+  );
+  return rows[0] ?? null;
+}
+
 export async function insertAdminToken(
   q: Sql,
   t: { id: string; name: string | null; tokenHash: string; at: Date },

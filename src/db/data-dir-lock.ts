@@ -15,7 +15,8 @@ export function lockFilePath(dataDir: string): string {
   return path.join(dataDir, 'pglite.lock');
 }
 
-function alive(pid: number): boolean {
+/** Whether process `pid` exists (EPERM: it does, as another user's). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -136,3 +136,41 @@ export async function listCoupons(
   );
   return rows.map(mapCoupon);
 }
+
+/**
+ * The purchase orders whose money a coupon holds (its own purchase, or, for a coupon an
+ * adjustment made, the purchases of the coupons it was made from, recursively), refundable
+ * (paid or partially refunded), newest first.
+ */
+export async function couponFundingOrderIds(q: Sql, accountId: string, couponId: string): Promise<string[]> {
+  const rows = await q.query<{ id: string }>(
+    `WITH RECURSIVE chain (id, created_by_order_id) AS (
+       SELECT id, created_by_order_id FROM reserved_instances WHERE id = $2::text AND account_id = $1::text
+       UNION
+       SELECT r.id, r.created_by_order_id FROM reserved_instances r
+       JOIN chain c ON r.replaced_by_order_id = c.created_by_order_id
+       WHERE r.account_id = $1::text
+     )
+     SELECT o.id FROM orders o
+     WHERE o.account_id = $1::text AND o.id IN (SELECT created_by_order_id FROM chain)
+       AND o.type = 'new' AND o.payment_status IN ('paid', 'partially_refunded')
+     ORDER BY o.created_at DESC, o.id DESC`,
+    [accountId, couponId],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** An active coupon is unsubscribed: no longer valid from `at`. False when it was not active. */
+export async function markCouponUnsubscribed(
+  q: Sql,
+  accountId: string,
+  id: string,
+  at: Date,
+): Promise<boolean> {
+  const rows = await q.query(
+    `UPDATE reserved_instances SET status = 'unsubscribed', ends_at = $3, updated_at = $3
+     WHERE account_id = $1 AND id = $2 AND status = 'active' AND ends_at > $3 RETURNING id`,
+    [accountId, id, at],
+  );
+  return rows.length > 0;
+}

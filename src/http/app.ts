@@ -26,6 +26,7 @@ import { errorHandler, frameworkErrorHandler, notFoundHandler } from './errors.t
 import { type ResourceRenderer, registerIdempotency } from './idempotency.ts';
 import { type Metrics, registerMetrics } from './metrics.ts';
 import { openapiOptions } from './openapi.ts';
+import { rateLimitBackend } from './rate-limit.ts';
 import { type ResponseMismatch, validateResponses } from './response-validation.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { adminClockRoutes, type ClockAdvancer } from './routes/admin-clock.ts';
@@ -35,6 +36,7 @@ import { adminJobRoutes } from './routes/admin-jobs.ts';
 import { adminKycVoucherRoutes } from './routes/admin-kyc-vouchers.ts';
 import { adminOrderRoutes } from './routes/admin-orders.ts';
 import { adminPriceBookRoutes } from './routes/admin-price-book.ts';
+import { adminSettlementRoutes } from './routes/admin-settlement.ts';
 import { adminSuspensionRoutes } from './routes/admin-suspension.ts';
 import { adminTokenRoutes } from './routes/admin-tokens.ts';
 import { adminUsageRoutes } from './routes/admin-usage.ts';
@@ -53,10 +55,12 @@ import { reportRoutes } from './routes/reports.ts';
 import { reservedInstanceRoutes } from './routes/reserved-instances.ts';
 import { serverRoutes } from './routes/servers.ts';
 import { sessionRoutes } from './routes/session.ts';
+import { statementRoutes } from './routes/statements.ts';
 import { subuserRoutes } from './routes/subusers.ts';
 import { voucherRoutes } from './routes/vouchers.ts';
 import { adminWebhookEndpointRoutes, webhookEndpointRoutes } from './routes/webhook-endpoints.ts';
 import { BODY_TYPES, bodyAsDeclared, jsonBodyParser, rejectUnstorableText } from './schemas.ts';
+import { metricsGuard, registerSecurityHeaders } from './security.ts';
 
 export interface AppOptions {
   /** Fastify logger options (tests) */
@@ -86,6 +90,11 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   app.setSerializerCompiler(() => (data) => stringify(data));
   app.setReplySerializer((data) => stringify(data));
   app.setErrorHandler(errorHandler);
+  // security headers and no-store (security.ts); rate-limit counters in Redis or here (rate-limit.ts)
+  await registerSecurityHeaders(app);
+  const limits = await rateLimitBackend(deps.config, deps.log);
+  app.decorate('authThrottle', limits.authThrottle);
+  app.addHook('onClose', () => limits.close());
   // the console's own routes load index.html on a reload; everything else is the API's 404
   const consoleFallback = opts.console === false ? null : await registerConsole(app);
   app.setNotFoundHandler((req, res) => {
@@ -117,16 +126,19 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
       return res.code(503).send({ status: 'unavailable' });
     }
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_req, res) =>
-    res
-      .type(metrics.contentType)
-      .serializer((p: unknown) => p as string)
-      .send(await metrics.render()),
+  app.get(
+    '/metrics',
+    { schema: { hide: true }, onRequest: metricsGuard(deps.config.metricsToken) },
+    async (_req, res) =>
+      res
+        .type(metrics.contentType)
+        .serializer((p: unknown) => p as string)
+        .send(await metrics.render()),
   );
 
   // console sessions: sign-up and login need no credentials; their own limits (login: per address)
   await app.register(async (scope) => {
-    await scope.register(rateLimit, { global: false, hook: 'onRequest' });
+    await scope.register(rateLimit, { global: false, hook: 'onRequest', ...limits.storeOptions('login') });
     sessionRoutes(scope, deps);
   });
 
@@ -137,7 +149,8 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
       // before the Idempotency-Key is claimed (a preHandler): a 429 must leave the key free for the retry
       hook: 'onRequest',
       global: true,
-      timeWindow: 1000,
+      ...limits.storeOptions('account'),
+      timeWindow: deps.config.rateLimit.windowMs,
       max: (req: FastifyRequest) =>
         req.method === 'GET' ? deps.config.rateLimit.readsPerSecond : deps.config.rateLimit.writesPerSecond,
       keyGenerator: (req: FastifyRequest) => `${req.accountId}:${req.method === 'GET' ? 'r' : 'w'}`,
@@ -163,6 +176,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     customerRoutes(scope, deps);
     paymentMethodRoutes(scope, deps);
     billingRoutes(scope, deps);
+    statementRoutes(scope, deps);
     autoTopUpRoutes(scope, deps);
     subuserRoutes(scope, deps);
     kycRoutes(scope, deps);
@@ -179,6 +193,15 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   // operator API
   await app.register(async (scope) => {
     scope.addHook('onRequest', adminAuth(deps));
+    // per operator token, before the Idempotency-Key is claimed (as for customers)
+    await scope.register(rateLimit, {
+      hook: 'onRequest',
+      global: true,
+      ...limits.storeOptions('admin'),
+      timeWindow: deps.config.rateLimit.windowMs,
+      max: deps.config.rateLimit.adminPerSecond,
+      keyGenerator: (req: FastifyRequest) => req.adminId,
+    });
     // operators' endpoints have no owner account
     registerIdempotency(scope, deps, () => 'admin', { webhook_endpoint: renderEndpoint(() => null) });
     adminRoutes(scope, deps);
@@ -189,6 +212,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     adminSuspensionRoutes(scope, deps);
     adminOrderRoutes(scope, deps);
     adminUsageRoutes(scope, deps);
+    adminSettlementRoutes(scope, deps);
     adminInventoryRoutes(scope, deps);
     adminJobRoutes(scope, deps);
     adminWebhookEndpointRoutes(scope, deps);

@@ -5,7 +5,9 @@
  * HEAD must carry the session's CSRF token in X-CSRF-Token (else 403 forbidden): a page of
  * another site can make the browser send the cookie, never read the token. Operators: the
  * bootstrap admin token from configuration or a managed admin token. A customer key never opens
- * /admin/v1 and an admin token never acts as a customer (different tables).
+ * /admin/v1 and an admin token never acts as a customer (different tables). A refused credential
+ * is counted per client address, and past the limit every credential from it is 429
+ * (rate-limit.ts AuthThrottle); a request without one is a plain 401, not counted.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sha256Hex, timingSafeEqualHex } from '../app/access/secrets.ts';
@@ -19,6 +21,7 @@ import {
 } from '../db/accounts.ts';
 import type { SessionPrincipal } from '../db/sessions.ts';
 import { fail } from './errors.ts';
+import type { AuthThrottle } from './rate-limit.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -28,6 +31,10 @@ declare module 'fastify' {
     /** set when the request was authenticated by the console's session cookie */
     consoleSession?: SessionPrincipal;
     adminId: string;
+  }
+  interface FastifyInstance {
+    /** failed authentication counted per client address (rate-limit.ts; buildApp decorates it) */
+    authThrottle: AuthThrottle;
   }
 }
 
@@ -56,7 +63,13 @@ export function sessionAuth(deps: Deps) {
       return fail(reply, 'unauthenticated', `No ${SESSION_COOKIE} cookie: log in with POST /v1/session`);
     const found = await findSession(deps, token);
     if (!found)
-      return fail(reply, 'unauthenticated', 'The session has expired or was logged out: log in again');
+      return req.server.authThrottle.refuse(
+        req,
+        reply,
+        'The session has expired or was logged out: log in again',
+      );
+    const held = await req.server.authThrottle.admit(req, reply);
+    if (held) return held;
     if (!SAFE_METHODS.has(req.method)) {
       const sent = req.headers[CSRF_HEADER];
       if (typeof sent !== 'string' || sent === '') {
@@ -89,7 +102,9 @@ export function customerAuth(deps: Deps) {
         'Missing or malformed Authorization: Bearer <api key> header (or the console’s session cookie)',
       );
     const found = await findKeyPrincipal(deps.db, sha256Hex(token));
-    if (!found) return fail(reply, 'unauthenticated', 'Invalid API key');
+    if (!found) return req.server.authThrottle.refuse(req, reply, 'Invalid API key');
+    const held = await req.server.authThrottle.admit(req, reply);
+    if (held) return held;
     req.accountId = found.accountId;
     req.principal = found;
   };
@@ -108,15 +123,16 @@ export function adminAuth(deps: Deps) {
     const hash = sha256Hex(token);
     if (bootstrap && timingSafeEqualHex(hash, bootstrap)) {
       req.adminId = 'bootstrap';
-      return;
+      return req.server.authThrottle.admit(req, reply);
     }
     const found = await findAdminTokenByHash(deps.db, hash);
     if (!found) {
       const isCustomerKey = await findAccountIdByKeyHash(deps.db, hash);
       return isCustomerKey
         ? fail(reply, 'forbidden', 'Customer API keys cannot use the admin API')
-        : fail(reply, 'unauthenticated', 'Invalid admin token');
+        : req.server.authThrottle.refuse(req, reply, 'Invalid admin token');
     }
     req.adminId = found.id;
+    return req.server.authThrottle.admit(req, reply);
   };
 }

@@ -5,7 +5,8 @@
  *  - every route: 400 invalid_request (schema, malformed JSON, a bad Idempotency-Key …);
  *  - the customer API (/v1): 401 unauthenticated and 429 rate_limited (with Retry-After), and on
  *    a write 403 forbidden (a session cookie without its X-CSRF-Token);
- *  - the operator API (/admin/v1): 401 unauthenticated and 403 forbidden (a customer key);
+ *  - the operator API (/admin/v1): 401 unauthenticated, 403 forbidden (a customer key) and 429
+ *    rate_limited (with Retry-After);
  *  - POST and DELETE (Idempotency-Key): 409 request_in_progress and 422 idempotency_key_reused;
  * A route that names its own `security` (the console's sign-up, login and session: public or
  * cookie-only) shares none of its API's codes nor the Idempotency-Key: it lists its own errors.
@@ -35,7 +36,7 @@ type Api = 'customer' | 'admin';
 
 const API_ERRORS: Record<Api, readonly ErrorCode[]> = {
   customer: ['unauthenticated', 'rate_limited'],
-  admin: ['unauthenticated', 'forbidden'],
+  admin: ['unauthenticated', 'forbidden', 'rate_limited'],
 };
 
 /** Each API's schemes, any one of which opens it: customers by key or by the console's session cookie. */
@@ -173,11 +174,13 @@ export function openapiOptions(): FastifyDynamicSwaggerOptions {
         { name: 'isp', description: 'ISP static IPs: stock, batches and their lifecycle (SPEC §6)' },
         {
           name: 'servers',
-          description: 'Dedicated servers (ins_…): list, retrieve, change, renew, unsubscribe (SPEC §7)',
+          description:
+            'Dedicated servers (ins_…): list, retrieve, trial, convert, change, temporary upgrade, renew, unsubscribe (SPEC §7)',
         },
         {
           name: 'reserved instances',
-          description: 'Reserved-instance coupons (ri_…): list, split, merge or change spec (SPEC §7)',
+          description:
+            'Reserved-instance coupons (ri_…): list, split, merge or change spec, unsubscribe (SPEC §7)',
         },
         { name: 'alerts', description: 'Stock alerts: a mail and an event when stock reaches a minimum' },
         { name: 'webhooks', description: 'Endpoints that receive signed events, and their deliveries' },

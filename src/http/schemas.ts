@@ -42,6 +42,28 @@ export const usdCents = usdAmount.transform((v, ctx) => {
   }
 });
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
+const UNSAFE_IN_NAMES = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * A name or description people read (account, subuser, API key, operator token, webhook
+ * endpoint, KYC legal name): trimmed, then 1 to `max` characters, without C0/C1 control
+ * characters and without the bidirectional embeddings, overrides and isolates (U+202A–U+202E,
+ * U+2066–U+2069) that make text display other than it reads. A refusal is 400 invalid_request
+ * naming the field.
+ */
+export function displayText(max: number) {
+  return z
+    .string()
+    .trim()
+    .min(1, 'must not be empty or only spaces')
+    .max(max)
+    .refine(
+      (s) => !UNSAFE_IN_NAMES.test(s),
+      'must not contain control characters or bidirectional overrides (U+202A–U+202E, U+2066–U+2069)',
+    );
+}
+
 // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what this looks for
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 

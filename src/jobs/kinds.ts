@@ -13,6 +13,15 @@ import {
   cancelDueUnpaidOrders,
 } from '../app/orders/cancel-unpaid-order.ts';
 import { recoverPayments } from '../app/payments/recover-payments.ts';
+import { stopEndedTrials, TRIAL_END_JOB } from '../app/servers/server-trial.ts';
+import { TEMP_UPGRADE_REVERT_JOB } from '../app/servers/settle-temp-upgrade.ts';
+import { revertDueTempUpgrade } from '../app/servers/temp-upgrade-server.ts';
+import { SETTLE_SERVER_HOURS_JOB, settleServerHoursJob } from '../app/settlement/settle-server-hours.ts';
+import {
+  SETTLE_SERVER_TRAFFIC_JOB,
+  settleServerTrafficJob,
+} from '../app/settlement/settle-server-traffic.ts';
+import { MONTHLY_STATEMENTS_JOB, monthlyStatementsJob } from '../app/statements/issue-monthly-statements.ts';
 import { purgeKeysOlderThan } from '../db/idempotency.ts';
 import { DELIVER_WEBHOOKS_JOB, deliverWebhooksJob } from './deliver-webhooks.ts';
 import { ISP_EXPIRY_JOB, ispExpiryJob } from './isp-expiry.ts';
@@ -64,6 +73,29 @@ export const jobKinds: Record<string, JobKind> = {
       });
     },
   },
+  // a server's temporary upgrade ends: a one-off job at its end puts the spec back
+  [TEMP_UPGRADE_REVERT_JOB]: {
+    handler: async (deps, job) => {
+      await revertDueTempUpgrade(deps, String(job.payload.server_id));
+    },
+  },
+  // postpaid servers' hours, coupons, arrears suspension (app/settlement); cursor-based, so one
+  // run after a long pause bills every hour since, each once
+  [SETTLE_SERVER_HOURS_JOB]: settleServerHoursJob,
+  // postpaid servers' metered traffic, each ended UTC day once (app/settlement)
+  [SETTLE_SERVER_TRAFFIC_JOB]: settleServerTrafficJob,
+  // a server trial's end: stopped unless converted (one-off at the end, and a sweep as a safety net)
+  [TRIAL_END_JOB]: {
+    handler: async (deps, job) => {
+      await stopEndedTrials(deps, String(job.payload.server_id));
+    },
+  },
+  server_trial_end_sweep: {
+    everySeconds: 600,
+    handler: async (deps) => {
+      await stopEndedTrials(deps);
+    },
+  },
   // a receipt for every paid order (app/notifications/queue-receipts.ts)
   [QUEUE_RECEIPTS_JOB]: {
     everySeconds: 5,
@@ -79,6 +111,8 @@ export const jobKinds: Record<string, JobKind> = {
       if (n > 0) deps.log.info({ pruned: n }, 'done jobs pruned');
     },
   },
+  // each month's statements of postpaid charges (app/statements)
+  [MONTHLY_STATEMENTS_JOB]: monthlyStatementsJob,
   recover_payments: {
     everySeconds: 30,
     handler: async (deps) => {

@@ -56,7 +56,11 @@ export async function cliEnv(prefix: string): Promise<CliEnv> {
 }
 
 /** `orderdesk …` in this process (cheaper than a child), capturing its output. */
-export async function runCli(env: Record<string, string | undefined>, args: string[]): Promise<Ran> {
+export async function runCli(
+  env: Record<string, string | undefined>,
+  args: string[],
+  opts: { outTty?: boolean } = {},
+): Promise<Ran> {
   let stdout = '';
   let stderr = '';
   const code = await run(args, {
@@ -67,6 +71,7 @@ export async function runCli(env: Record<string, string | undefined>, args: stri
     err: (t) => {
       stderr += t;
     },
+    ...opts,
   });
   return { code, stdout, stderr };
 }

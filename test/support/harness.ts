@@ -14,6 +14,7 @@ import { buildApp } from '../../src/http/app.ts';
 import type { ResponseMismatch } from '../../src/http/response-validation.ts';
 import { ulidIds } from '../../src/ids.ts';
 import { advanceAndRun } from '../../src/jobs/advance-clock.ts';
+import { moneyInvariantViolations } from './invariants.ts';
 import { memoryMail } from './memory-mail.ts';
 import { freshDb } from './test-db.ts';
 
@@ -91,8 +92,15 @@ export async function harness(env: Record<string, string> = {}): Promise<Harness
     url: t.url,
     responseMismatches: mismatches,
     async close() {
+      // the money invariants, whatever the file did (issue 13 item 5)
+      const violations = await moneyInvariantViolations(t.db);
       await app.close();
       await t.close();
+      if (violations.length > 0) {
+        throw new Error(
+          `money invariants broken (${violations.length}):\n${violations.slice(0, 20).join('\n')}`,
+        );
+      }
       if (mismatches.length > 0) {
         throw new Error(
           `${mismatches.length} responses do not match the OpenAPI document:\n${mismatches

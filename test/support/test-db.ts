@@ -46,3 +46,28 @@ export async function freshDb(): Promise<TestDb> {
     },
   };
 }
+
+/**
+ * An empty PostgreSQL database (nothing migrated) for tests of the start, the roles and the
+ * migration runner; `drop` removes it. Needs DATABASE_URL.
+ */
+export async function emptyPostgres(prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const base = process.env.DATABASE_URL;
+  if (!base) throw new Error('emptyPostgres needs DATABASE_URL');
+  const name = `${prefix}_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    async drop() {
+      const a = new pg.Client({ connectionString: base });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await a.end();
+    },
+  };
+}

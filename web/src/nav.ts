@@ -30,6 +30,14 @@ export const NAV: NavItem[] = [
     ],
   },
   {
+    key: 'servers',
+    label: 'nav.servers',
+    children: [
+      { path: '/servers', label: 'servers.nav' },
+      { path: '/servers/coupons', label: 'coupons.nav' },
+    ],
+  },
+  {
     key: 'billing',
     label: 'nav.billing',
     children: [

@@ -10,6 +10,9 @@ const BuyTrafficPage = lazy(() => import('./pages/buy-traffic.tsx'));
 const IspOrderPage = lazy(() => import('./pages/isp-order.tsx'));
 const IspBatchesPage = lazy(() => import('./pages/isp-batches.tsx'));
 const IspBatchPage = lazy(() => import('./pages/isp-batch.tsx'));
+const ServersPage = lazy(() => import('./pages/servers/servers.tsx'));
+const BuyServerPage = lazy(() => import('./pages/servers/buy-server.tsx'));
+const CouponsPage = lazy(() => import('./pages/servers/coupons.tsx'));
 const OrdersPage = lazy(() => import('./pages/billing/orders.tsx'));
 const OrderDetailPage = lazy(() => import('./pages/billing/order-detail.tsx'));
 const PaymentMethodsPage = lazy(() => import('./pages/billing/payment-methods.tsx'));
@@ -32,6 +35,9 @@ export const router = createBrowserRouter([
       { path: 'isp/order', element: <IspOrderPage /> },
       { path: 'isp/batches', element: <IspBatchesPage /> },
       { path: 'isp/batches/:id', element: <IspBatchPage /> },
+      { path: 'servers', element: <ServersPage /> },
+      { path: 'servers/buy', element: <BuyServerPage /> },
+      { path: 'servers/coupons', element: <CouponsPage /> },
       { path: 'billing/orders', element: <OrdersPage /> },
       { path: 'billing/orders/:id', element: <OrderDetailPage /> },
       { path: 'billing/payment-methods', element: <PaymentMethodsPage /> },

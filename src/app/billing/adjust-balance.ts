@@ -5,6 +5,7 @@ import { err, ok, type Result } from '../../domain/errors.ts';
 import { formatUsd } from '../../domain/money.ts';
 import type { Deps } from '../deps.ts';
 import { resultTx } from '../result-tx.ts';
+import { resumeIfArrearsPaid } from '../settlement/resume-if-arrears-paid.ts';
 
 /**
  * A balance stays within ±9,999,999,999,999.99 USD, the largest amount the API accepts: far inside
@@ -41,7 +42,11 @@ export async function adjustBalance(
       memo: `${cmd.reason} (by ${cmd.operator})`,
       at,
     };
-    if (cmd.amountCents > 0) return ok(await moveCash(q, move));
+    if (cmd.amountCents > 0) {
+      const credited = await moveCash(q, move);
+      await resumeIfArrearsPaid(q, account.id, at);
+      return ok(credited);
+    }
     const entry = await debitCashIfCovered(q, move);
     if (entry) return ok(entry);
     return err(

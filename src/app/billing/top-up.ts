@@ -20,6 +20,7 @@ import { err, ok, type Result } from '../../domain/errors.ts';
 import type { Cents } from '../../domain/money.ts';
 import type { Deps, IdempotencyLink } from '../deps.ts';
 import { chargeThenSettle, resolveProcessingPayment } from '../payments/charge-then-settle.ts';
+import { resumeIfArrearsPaid } from '../settlement/resume-if-arrears-paid.ts';
 
 /** 1.00 to 100,000.00 USD per top-up. */
 const MIN_TOP_UP: Cents = 100;
@@ -58,6 +59,7 @@ export async function settleTopUp(
     at,
   });
   if (idem) await attachResource(q, idem.scope, idem.key, 'top_up', payment.id);
+  await resumeIfArrearsPaid(q, payment.accountId, at);
   return ok({ payment: { ...payment, status: 'succeeded' }, balanceAfter: entry.balanceAfter });
 }
 

@@ -23,6 +23,7 @@ import { accountMayOrder, orderGate } from '../../domain/order-gate.ts';
 import { type PaymentSplit, splitPayment } from '../../domain/payment-split.ts';
 import type { VoucherTake } from '../../domain/voucher-split.ts';
 import type { Deps, IdempotencyLink } from '../deps.ts';
+import { resumeIfArrearsPaid } from '../settlement/resume-if-arrears-paid.ts';
 import {
   payableBeforeVouchers,
   planVouchers,
@@ -125,6 +126,8 @@ export async function takePayment(
       });
     }
   }
+  // a card payment also paid the arrears (splitPayment): the suspended postpaid servers resume
+  if (p.card) await resumeIfArrearsPaid(q, order.accountId, at);
   return ok(paid);
 }
 

@@ -5,7 +5,11 @@
  * worth, × unused / term) is credited, the new one's (the new spec's price for the same term at
  * today's price book with the contract discount, × unused / term) charged. An upgrade is paid like
  * any order (balance, then the default card; settle-server-term.ts); a downgrade is refunded to
- * the balance with a cash ledger entry (cause `refund`), as unsubscribe does.
+ * where the money came from, as unsubscribe does (refund-to-sources.ts), with the spec change.
+ *
+ * A postpaid server's spec changes from now on (settlement bills each hour at the spec it runs):
+ * nothing is charged or refunded at the change; the order's two lines carry the hourly prices.
+ * A trial is converted first; a temporarily upgraded server changes after the upgrade ends.
  *
  * The `change` order has two line items with the server's id: the old configuration (its
  * remaining value credited) and the new one (previous_config: the old spec), the charge on the new
@@ -15,10 +19,7 @@
 
 import type { Sql } from '../../db/client.ts';
 import { contractDiscountBasisPoints } from '../../db/contract-discounts.ts';
-import { attachResource } from '../../db/idempotency.ts';
-import { moveCash } from '../../db/ledger.ts';
-import { insertOrder } from '../../db/orders.ts';
-import { getServer, type ServerRow } from '../../db/servers.ts';
+import { changePostpaidSpec, getServer, type ServerRow, serverTermOrderIds } from '../../db/servers.ts';
 import { withContractDiscount } from '../../domain/contract-discount.ts';
 import { err, ok, type Result } from '../../domain/errors.ts';
 import type { LineItem, Order } from '../../domain/order.ts';
@@ -27,10 +28,12 @@ import { asUnpaid } from '../../domain/quote.ts';
 import { isServerSpec, type ServerSpec, serverPrepaidAmount } from '../../domain/server-specs.ts';
 import { termSecondsAt } from '../../domain/unsubscribe-value.ts';
 import type { Deps, IdempotencyLink } from '../deps.ts';
-import { payFromSources } from '../payments/pay-from-sources.ts';
 import { resultTx } from '../result-tx.ts';
+import { payServerChange } from './pay-server-change.ts';
 import { loadServerPriceBook } from './price-server-order.ts';
-import { applyTerm, settleServerTerm } from './settle-server-term.ts';
+import { finishRefundingOrder, writeRefundingOrder } from './refund-to-sources.ts';
+import { applyTerm, movedMeanwhile, settleServerTerm } from './settle-server-term.ts';
+import { zeroLine, zeroOrder } from './zero-order.ts';
 
 export interface ChangeServerCommand {
   accountId: string;
@@ -58,13 +61,31 @@ export function termOrderable(s: ServerRow, now: Date): Result<{ start: Date; en
   return ok({ start: s.periodStart, end: s.periodEnd, months: s.termMonths });
 }
 
+/** A spec change waits for a temporary upgrade to end (its window is priced on the base spec). */
+export function notTempUpgraded(s: ServerRow): Result<void> {
+  if (s.tempUntil === null) return ok(undefined);
+  return err(
+    'invalid_state',
+    `Server ${s.id} runs a temporary upgrade until ${s.tempUntil.toISOString()}; change it after that`,
+    { detail: { status: s.status } },
+  );
+}
+
 async function priceChange(deps: Deps, q: Sql, cmd: ChangeServerCommand, now: Date): Promise<Result<Order>> {
   if (!isServerSpec(cmd.spec))
     return err('invalid_request', `unknown server spec: ${cmd.spec}`, { param: 'spec' });
   const s = await getServer(q, cmd.serverId, cmd.accountId);
   if (!s) return err('not_found', `No such server: ${cmd.serverId}`, { param: 'id' });
+  if (s.paymentMode === 'postpaid') return pricePostpaidChange(deps, q, s, cmd.spec, now);
+  if (s.paymentMode === 'trial') {
+    return err('invalid_state', `Server ${s.id} is a trial; convert it first`, {
+      detail: { status: s.status },
+    });
+  }
   const term = termOrderable(s, now);
   if (!term.ok) return term;
+  const temp = notTempUpgraded(s);
+  if (!temp.ok) return temp;
   if (s.spec === cmd.spec) {
     return err('invalid_request', `Server ${s.id} already is ${cmd.spec}`, { param: 'spec' });
   }
@@ -157,7 +178,7 @@ async function priceChange(deps: Deps, q: Sql, cmd: ChangeServerCommand, now: Da
       new_remaining_usd_cents: pr.newRemaining,
       charge_usd_cents: charge,
       refund_usd_cents: refund,
-      ...(refund > 0 ? { refund_to: 'balance' } : {}),
+      ...(refund > 0 ? { refund_to: 'sources' } : {}),
       server_before: { spec: s.spec, period_end: term.value.end.toISOString(), paid_cents: s.paidCents },
       server_after: {
         spec: newSpec,
@@ -173,39 +194,97 @@ async function priceChange(deps: Deps, q: Sql, cmd: ChangeServerCommand, now: Da
   });
 }
 
+/** A postpaid server's spec from now on: 0 charged, the old and the new hourly price as two lines. */
+async function pricePostpaidChange(
+  deps: Deps,
+  q: Sql,
+  s: ServerRow,
+  spec: ServerSpec,
+  now: Date,
+): Promise<Result<Order>> {
+  if (s.status !== 'running') {
+    return err('invalid_state', `Server ${s.id} is ${s.status}`, { detail: { status: s.status } });
+  }
+  const temp = notTempUpgraded(s);
+  if (!temp.ok) return temp;
+  if (s.spec === spec) return err('invalid_request', `Server ${s.id} already is ${spec}`, { param: 'spec' });
+  const book = await loadServerPriceBook(q);
+  const from = s.spec as ServerSpec;
+  const oldConfig = { spec: from, payment_mode: 'postpaid', billed: 'hourly', unit_price: book.hourly[from] };
+  const line = (configuration: 'old' | 'new'): LineItem =>
+    zeroLine(deps, {
+      product: 'server',
+      config:
+        configuration === 'old'
+          ? { ...oldConfig, configuration }
+          : {
+              spec,
+              payment_mode: 'postpaid',
+              billed: 'hourly',
+              unit_price: book.hourly[spec],
+              configuration,
+            },
+      previousConfig: configuration === 'new' ? oldConfig : null,
+      paymentMode: 'postpaid',
+      duration: null,
+      instanceId: s.id,
+      status: 'paid',
+      quantity: 1,
+      unitPrice4: configuration === 'old' ? book.hourly[from] : book.hourly[spec],
+      startsAt: configuration === 'new' ? now : null,
+      endsAt: configuration === 'old' ? now : null,
+    });
+  return ok(
+    zeroOrder(deps, {
+      accountId: s.accountId,
+      product: 'server',
+      type: 'change',
+      paymentMode: 'postpaid',
+      details: {
+        server_id: s.id,
+        from_spec: from,
+        to_spec: spec,
+        payment_mode: 'postpaid',
+        billed: 'each hour at the spec the server runs; nothing is charged at the change',
+      },
+      lines: [line('old'), line('new')],
+      at: now,
+    }),
+  );
+}
+
+/** Applies a postpaid change to the locked server if it still runs the old spec. */
+async function applyPostpaidChange(q: Sql, order: Order, at: Date): Promise<Result<void>> {
+  const id = order.details.server_id as string;
+  await getServer(q, id, order.accountId, { forUpdate: true });
+  const from = order.details.from_spec as string;
+  const changed = await changePostpaidSpec(q, id, from, order.details.to_spec as string, at);
+  return changed ? ok(undefined) : movedMeanwhile(id);
+}
+
 export async function changeServer(deps: Deps, cmd: ChangeServerCommand): Promise<Result<Order>> {
   const now = await deps.clock.now();
   const priced = await priceChange(deps, deps.db, cmd, now);
   if (!priced.ok) return priced;
   const order = priced.value;
   if (cmd.dryRun) return ok(order.payable > 0 ? asUnpaid(order) : order);
-  if (order.payable > 0) {
-    return payFromSources(
-      deps,
-      { accountId: cmd.accountId, order, vouchers: [], now, idem: cmd.idem, draft: { order } },
-      (q, card, at) => settleServerTerm(deps, q, { order, vouchers: [], card, idem: cmd.idem, at }),
-    );
-  }
-  return resultTx(deps.db, async (q) => {
-    const applied = await applyTerm(q, order, now);
+  if (order.payable > 0) return payServerChange(deps, cmd, order, now, settleServerTerm);
+  const id = order.details.server_id as string;
+  const postpaid = order.paymentMode === 'postpaid';
+  const done = await resultTx(deps.db, async (q) => {
+    const applied = postpaid ? await applyPostpaidChange(q, order, now) : await applyTerm(q, order, now);
     if (!applied.ok) return applied;
-    await insertOrder(
-      q,
+    return writeRefundingOrder(q, deps, {
       order,
-      order.refunded > 0 ? 'downgrade: difference refunded to the balance' : 'spec changed',
-    );
-    if (order.refunded > 0) {
-      await moveCash(q, {
-        id: deps.ids.next('txn'),
-        accountId: order.accountId,
-        amount: order.refunded,
-        cause: 'refund',
-        orderId: order.id,
-        memo: `change ${order.details.server_id as string}: downgrade pro-rated to the end of the term`,
-        at: now,
-      });
-    }
-    if (cmd.idem) await attachResource(q, cmd.idem.scope, cmd.idem.key, 'order', order.id);
-    return ok(order);
+      orderIds: () => serverTermOrderIds(q, order.accountId, id),
+      reason: `change ${id}: downgrade pro-rated to the end of the term`,
+      causes: [
+        'downgrade: difference refunded to its sources',
+        postpaid ? 'postpaid spec changed: billed hourly at the new spec' : 'spec changed',
+      ],
+      idem: cmd.idem,
+      at: now,
+    });
   });
+  return finishRefundingOrder(deps, done);
 }

@@ -7,6 +7,7 @@
  * `quoteServerOrder` is the same without writing anything.
  */
 import { getAccount } from '../../db/accounts.ts';
+import type { Sql } from '../../db/client.ts';
 import { attachResource } from '../../db/idempotency.ts';
 import { insertOrder } from '../../db/orders.ts';
 import { insertServer } from '../../db/servers.ts';
@@ -45,6 +46,39 @@ function placePostpaid(
   idem: IdempotencyLink | undefined,
   now: Date,
 ): Promise<Result<Order>> {
+  return writePostpaidOrder(
+    deps,
+    order,
+    { idem, now, cause: 'postpaid server ordered: billed hourly' },
+    async (q) => {
+      await insertServer(q, {
+        id: order.details.server_id as string,
+        accountId: order.accountId,
+        spec: order.details.spec as string,
+        paymentMode: 'postpaid',
+        periodStart: null,
+        periodEnd: null,
+        paidCents: 0,
+        termMonths: null,
+        orderId: order.id,
+        at: now,
+      });
+      return ok(undefined);
+    },
+  );
+}
+
+/**
+ * A postpaid server order of 0 (a new server, or a trial converted): in one transaction, the
+ * balance rule of SPEC §5 with the account locked, the order gate, the order written as placed,
+ * then `write` (what the order does; its error rolls everything back), and the request's key.
+ */
+export function writePostpaidOrder(
+  deps: Deps,
+  order: Order,
+  p: { idem: IdempotencyLink | undefined; now: Date; cause: string },
+  write: (q: Sql) => Promise<Result<void>>,
+): Promise<Result<Order>> {
   return resultTx(deps.db, async (q) => {
     const rule = await checkOrderBalance(deps, {
       accountId: order.accountId,
@@ -52,7 +86,7 @@ function placePostpaid(
       billing: 'postpaid',
       q,
       lock: true,
-      now,
+      now: p.now,
     });
     if (!rule.ok) return rule;
     const account = await getAccount(q, order.accountId);
@@ -64,23 +98,10 @@ function placePostpaid(
       paymentStatus: 'paid',
       lines: order.lines.map((l) => ({ ...l, status: 'paid' })),
     };
-    await insertOrder(q, placed, 'postpaid server ordered: billed hourly');
-    await insertServer(q, {
-      id: order.details.server_id as string,
-      accountId: order.accountId,
-      spec: order.details.spec as string,
-      paymentMode: 'postpaid',
-      status: 'running',
-      periodStart: null,
-      periodEnd: null,
-      paidCents: 0,
-      termMonths: null,
-      orderId: order.id,
-      stoppedAt: null,
-      createdAt: now,
-      updatedAt: now,
-    });
-    if (idem) await attachResource(q, idem.scope, idem.key, 'order', order.id);
+    await insertOrder(q, placed, p.cause);
+    const written = await write(q);
+    if (!written.ok) return written;
+    if (p.idem) await attachResource(q, p.idem.scope, p.idem.key, 'order', order.id);
     return ok(placed);
   });
 }

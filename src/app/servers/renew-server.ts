@@ -13,8 +13,8 @@ import { type LineItem, type Order, orderTotals } from '../../domain/order.ts';
 import { asUnpaid } from '../../domain/quote.ts';
 import { type ServerSpec, serverPrepaidAmount } from '../../domain/server-specs.ts';
 import type { Deps, IdempotencyLink } from '../deps.ts';
-import { payFromSources } from '../payments/pay-from-sources.ts';
 import { termOrderable } from './change-server.ts';
+import { payServerChange } from './pay-server-change.ts';
 import { loadServerPriceBook, SERVER_MONTHS } from './price-server-order.ts';
 import { settleServerTerm } from './settle-server-term.ts';
 
@@ -34,7 +34,8 @@ async function priceRenewal(deps: Deps, cmd: RenewServerCommand, now: Date): Pro
   if (!s) return err('not_found', `No such server: ${cmd.serverId}`, { param: 'id' });
   const term = termOrderable(s, now);
   if (!term.ok) return term;
-  const spec = s.spec as ServerSpec;
+  // a temporarily upgraded server renews at its base spec (the spec it runs stays as it is)
+  const spec = (s.tempBaseSpec ?? s.spec) as ServerSpec;
   const [book, bp] = await Promise.all([
     loadServerPriceBook(deps.db),
     contractDiscountBasisPoints(deps.db, s.accountId, 'server'),
@@ -77,9 +78,9 @@ async function priceRenewal(deps: Deps, cmd: RenewServerCommand, now: Date): Pro
       months: cmd.months,
       previous_period_end: term.value.end.toISOString(),
       period_end: newEnd.toISOString(),
-      server_before: { spec, period_end: term.value.end.toISOString(), paid_cents: s.paidCents },
+      server_before: { spec: s.spec, period_end: term.value.end.toISOString(), paid_cents: s.paidCents },
       server_after: {
-        spec,
+        spec: s.spec,
         period_end: newEnd.toISOString(),
         paid_cents: s.paidCents + t.payable,
         term_months: term.value.months + cmd.months,
@@ -98,9 +99,5 @@ export async function renewServer(deps: Deps, cmd: RenewServerCommand): Promise<
   if (!priced.ok) return priced;
   const order = priced.value;
   if (cmd.dryRun) return ok(asUnpaid(order));
-  return payFromSources(
-    deps,
-    { accountId: cmd.accountId, order, vouchers: [], now, idem: cmd.idem, draft: { order } },
-    (q, card, at) => settleServerTerm(deps, q, { order, vouchers: [], card, idem: cmd.idem, at }),
-  );
+  return payServerChange(deps, cmd, order, now, settleServerTerm);
 }

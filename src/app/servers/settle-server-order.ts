@@ -13,13 +13,19 @@ import {
   takeGatedPayment,
 } from '../payments/take-payment.ts';
 import { emitOrderPaidEvents } from '../webhooks/emit-event.ts';
+import { settleConvert } from './settle-convert.ts';
 import { settleServerTerm } from './settle-server-term.ts';
+import { settleTempUpgrade } from './settle-temp-upgrade.ts';
 
 /** Crash recovery's entry: settles a server order's card payment from its draft. */
 export const settleServerOrderPayment: OrderPaymentSettler = (deps, q, order, payment, idem, at) => {
   const p = { order, vouchers: draftVouchers(payment), card: payment, idem, at };
-  // a spec upgrade or a renewal changes an existing server's term; `new` creates the server
-  return order.type === 'new' ? settleServerOrder(deps, q, p) : settleServerTerm(deps, q, p);
+  // `new` creates the server; a temporary upgrade sets its window; a spec upgrade or a renewal
+  // changes an existing server's term
+  if (order.type === 'new') return settleServerOrder(deps, q, p);
+  if (order.type === 'temp_upgrade') return settleTempUpgrade(deps, q, p);
+  if (order.type === 'convert') return settleConvert(deps, q, p);
+  return settleServerTerm(deps, q, p);
 };
 
 export async function settleServerOrder(deps: Deps, q: Sql, p: SettleInput): Promise<Result<Order>> {
@@ -39,16 +45,13 @@ export async function settleServerOrder(deps: Deps, q: Sql, p: SettleInput): Pro
     accountId: order.accountId,
     spec: order.details.spec as string,
     paymentMode: 'prepaid',
-    status: 'running',
     periodStart: line.startsAt,
     periodEnd: line.endsAt,
     // cash and vouchers both paid for the term: the unsubscribe refund is a share of it
     paidCents: paid.payable + paid.voucher,
     termMonths: order.details.months as number,
     orderId: order.id,
-    stoppedAt: null,
-    createdAt: at,
-    updatedAt: at,
+    at: at,
   });
   if (p.idem) await attachResource(q, p.idem.scope, p.idem.key, 'order', order.id);
   await emitOrderPaidEvents(q, deps, paid, at);

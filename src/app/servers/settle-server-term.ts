@@ -12,7 +12,7 @@ import { getServer, updateServerTerm } from '../../db/servers.ts';
 import { err, ok, type Result } from '../../domain/errors.ts';
 import type { Order } from '../../domain/order.ts';
 import type { Deps } from '../deps.ts';
-import { paidCause, type SettleInput, takePayment } from '../payments/take-payment.ts';
+import { paidCause, type SettleInput, takeGatedPayment, takePayment } from '../payments/take-payment.ts';
 import { emitOrderPaidEvents } from '../webhooks/emit-event.ts';
 
 /** The server before and after a term order, as stored in the order's details. */
@@ -56,15 +56,32 @@ export async function applyTerm(q: Sql, order: Order, at: Date): Promise<Result<
   return applied ? ok(undefined) : movedMeanwhile(id);
 }
 
-export async function settleServerTerm(deps: Deps, q: Sql, p: SettleInput): Promise<Result<Order>> {
+/**
+ * The paying transaction of an order that changes an existing server (the request's and crash
+ * recovery's): `apply` changes the locked server if it is still as priced, the payment is taken
+ * (with the account's order gate when `gated`), the paid order is written.
+ */
+export async function settleServerChange(
+  deps: Deps,
+  q: Sql,
+  p: SettleInput,
+  apply: (q: Sql, order: Order, at: Date) => Promise<Result<void>>,
+  gated = false,
+): Promise<Result<Order>> {
   const { order, at } = p;
-  const applied = await applyTerm(q, order, at);
+  const applied = await apply(q, order, at);
   if (!applied.ok) return applied;
-  const taken = await takePayment(deps, q, { order, vouchers: p.vouchers, card: p.card, at });
+  const taken = gated
+    ? await takeGatedPayment(deps, q, p)
+    : await takePayment(deps, q, { order, vouchers: p.vouchers, card: p.card, at });
   if (!taken.ok) return taken;
   const paid: Order = { ...taken.value, status: 'completed', createdAt: order.createdAt, updatedAt: at };
   await insertOrder(q, paid, paidCause(paid, p.card !== null));
   if (p.idem) await attachResource(q, p.idem.scope, p.idem.key, 'order', order.id);
   await emitOrderPaidEvents(q, deps, paid, at);
   return ok(paid);
+}
+
+export function settleServerTerm(deps: Deps, q: Sql, p: SettleInput): Promise<Result<Order>> {
+  return settleServerChange(deps, q, p, applyTerm);
 }

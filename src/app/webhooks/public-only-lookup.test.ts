@@ -58,13 +58,13 @@ describe('isNonPublicAddress', () => {
       'fe80::',
       'febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff',
       'fe7f:ffff:ffff:ffff:ffff:ffff:ffff:ffff',
-      'fec0::',
+      null, // fec0::/10 above is site-local: not public either
     ],
     [
       'ff00::/8',
       'ff00::',
       'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff',
-      'feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff',
+      null, // feff:… below is in fec0::/10, site-local
       null,
     ],
   ])('%s: %s to %s are not public, %s and %s are', (_range, first, last, below, above) => {

@@ -6,47 +6,34 @@
  * Config.webhookPrivateTargets (tests only, never from the environment) lifts both checks.
  */
 import dns from 'node:dns';
-import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
-const NON_PUBLIC = new BlockList();
-for (const [net, prefix] of [
-  ['0.0.0.0', 8], // "this" network
-  ['10.0.0.0', 8], // private
-  ['100.64.0.0', 10], // carrier-grade NAT
-  ['127.0.0.0', 8], // loopback
-  ['169.254.0.0', 16], // link-local, cloud metadata (169.254.169.254)
-  ['172.16.0.0', 12], // private
-  ['192.0.0.0', 24], // IETF protocol assignments
-  ['192.0.2.0', 24], // documentation (TEST-NET-1): not routed on the internet, so only internal
-  ['198.51.100.0', 24], // documentation (TEST-NET-2)
-  ['203.0.113.0', 24], // documentation (TEST-NET-3)
-  ['192.168.0.0', 16], // private
-  ['198.18.0.0', 15], // benchmarking
-  ['224.0.0.0', 4], // multicast
-  ['240.0.0.0', 4], // reserved, and 255.255.255.255 (broadcast)
-] as const) {
-  // BlockList also matches the IPv4-mapped IPv6 form (::ffff:a.b.c.d) of an IPv4 subnet
-  NON_PUBLIC.addSubnet(net, prefix, 'ipv4');
-}
-for (const [net, prefix] of [
-  ['::', 128], // unspecified
-  ['::1', 128], // loopback
-  ['fc00::', 7], // unique local
-  ['fe80::', 10], // link-local
-  ['ff00::', 8], // multicast
-  ['::', 96], // IPv4-compatible (::a.b.c.d, deprecated): any IPv4 address behind it
-  ['64:ff9b::', 96], // NAT64: reaches the embedded IPv4 address, which may be internal
-  ['2002::', 16], // 6to4: likewise
-  ['2001:db8::', 32], // documentation
-] as const) {
-  NON_PUBLIC.addSubnet(net, prefix, 'ipv6');
+/**
+ * Whether an address is public, by ipaddr.js's table of special-purpose ranges (the IANA
+ * registries, kept up to date by the library): only its `unicast` range is public. Everything
+ * else is refused: private, loopback, link-local, carrier-grade NAT, multicast, broadcast,
+ * documentation, benchmarking, 192.88.99.0/24 and the other reserved IPv4 blocks; unique-local,
+ * site-local (fec0::/10), discard (100::/64), Teredo (2001::/32) and the rest of 2001::/23,
+ * 6to4 (2002::/16), NAT64 (64:ff9b::/96, 64:ff9b:1::/48) and so on for IPv6.
+ * An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is judged as its IPv4 address; an IPv4-compatible
+ * one (::a.b.c.d, deprecated, not in the library's table) is refused with the rest of ::/96.
+ */
+function isPublic(ip: string): boolean {
+  const parsed = ipaddr.parse(ip);
+  if (parsed.kind() === 'ipv6') {
+    const v6 = parsed as ipaddr.IPv6;
+    if (v6.isIPv4MappedAddress()) return isPublic(v6.toIPv4Address().toString());
+    if (v6.parts.slice(0, 6).every((p) => p === 0)) return false;
+  }
+  return parsed.range() === 'unicast';
 }
 
 /** True for an IP address (v4 or v6) a webhook must not reach; false for a public one. */
 export function isNonPublicAddress(ip: string): boolean {
-  const family = isIP(ip);
-  if (family === 0) throw new TypeError(`not an IP address: ${ip}`);
-  return NON_PUBLIC.check(ip, family === 4 ? 'ipv4' : 'ipv6');
+  // isIP, not ipaddr.isValid: ipaddr also reads forms a URL never resolves to (octal, "1.2.3")
+  if (isIP(ip) === 0) throw new TypeError(`not an IP address: ${ip}`);
+  return !isPublic(ip);
 }
 
 /** A URL hostname without the brackets of an IPv6 literal. */

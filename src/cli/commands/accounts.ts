@@ -1,31 +1,51 @@
 /**
- * `orderdesk accounts …` (SPEC §11): create, look up, list, suspend and resume accounts, with the
- * same use-cases and the same JSON as the admin API (/admin/v1/accounts…).
+ * `orderdesk accounts …` (SPEC §11): create, look up, list, suspend and resume accounts, as the
+ * admin API does them (/admin/v1/accounts…), with its JSON.
  */
-import { createAccount } from '../../app/accounts/create-account.ts';
-import { findAccount, searchAccounts } from '../../app/accounts/find-account.ts';
-import { resumeAccount, type StatusChange, suspendAccount } from '../../app/accounts/suspend-account.ts';
-import { presentAccount } from '../../contract/account.ts';
-import { page } from '../../contract/list.ts';
-import type { Account, KycStatus } from '../../db/accounts.ts';
-import { formatUsd } from '../../domain/money.ts';
-import { UsageError } from '../args.ts';
-import { type Command, done, flag, LIST_FLAGS, listPage } from '../command.ts';
+import {
+  type Command,
+  type CommandInput,
+  flag,
+  LIST_FLAGS,
+  listPage,
+  oneOf,
+  pageQuery,
+  reasonArg,
+  rows,
+  seg,
+  usd,
+} from '../command.ts';
 
-const accountLine = (a: Account) =>
-  `${a.id}  ${a.email}  balance ${formatUsd(a.balanceCents)} USD  kyc ${a.kycStatus}  ${a.status}`;
+// biome-ignore lint/suspicious/noExplicitAny: the API's account JSON
+type AccountJson = any;
 
-const KYC_STATUSES: readonly KycStatus[] = ['not_submitted', 'pending', 'approved', 'rejected'];
+export const accountLine = (a: AccountJson) =>
+  `${a.id}  ${a.email}  balance ${usd(a.balance_usd)} USD  kyc ${a.kyc_status}  ${a.status}`;
 
-/** One line for a suspension or a resumption: the state now, and whether this command changed it. */
-function statusLine(c: StatusChange): string {
-  const a = c.account;
-  const state =
-    a.status === 'suspended'
-      ? `suspended since ${a.suspendedAt?.toISOString()}: ${a.suspendedReason}`
-      : 'active';
-  return `${a.id}  ${state}${c.changed ? '' : `  (already ${a.status}: nothing changed, no mail)`}`;
+/** One line for a suspension or a resumption: the state now. */
+const statusLine = (a: AccountJson) =>
+  `${a.id}  ${a.status === 'suspended' ? `suspended since ${a.suspended_at}: ${a.suspended_reason}` : 'active'}`;
+
+export const KYC_STATUSES = ['not_submitted', 'pending', 'approved', 'rejected'] as const;
+
+export const ACCOUNT_COLUMNS = [
+  { title: 'id', cell: (a: AccountJson) => a.id },
+  { title: 'email', cell: (a: AccountJson) => a.email },
+  { title: 'name', cell: (a: AccountJson) => a.name },
+  { title: 'balance USD', cell: (a: AccountJson) => usd(a.balance_usd) },
+  { title: 'kyc', cell: (a: AccountJson) => a.kyc_status },
+  { title: 'status', cell: (a: AccountJson) => a.status },
+  { title: 'created', cell: (a: AccountJson) => a.created_at },
+];
+
+export interface AccountListArgs {
+  limit: number;
+  startingAfter?: string;
+  email?: string;
+  kycStatus?: (typeof KYC_STATUSES)[number];
 }
+
+const id = (input: CommandInput) => input.positionals[0]!;
 
 export const accountCommands: Command[] = [
   {
@@ -37,23 +57,33 @@ export const accountCommands: Command[] = [
       { name: 'name', value: 'NAME', required: true, description: 'customer name' },
       { name: 'password', value: 'PASSWORD', description: 'console password, at least 8 characters' },
     ],
-    prepare: (input) => async (ctx) => {
+    parse: (input) => {
       const password = flag(input, 'password');
-      const r = await createAccount(ctx.deps, {
+      return {
         email: flag(input, 'email')!,
         name: flag(input, 'name')!,
         ...(password !== undefined ? { password } : {}),
-      });
-      return done(r, (a) => presentAccount(a), accountLine);
+      };
     },
+    http: (body) => ({ method: 'POST', path: '/admin/v1/accounts', body }),
+    text: accountLine,
   },
   {
     path: ['accounts', 'get'],
-    args: ['ACCOUNT_ID'],
-    summary: 'Look up an account: balance, KYC status',
+    args: ['ACCOUNT_ID|EMAIL'],
+    summary: 'Look up an account by id or email: balance, KYC status, suspension',
     flags: [],
-    prepare: (input) => async (ctx) =>
-      done(await findAccount(ctx.deps, input.positionals[0]!), (a) => presentAccount(a), accountLine),
+    parse: id,
+    http: (key: string) =>
+      key.includes('@')
+        ? {
+            method: 'GET',
+            path: '/admin/v1/accounts',
+            query: { email: key, limit: 1 },
+            first: { param: 'email', message: `No account with email ${key}` },
+          }
+        : { method: 'GET', path: `/admin/v1/accounts/${seg(key)}` },
+    text: accountLine,
   },
   {
     path: ['accounts', 'list'],
@@ -64,26 +94,22 @@ export const accountCommands: Command[] = [
       { name: 'kyc-status', value: 'STATUS', description: KYC_STATUSES.join('|') },
       ...LIST_FLAGS,
     ],
-    prepare: (input) => {
-      const p = listPage(input);
-      const kyc = flag(input, 'kyc-status');
-      if (kyc !== undefined && !KYC_STATUSES.includes(kyc as KycStatus)) {
-        throw new UsageError(`--kyc-status must be one of ${KYC_STATUSES.join(', ')}`);
-      }
+    parse: (input): AccountListArgs => {
+      const kyc = oneOf(input, 'kyc-status', KYC_STATUSES);
       const email = flag(input, 'email');
-      return async (ctx) => {
-        const r = await searchAccounts(ctx.deps, {
-          ...p,
-          ...(email ? { email } : {}),
-          ...(kyc ? { kycStatus: kyc as KycStatus } : {}),
-        });
-        return done(
-          r,
-          (rows) => page(rows, p.limit, (a) => presentAccount(a)),
-          (rows) => rows.slice(0, p.limit).map(accountLine).join('\n'),
-        );
+      return {
+        ...listPage(input),
+        ...(email ? { email } : {}),
+        ...(kyc ? { kycStatus: kyc } : {}),
       };
     },
+    http: (p: AccountListArgs) => ({
+      method: 'GET',
+      path: '/admin/v1/accounts',
+      query: { ...pageQuery(p), email: p.email, kyc_status: p.kycStatus },
+    }),
+    text: (json) => rows(json).map(accountLine).join('\n'),
+    columns: ACCOUNT_COLUMNS,
   },
   {
     path: ['accounts', 'suspend'],
@@ -97,31 +123,30 @@ export const accountCommands: Command[] = [
         description: 'why (1–500 chars), shown to the customer and kept for audit',
       },
     ],
-    prepare: (input) => {
-      const reason = flag(input, 'reason')!.trim();
-      if (!reason) throw new UsageError('--reason must not be blank');
-      return async (ctx) =>
-        done(
-          await suspendAccount(ctx.deps, {
-            accountId: input.positionals[0]!,
-            reason,
-            operator: ctx.operator,
-          }),
-          (c) => presentAccount(c.account),
-          statusLine,
-        );
-    },
+    parse: (input) => ({ accountId: id(input), reason: reasonArg(input) }),
+    http: (p) => ({
+      method: 'POST',
+      path: `/admin/v1/accounts/${seg(p.accountId)}/suspend`,
+      body: { reason: p.reason },
+    }),
+    text: statusLine,
   },
   {
     path: ['accounts', 'resume'],
     args: ['ACCOUNT_ID'],
     summary: 'Resume a suspended account: it may order again; mails the customer',
     flags: [],
-    prepare: (input) => async (ctx) =>
-      done(
-        await resumeAccount(ctx.deps, { accountId: input.positionals[0]!, operator: ctx.operator }),
-        (c) => presentAccount(c.account),
-        statusLine,
-      ),
+    parse: id,
+    http: (accountId: string) => ({ method: 'POST', path: `/admin/v1/accounts/${seg(accountId)}/resume` }),
+    text: statusLine,
+  },
+  {
+    path: ['kyc', 'get'],
+    args: ['ACCOUNT_ID'],
+    summary: "An account's KYC status and latest submission",
+    flags: [],
+    parse: id,
+    http: (accountId: string) => ({ method: 'GET', path: `/admin/v1/accounts/${seg(accountId)}/kyc` }),
+    text: (k) => `${k.status}${k.submission ? `  submitted ${k.submission.submitted_at ?? ''}` : ''}`,
   },
 ];

@@ -1,11 +1,8 @@
 /**
- * `orderdesk discounts get|set` (SPEC §11): an account's contract discounts, through the same
- * use-cases and with the same JSON as GET / PUT /admin/v1/accounts/{id}/contract-discounts.
- * `set` replaces the whole set, as the PUT does: a product not named has no discount afterwards.
+ * `orderdesk discounts get|set` (SPEC §11): an account's contract discounts, as GET / PUT
+ * /admin/v1/accounts/{id}/contract-discounts do them, with their JSON. `set` replaces the whole
+ * set, as the PUT does: a product not named has no discount afterwards.
  */
-import { findContractDiscounts } from '../../app/billing/find-contract-discounts.ts';
-import { setContractDiscounts } from '../../app/billing/set-contract-discounts.ts';
-import { type ContractDiscountsJson, presentContractDiscounts } from '../../contract/contract-discounts.ts';
 import {
   CONTRACT_DISCOUNT_PRODUCTS,
   type ContractDiscounts,
@@ -13,7 +10,7 @@ import {
 } from '../../domain/contract-discount.ts';
 import type { FlagSpec } from '../args.ts';
 import { UsageError } from '../args.ts';
-import { type Command, done, flag } from '../command.ts';
+import { type Command, flag, seg } from '../command.ts';
 
 /** The flag of a product: --residential, --reserved-instance … */
 const flagOf = (product: string) => product.replace(/_/g, '-');
@@ -26,25 +23,17 @@ const PRODUCT_FLAGS: FlagSpec[] = CONTRACT_DISCOUNT_PRODUCTS.map((p) => ({
   description: `percent off ${p.replace(/_/g, '-')} (0–100, two decimals; 0: none)`,
 }));
 
-/** The discounts named on the command line, as basis points (UsageError on a bad percent). */
-function discountsOf(flags: Map<string, string | true>): ContractDiscounts {
-  const out: ContractDiscounts = {};
-  for (const product of CONTRACT_DISCOUNT_PRODUCTS) {
-    const text = flag({ positionals: [], flags }, flagOf(product));
-    if (text === undefined) continue;
-    const bp = PERCENT_TEXT.test(text) ? percentToBasisPoints(Number(text)) : null;
-    if (bp === null) {
-      throw new UsageError(
-        `--${flagOf(product)}: "${text}" is not a percent from 0 to 100 with at most two decimals`,
-      );
-    }
-    if (bp > 0) out[product] = bp;
-  }
-  return out;
+export interface DiscountsArgs {
+  accountId: string;
+  /** basis points, for the use-case (0 left out) */
+  discounts: ContractDiscounts;
+  /** the percents as named, for the PUT */
+  percents: Record<string, number>;
 }
 
 /** `acc_…  residential 10%  isp 5%` (or "no contract discounts"). */
-function discountsLine(d: ContractDiscountsJson): string {
+// biome-ignore lint/suspicious/noExplicitAny: the API's JSON
+function discountsLine(d: any): string {
   const named = CONTRACT_DISCOUNT_PRODUCTS.filter((p) => d[p] > 0).map((p) => `${p} ${d[p]}%`);
   return `${d.account_id}  ${named.length ? named.join('  ') : 'no contract discounts'}`;
 }
@@ -55,29 +44,45 @@ export const discountCommands: Command[] = [
     args: ['ACCOUNT_ID'],
     summary: "An account's contract discounts, percent off per product (0: none)",
     flags: [],
-    prepare: (input) => async (ctx) =>
-      done(await findContractDiscounts(ctx.deps, input.positionals[0]!), presentContractDiscounts, (v) =>
-        discountsLine(presentContractDiscounts(v)),
-      ),
+    parse: (input) => input.positionals[0]!,
+    http: (accountId: string) => ({
+      method: 'GET',
+      path: `/admin/v1/accounts/${seg(accountId)}/contract-discounts`,
+    }),
+    text: discountsLine,
   },
   {
     path: ['discounts', 'set'],
     args: ['ACCOUNT_ID'],
     summary: "Replace an account's contract discounts (as the PUT: a product not named has none)",
     flags: PRODUCT_FLAGS,
-    prepare: (input) => {
+    parse: (input): DiscountsArgs => {
       if (!PRODUCT_FLAGS.some((f) => input.flags.has(f.name))) {
         throw new UsageError(
           `name at least one product: ${PRODUCT_FLAGS.map((f) => `--${f.name}`).join(', ')} (--${PRODUCT_FLAGS[0]!.name} 0 clears them all)`,
         );
       }
-      const discounts = discountsOf(input.flags);
-      return async (ctx) =>
-        done(
-          await setContractDiscounts(ctx.deps, { accountId: input.positionals[0]!, discounts }),
-          presentContractDiscounts,
-          (v) => discountsLine(presentContractDiscounts(v)),
-        );
+      const discounts: ContractDiscounts = {};
+      const percents: Record<string, number> = {};
+      for (const product of CONTRACT_DISCOUNT_PRODUCTS) {
+        const text = flag(input, flagOf(product));
+        if (text === undefined) continue;
+        const bp = PERCENT_TEXT.test(text) ? percentToBasisPoints(Number(text)) : null;
+        if (bp === null) {
+          throw new UsageError(
+            `--${flagOf(product)}: "${text}" is not a percent from 0 to 100 with at most two decimals`,
+          );
+        }
+        percents[product] = Number(text);
+        if (bp > 0) discounts[product] = bp;
+      }
+      return { accountId: input.positionals[0]!, discounts, percents };
     },
+    http: (p: DiscountsArgs) => ({
+      method: 'PUT',
+      path: `/admin/v1/accounts/${seg(p.accountId)}/contract-discounts`,
+      body: p.percents,
+    }),
+    text: discountsLine,
   },
 ];

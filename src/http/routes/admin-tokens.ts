@@ -11,7 +11,7 @@ import type { Deps } from '../../app/deps.ts';
 import { adminTokenSchema, presentAdminToken } from '../../contract/admin-token.ts';
 import { listOf, whole } from '../../contract/list.ts';
 import { reply } from '../errors.ts';
-import { idParam } from '../schemas.ts';
+import { displayText, idParam } from '../schemas.ts';
 
 export function adminTokenRoutes(app: FastifyInstance, deps: Deps) {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -22,7 +22,7 @@ export function adminTokenRoutes(app: FastifyInstance, deps: Deps) {
         operationId: 'createAdminToken',
         tags: ['admin'],
         summary: 'Create an operator token (shown once)',
-        body: z.strictObject({ name: z.string().max(200).optional() }).optional(),
+        body: z.strictObject({ name: displayText(200).optional() }).optional(),
         response: { 200: adminTokenSchema },
       },
     },

@@ -17,11 +17,11 @@ import {
 import { ledgerEntrySchema, presentLedgerEntry } from '../../contract/ledger-entry.ts';
 import { listOf, page, whole } from '../../contract/list.ts';
 import { reply } from '../errors.ts';
-import { idParam, listQuery, usdCents } from '../schemas.ts';
+import { displayText, idParam, listQuery, usdCents } from '../schemas.ts';
 
 const createAccountBody = z.strictObject({
   email: z.string().min(3).max(320),
-  name: z.string().min(1).max(200),
+  name: displayText(200),
   password: z
     .string()
     .min(1)
@@ -95,7 +95,7 @@ export function adminRoutes(app: FastifyInstance, deps: Deps) {
         tags: ['admin'],
         summary: 'Create an API key (shown once)',
         params: idParam,
-        body: z.strictObject({ name: z.string().max(200).optional() }).optional(),
+        body: z.strictObject({ name: displayText(200).optional() }).optional(),
         response: { 200: createdApiKeySchema },
         errors: ['not_found'],
       },

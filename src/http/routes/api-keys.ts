@@ -17,10 +17,10 @@ import {
 } from '../../contract/api-key.ts';
 import { listOf, whole } from '../../contract/list.ts';
 import { reply } from '../errors.ts';
-import { idParam } from '../schemas.ts';
+import { displayText, idParam } from '../schemas.ts';
 
 const createBody = z
-  .strictObject({ name: z.string().max(200).optional().describe('a label to tell keys apart') })
+  .strictObject({ name: displayText(200).optional().describe('a label to tell keys apart') })
   .nullish();
 
 export function apiKeyRoutes(app: FastifyInstance, deps: Deps) {

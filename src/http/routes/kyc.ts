@@ -7,9 +7,10 @@ import type { Deps } from '../../app/deps.ts';
 import { submitKyc } from '../../app/kyc/submit-kyc.ts';
 import { kycSchema, presentKyc } from '../../contract/kyc.ts';
 import { reply } from '../errors.ts';
+import { displayText } from '../schemas.ts';
 
 const submitBody = z.strictObject({
-  legal_name: z.string().min(1).max(200).describe('full legal name of the person or company'),
+  legal_name: displayText(200).describe('full legal name of the person or company'),
   country: z
     .string()
     .regex(/^[A-Za-z]{2}$/, 'an ISO 3166-1 alpha-2 code such as "us"')

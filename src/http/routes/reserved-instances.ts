@@ -1,6 +1,6 @@
 /**
- * Reserved-instance coupons (SPEC §7): list them, and adjust them (split, merge, change spec) with
- * the seed's value apportionment. Buying one is POST /v1/orders with the body variant below
+ * Reserved-instance coupons (SPEC §7): list them, adjust them (split, merge, change spec) with
+ * the seed's value apportionment, and unsubscribe one (its remaining value refunded to its sources). Buying one is POST /v1/orders with the body variant below
  * (routes/orders.ts takes it into its union).
  */
 import type { FastifyInstance } from 'fastify';
@@ -13,8 +13,10 @@ import {
   COUPON_COUNT_MIN,
   type CouponOrderInput,
 } from '../../app/coupons/price-coupon-order.ts';
+import { unsubscribeCoupon } from '../../app/coupons/unsubscribe-coupon.ts';
 import type { Deps } from '../../app/deps.ts';
 import { listOf, page } from '../../contract/list.ts';
+import { orderSchema, presentOrder } from '../../contract/order.ts';
 import {
   presentAdjustment,
   presentReservedInstance,
@@ -23,7 +25,8 @@ import {
 } from '../../contract/reserved-instance.ts';
 import { SERVER_SPECS } from '../../domain/server-specs.ts';
 import { reply } from '../errors.ts';
-import { listQuery } from '../schemas.ts';
+import { idParam, listQuery } from '../schemas.ts';
+import { actionOf, dryRunOnlyBody } from './servers.ts';
 
 const specField = z.enum(SERVER_SPECS).describe('server spec: s1.small, s1.medium, s1.large or s1.xlarge');
 
@@ -112,13 +115,33 @@ export function reservedInstanceRoutes(app: FastifyInstance, deps: Deps) {
     },
     async (req, res) => {
       const result = await adjustCoupons(deps, {
-        accountId: req.accountId,
+        ...actionOf(req),
         sources: req.body.sources,
         targets: req.body.targets,
-        dryRun: req.body.dry_run === true,
-        ...(req.idem ? { idem: req.idem } : {}),
       });
       return reply(res, result, presentAdjustment);
+    },
+  );
+  r.post(
+    '/v1/reserved-instances/:id/unsubscribe',
+    {
+      schema: {
+        operationId: 'unsubscribeReservedInstance',
+        tags: ['reserved instances'],
+        summary:
+          'Stop a coupon now and refund its remaining value (value × unused / term, to the second) to where the money came from: an unsubscribe order with the old and the new configuration as two line items',
+        params: idParam,
+        body: dryRunOnlyBody,
+        response: { 200: orderSchema },
+        errors: ['not_found', 'invalid_state'],
+      },
+    },
+    async (req, res) => {
+      const result = await unsubscribeCoupon(deps, {
+        ...actionOf(req),
+        couponId: req.params.id,
+      });
+      return reply(res, result, (o) => presentOrder(o));
     },
   );
 }

@@ -2,11 +2,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Deps } from '../../app/deps.ts';
+import type { Deps, IdempotencyLink } from '../../app/deps.ts';
 import { changeServer } from '../../app/servers/change-server.ts';
+import { convertServer } from '../../app/servers/convert-server.ts';
 import { findServer, searchServers } from '../../app/servers/find-server.ts';
 import type { PlaceServerOrderCommand } from '../../app/servers/place-server-order.ts';
 import { renewServer } from '../../app/servers/renew-server.ts';
+import { startServerTrial } from '../../app/servers/server-trial.ts';
+import { TEMP_UPGRADE_MAX_HOURS } from '../../app/servers/temp-upgrade-pricing.ts';
+import { tempUpgradeServer } from '../../app/servers/temp-upgrade-server.ts';
 import { unsubscribeServer } from '../../app/servers/unsubscribe-server.ts';
 import { listOf, page } from '../../contract/list.ts';
 import { orderSchema, presentOrder } from '../../contract/order.ts';
@@ -55,6 +59,29 @@ const dryRunField = z
   .optional()
   .describe('true: the order it would create, with every amount; nothing is charged or changed');
 
+/** The body of an action that takes nothing but a dry run (unsubscribe). */
+export const dryRunOnlyBody = z
+  .strictObject({
+    dry_run: z
+      .boolean()
+      .optional()
+      .describe('true: the order it would create, with the refund; change nothing'),
+  })
+  .nullish();
+
+/** What every action on one resource takes from its request: the account, the dry run, the key. */
+export function actionOf(req: {
+  accountId: string;
+  body?: { dry_run?: boolean | undefined } | null;
+  idem?: IdempotencyLink | undefined;
+}): { accountId: string; dryRun: boolean; idem?: IdempotencyLink } {
+  return {
+    accountId: req.accountId,
+    dryRun: req.body?.dry_run === true,
+    ...(req.idem ? { idem: req.idem } : {}),
+  };
+}
+
 /** What a paid server order can be refused with (SPEC §5, §7). */
 const SERVER_ORDER_ERRORS = [
   'not_found',
@@ -100,32 +127,91 @@ export function serverRoutes(app: FastifyInstance, deps: Deps) {
     async (req, res) => reply(res, await findServer(deps, req.accountId, req.params.id), presentServer),
   );
   r.post(
+    '/v1/servers/trial',
+    {
+      schema: {
+        operationId: 'startServerTrial',
+        tags: ['servers'],
+        summary:
+          'A free server for ORDERDESK_SERVER_TRIAL_HOURS (24 h by default), once per account, KYC required: a trial order; stopped at its end unless converted',
+        body: z.strictObject({
+          spec: z.enum(SERVER_SPECS).describe('s1.small, s1.medium, s1.large or s1.xlarge'),
+          dry_run: dryRunField,
+        }),
+        response: { 200: orderSchema },
+        errors: ['invalid_state', 'kyc_required', 'account_suspended', 'not_found'],
+      },
+    },
+    async (req, res) => {
+      const result = await startServerTrial(deps, {
+        ...actionOf(req),
+        spec: req.body.spec,
+      });
+      return reply(res, result, (o) => presentOrder(o));
+    },
+  );
+  r.post(
+    '/v1/servers/:id/convert',
+    {
+      schema: {
+        operationId: 'convertServer',
+        tags: ['servers'],
+        summary:
+          'Turn a running trial into a prepaid server (1 or 12 months from now, paid like a new one) or a postpaid one (billed hourly; the balance rule applies): a convert order',
+        params: idParam,
+        body: z.strictObject({
+          payment_mode: z.enum(['prepaid', 'postpaid']),
+          months: z
+            .union([z.literal(1), z.literal(12)])
+            .optional()
+            .describe('prepaid only: the term, 1 (default) or 12 months'),
+          vouchers: z
+            .array(z.string().min(1).max(64))
+            .max(10)
+            .optional()
+            .describe('prepaid: vouchers (vch_…) to spend first, in this order'),
+          dry_run: dryRunField,
+        }),
+        response: { 200: orderSchema },
+        errors: [
+          ...SERVER_ORDER_ERRORS,
+          'kyc_required',
+          'arrears_outstanding',
+          'balance_below_threshold',
+          'voucher_invalid',
+          'voucher_not_applicable',
+        ],
+      },
+    },
+    async (req, res) => {
+      const result = await convertServer(deps, {
+        ...actionOf(req),
+        serverId: req.params.id,
+        paymentMode: req.body.payment_mode,
+        ...(req.body.months !== undefined ? { months: req.body.months } : {}),
+        vouchers: req.body.vouchers ?? [],
+      });
+      return reply(res, result, (o) => presentOrder(o));
+    },
+  );
+  r.post(
     '/v1/servers/:id/unsubscribe',
     {
       schema: {
         operationId: 'unsubscribeServer',
         tags: ['servers'],
         summary:
-          'Stop a prepaid server and refund its remaining value (paid × unused / term, to the second) to the balance: an unsubscribe order',
+          'Stop a server now: an unsubscribe order with the old and the new configuration as two line items. A prepaid server’s remaining value (paid × unused / term, to the second) is refunded to where the money came from (card, vouchers, balance); a postpaid one is billed until the end of its last started hour; a trial stops',
         params: idParam,
-        body: z
-          .strictObject({
-            dry_run: z
-              .boolean()
-              .optional()
-              .describe('true: the unsubscribe order it would create, with the refund; change nothing'),
-          })
-          .nullish(),
+        body: dryRunOnlyBody,
         response: { 200: orderSchema },
         errors: ['not_found', 'invalid_state'],
       },
     },
     async (req, res) => {
       const result = await unsubscribeServer(deps, {
-        accountId: req.accountId,
+        ...actionOf(req),
         serverId: req.params.id,
-        dryRun: req.body?.dry_run === true,
-        ...(req.idem ? { idem: req.idem } : {}),
       });
       return reply(res, result, (o) => presentOrder(o));
     },
@@ -137,7 +223,7 @@ export function serverRoutes(app: FastifyInstance, deps: Deps) {
         operationId: 'changeServer',
         tags: ['servers'],
         summary:
-          'Change a prepaid server’s spec for the rest of its term, pro-rated to the second: an upgrade is charged, a downgrade refunded to the balance (a change order with the old and the new configuration as two line items)',
+          'Change a server’s spec (a change order with the old and the new configuration as two line items). Prepaid: for the rest of its term, pro-rated to the second, an upgrade charged and a downgrade refunded to its sources; postpaid: from now on, billed hourly at the new spec',
         params: idParam,
         body: z.strictObject({
           spec: z.enum(SERVER_SPECS).describe('the new spec'),
@@ -149,11 +235,44 @@ export function serverRoutes(app: FastifyInstance, deps: Deps) {
     },
     async (req, res) => {
       const result = await changeServer(deps, {
-        accountId: req.accountId,
+        ...actionOf(req),
         serverId: req.params.id,
         spec: req.body.spec,
-        dryRun: req.body.dry_run === true,
-        ...(req.idem ? { idem: req.idem } : {}),
+      });
+      return reply(res, result, (o) => presentOrder(o));
+    },
+  );
+  r.post(
+    '/v1/servers/:id/temp-upgrade',
+    {
+      schema: {
+        operationId: 'tempUpgradeServer',
+        tags: ['servers'],
+        summary:
+          'Run a higher spec for N hours, reverted automatically at the end: a prepaid server pays the monthly price difference × hours / 720, a postpaid one the higher hourly price (a temp_upgrade order with the old and the new configuration as two line items)',
+        params: idParam,
+        body: z.strictObject({
+          spec: z.enum(SERVER_SPECS).describe('the higher spec'),
+          hours: z
+            .number()
+            .int()
+            .min(1)
+            .max(TEMP_UPGRADE_MAX_HOURS)
+            .describe(
+              'how long: the same spec again extends the running window by this many hours; a higher one runs from now',
+            ),
+          dry_run: dryRunField,
+        }),
+        response: { 200: orderSchema },
+        errors: SERVER_ORDER_ERRORS,
+      },
+    },
+    async (req, res) => {
+      const result = await tempUpgradeServer(deps, {
+        ...actionOf(req),
+        serverId: req.params.id,
+        spec: req.body.spec,
+        hours: req.body.hours,
       });
       return reply(res, result, (o) => presentOrder(o));
     },
@@ -176,11 +295,9 @@ export function serverRoutes(app: FastifyInstance, deps: Deps) {
     },
     async (req, res) => {
       const result = await renewServer(deps, {
-        accountId: req.accountId,
+        ...actionOf(req),
         serverId: req.params.id,
         months: req.body.months,
-        dryRun: req.body.dry_run === true,
-        ...(req.idem ? { idem: req.idem } : {}),
       });
       return reply(res, result, (o) => presentOrder(o));
     },

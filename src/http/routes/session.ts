@@ -22,11 +22,12 @@ import {
 } from '../../contract/session.ts';
 import { SESSION_COOKIE, sessionAuth } from '../auth.ts';
 import { reply, sendError } from '../errors.ts';
+import { displayText } from '../schemas.ts';
 
 const signUpBody = z.strictObject({
   email: z.string().min(3).max(320),
   password: z.string().min(8).max(200).describe('at least 8 characters; stored as an argon2id hash'),
-  name: z.string().min(1).max(200),
+  name: displayText(200),
 });
 
 const logInBody = z.strictObject({

@@ -11,7 +11,7 @@ import { listOf, page } from '../../contract/list.ts';
 import { presentSubuser, subuserSchema } from '../../contract/subuser.ts';
 import { CAP_GB_MAX, gbToBytes, PROXY_PASSWORD, TRAFFIC_PRODUCTS, USERNAME } from '../../domain/traffic.ts';
 import { reply } from '../errors.ts';
-import { idParam, listQuery } from '../schemas.ts';
+import { displayText, idParam, listQuery } from '../schemas.ts';
 
 const capGb = z
   .number()
@@ -37,14 +37,14 @@ const password = z
   .describe('proxy password; default: a random one');
 
 const createBody = z.strictObject({
-  name: z.string().min(1).max(200).optional(),
+  name: displayText(200).optional(),
   username: username.optional(),
   password: password.optional(),
   caps: capsSchema.optional(),
 });
 
 const updateBody = z.strictObject({
-  name: z.string().min(1).max(200).nullable().optional(),
+  name: displayText(200).nullable().optional(),
   password: password.optional(),
   status: z.enum(['active', 'disabled']).optional(),
   caps: capsSchema.optional(),

@@ -27,7 +27,7 @@ import {
 } from '../../contract/webhook-endpoint.ts';
 import type { Owner } from '../../db/webhooks.ts';
 import { reply } from '../errors.ts';
-import { idParam, listQuery } from '../schemas.ts';
+import { displayText, idParam, listQuery } from '../schemas.ts';
 
 const endpointBody = z.strictObject({
   url: z.string().min(1).max(MAX_URL_LENGTH).describe('where events are POSTed: an http or https URL'),
@@ -37,7 +37,7 @@ const endpointBody = z.strictObject({
     .max(32)
     .optional()
     .describe('event types to receive; omitted or ["*"]: every type'),
-  description: z.string().max(500).nullable().optional(),
+  description: displayText(500).nullable().optional(),
 });
 
 function register(

@@ -1,6 +1,7 @@
 /** English: the reference catalog; zh-CN must have exactly the same keys (a test checks). */
 import { billing } from './billing.ts';
 import { isp } from './isp.ts';
+import { servers } from './servers.ts';
 import { settings } from './settings.ts';
 import { subusers } from './subusers.ts';
 
@@ -79,6 +80,7 @@ export const en = {
   ...billing.en,
   ...subusers.en,
   ...settings.en,
+  ...servers.en,
   products: {
     residential: 'Residential',
     mobile: 'Mobile',
@@ -96,6 +98,7 @@ export const en = {
     invalid_request: 'Some input is not valid: {{message}}',
     unauthenticated: 'Wrong email or password, or your session has ended.',
     forbidden: 'This is not allowed: {{message}}',
+    account_suspended: 'Your account is suspended: {{message}}',
     not_found: 'Not found.',
     insufficient_balance:
       'The payment failed: {{reason}}. Top up your balance or update your payment method, then order again.',

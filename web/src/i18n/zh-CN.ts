@@ -2,6 +2,7 @@
 import { billing } from './billing.ts';
 import type { Messages } from './en.ts';
 import { isp } from './isp.ts';
+import { servers } from './servers.ts';
 import { settings } from './settings.ts';
 import { subusers } from './subusers.ts';
 
@@ -79,6 +80,7 @@ export const zhCN: Messages = {
   ...billing.zhCN,
   ...subusers.zhCN,
   ...settings.zhCN,
+  ...servers.zhCN,
   products: {
     residential: '住宅',
     mobile: '移动',
@@ -96,6 +98,7 @@ export const zhCN: Messages = {
     invalid_request: '输入有误：{{message}}',
     unauthenticated: '邮箱或密码错误，或登录已过期。',
     forbidden: '不允许此操作：{{message}}',
+    account_suspended: '您的账户已被暂停：{{message}}',
     not_found: '未找到。',
     insufficient_balance: '支付失败：{{reason}}。请充值或更新付款方式后重新下单。',
     kyc_required: '该产品需先通过 KYC 认证。',

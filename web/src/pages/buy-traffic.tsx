@@ -24,6 +24,7 @@ import { Link, useParams } from 'react-router';
 import { type ApiError, api, asApiError, must } from '../api/client.ts';
 import { errorText, unitPrice, usd } from '../format.ts';
 import { useDebounced } from '../use-debounced.ts';
+import { AutoTopUpCard } from './auto-top-up.tsx';
 import { useAccount } from './dashboard.tsx';
 
 type Product = 'residential' | 'mobile';
@@ -184,6 +185,7 @@ export default function BuyTrafficPage() {
       >
         {q && t('buy.confirmBody', { gb, product: t(`products.${product}`), total: usd(q.total_usd, lang) })}
       </Modal>
+      <AutoTopUpCard product={product} />
     </>
   );
 }

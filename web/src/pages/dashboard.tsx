@@ -40,6 +40,17 @@ export default function DashboardPage() {
   return (
     <>
       <Typography.Title level={3}>{t('nav.dashboard')}</Typography.Title>
+      {a && a.arrears_usd > 0 && (
+        <Alert
+          type="warning"
+          showIcon
+          role="alert"
+          style={{ marginBottom: 16 }}
+          title={t('arrears.title', { amount: usd(a.arrears_usd, lang) })}
+          description={t('arrears.body')}
+          action={<Link to="/billing/payment-methods">{t('arrears.topUp')}</Link>}
+        />
+      )}
       <Row gutter={[16, 16]}>
         <Col xs={24} sm={12} lg={6}>
           <Card loading={!a}>
