@@ -26,6 +26,7 @@ import {
 } from './command.ts';
 import { accountCommands } from './commands/accounts.ts';
 import { discountCommands } from './commands/discounts.ts';
+import { operationCommands } from './commands/operations.ts';
 import { settleCommands } from './commands/settle.ts';
 
 export type { Command, CommandInput } from './command.ts';
@@ -231,6 +232,7 @@ export const commands: Command[] = [
   kycCommand('rejected', 'reject'),
   ...discountCommands,
   ...settleCommands,
+  ...operationCommands,
   {
     path: ['credit'],
     args: ['ACCOUNT_ID', 'AMOUNT_USD'],

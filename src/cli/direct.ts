@@ -17,11 +17,15 @@ import { findContractDiscounts } from '../app/billing/find-contract-discounts.ts
 import { setContractDiscounts } from '../app/billing/set-contract-discounts.ts';
 import { adminInventory } from '../app/inventory/admin-inventory.ts';
 import { type ImportSummary, importInventory, rowsFromCsv } from '../app/inventory/import-inventory.ts';
+import { searchJobs } from '../app/job-queue/list-jobs.ts';
+import { retryJob } from '../app/job-queue/retry-job.ts';
 import { decideKyc } from '../app/kyc/decide-kyc.ts';
 import { findOrder, searchOrders } from '../app/orders/find-order.ts';
 import { editPriceBook } from '../app/price-book/edit-price-book.ts';
 import { listPriceBookEntries } from '../app/price-book/list-price-book.ts';
 import { refundOrder, retryRefund } from '../app/refunds/refund-order.ts';
+import { listSettlementRuns } from '../app/settlement/list-settlement-runs.ts';
+import { recordServerTraffic } from '../app/settlement/record-server-traffic.ts';
 import { settleServerHours } from '../app/settlement/settle-server-hours.ts';
 import { authorizeGateway } from '../app/usage/authorize-gateway.ts';
 import { issueVoucher, type VoucherProduct } from '../app/vouchers/issue-voucher.ts';
@@ -32,6 +36,7 @@ import { presentAdminToken } from '../contract/admin-token.ts';
 import { presentApiKey, presentCreatedApiKey } from '../contract/api-key.ts';
 import { presentClock } from '../contract/clock.ts';
 import { presentContractDiscounts } from '../contract/contract-discounts.ts';
+import { presentJob } from '../contract/job.ts';
 import { stringify } from '../contract/json.ts';
 import { presentKyc } from '../contract/kyc.ts';
 import { presentLedgerEntry } from '../contract/ledger-entry.ts';
@@ -39,6 +44,7 @@ import { page, whole } from '../contract/list.ts';
 import { presentAdminOrder } from '../contract/order.ts';
 import { presentPriceBookEntry, presentPriceBookVersion } from '../contract/price-book.ts';
 import { presentRefundOutcome } from '../contract/refund-plan.ts';
+import { presentServerTrafficBatch } from '../contract/server-traffic.ts';
 import { presentSettlementRun } from '../contract/settlement-run.ts';
 import { presentGatewayAuthorization } from '../contract/usage.ts';
 import { presentVoucher } from '../contract/voucher.ts';
@@ -52,6 +58,7 @@ import { advanceAndRun } from '../jobs/advance-clock.ts';
 import type { CommandInput } from './command.ts';
 import type { AccountListArgs } from './commands/accounts.ts';
 import type { DiscountsArgs } from './commands/discounts.ts';
+import type { JobListArgs, TrafficArgs } from './commands/operations.ts';
 import { commands, type InventoryImportArgs, type OrderListArgs } from './commands.ts';
 import type { CliContext } from './context.ts';
 import { noProgress, type Progress } from './output.ts';
@@ -289,6 +296,36 @@ export const runners: Record<string, Runner> = {
     done(
       await retryRefund(ctx.deps, { orderId: p.orderId, requestedBy: ctx.operator, to: p.to }),
       presentRefundOutcome,
+    ),
+  'jobs list': async (p: JobListArgs, ctx) => {
+    const now = await ctx.deps.clock.now();
+    const found = await searchJobs(ctx.deps, {
+      state: p.state ?? 'failed',
+      limit: p.limit,
+      ...(p.kind ? { kind: p.kind } : {}),
+      ...(p.startingAfter ? { startingAfter: Number(p.startingAfter) } : {}),
+    });
+    return ok(page(found, p.limit, (j) => presentJob(j, now)));
+  },
+  'jobs retry': async (id: number, ctx) => {
+    const now = await ctx.deps.clock.now();
+    return done(await retryJob(ctx.deps, id), (j) => presentJob(j, now));
+  },
+  'settlement runs': async (p: { limit: number; startingAfter?: string }, ctx) =>
+    done(
+      await listSettlementRuns(ctx.deps, {
+        limit: p.limit,
+        ...(p.startingAfter ? { startingAfter: Number(p.startingAfter) } : {}),
+      }),
+      (runs) => page(runs, p.limit, presentSettlementRun),
+    ),
+  'servers traffic': async (p: TrafficArgs, ctx) =>
+    done(
+      await recordServerTraffic(ctx.deps, {
+        serverId: p.serverId,
+        reports: [{ id: p.reportId, bytes: p.bytes, at: new Date(p.at) }],
+      }),
+      (x) => presentServerTrafficBatch(p.serverId, x),
     ),
   'prices list': async (_p, ctx) =>
     ok(whole((await listPriceBookEntries(ctx.deps)).entries, presentPriceBookEntry)),

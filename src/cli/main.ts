@@ -99,9 +99,11 @@ function findCommand(positionals: string[]): Command | undefined {
   )[0];
 }
 
-async function serve(io: Io): Promise<number> {
-  const { start } = (await modules.load('server')) as typeof import('../main.ts');
-  const server = await start(io.env);
+async function serve(io: Io, worker = false): Promise<number> {
+  const { start, startWorkerProcess } = (await modules.load('server')) as typeof import('../main.ts');
+  const server = worker
+    ? await startWorkerProcess({ ...io.env, ORDERDESK_ROLE: 'worker' })
+    : await start(io.env);
   return new Promise((resolve) => {
     const stop = () => {
       server.shutdown().then(
@@ -216,7 +218,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     const params = command.parse(input);
     if (command.serve) {
       if (io.signals) process.off('SIGINT', sigint);
-      return await serve(io);
+      return await serve(io, command.path[0] === 'worker');
     }
     const name = command.path.join(' ');
     // a command without an admin route (migrate, demo load) still refuses a server that holds
