@@ -38,6 +38,11 @@ export interface Config {
   redisUrl: string | undefined;
   /** PostgreSQL connections per process (DATABASE_POOL_SIZE, 10 by default) */
   databasePoolSize: number;
+  /**
+   * hot-path queries as named prepared statements (DATABASE_PREPARED_STATEMENTS, on by default);
+   * off sends every query unnamed, for PgBouncer < 1.21 in transaction pooling
+   */
+  databasePreparedStatements: boolean;
   /** when set, /metrics asks for `Authorization: Bearer <token>` (ORDERDESK_METRICS_TOKEN) */
   metricsToken: string | undefined;
   /** what this process runs (ORDERDESK_ROLE): all (API, console, workers), api, or worker */
@@ -160,6 +165,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: hostVar(env, 'HOST', '127.0.0.1'),
     redisUrl: urlVar(env, 'REDIS_URL', ['redis:', 'rediss:']),
     databasePoolSize: intVar(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
+    databasePreparedStatements: boolVar(env, 'DATABASE_PREPARED_STATEMENTS', true),
     metricsToken: secretVar(env, 'ORDERDESK_METRICS_TOKEN'),
     jobRetentionHours: intVar(env, 'ORDERDESK_JOB_RETENTION_HOURS', 72, 1, 24 * 365),
     role: roleVar(env),

@@ -79,6 +79,7 @@ async function open(env: Record<string, string | undefined>) {
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
     dataDir: path.join(config.dataDir, 'pglite'),
     poolSize: config.databasePoolSize,
+    preparedStatements: config.databasePreparedStatements,
   });
   const applied = await migrate(db);
   if (applied.length) log.info({ applied }, 'migrations applied');

@@ -181,8 +181,8 @@ describe('PATCH /admin/v1/price-book', () => {
     ]);
     expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
     expect([a.json().version, b.json().version].sort((x, y) => x - y)).toEqual([v0 + 1, v0 + 2]);
-    const last = a.json().version > b.json().version ? a.json() : b.json();
-    const first = last === a.json() ? b.json() : a.json();
+    const [ja, jb] = [a.json(), b.json()];
+    const [first, last] = ja.version < jb.version ? [ja, jb] : [jb, ja];
     // the later edit saw the earlier one's price as its "before"
     expect(last.changed[0].before_usd).toBe(first.changed[0].unit_price_usd);
     expect((await book()).get('mobile.payg')?.unit_price_usd).toBe(last.changed[0].unit_price_usd);

@@ -13,6 +13,10 @@
  *          --only multi,single,idem (scenarios) --no-pgbench
  *          --wait-quiet 600 (wait up to this many seconds for other processes to leave the CPUs idle)
  *          --note "what changed" (a note for the history row)
+ *          --pgbouncer (the same scenarios three ways in one run: direct, direct with
+ *            DATABASE_PREPARED_STATEMENTS=off, and through a PgBouncer in transaction pooling —
+ *            Debian's 1.18, so prepared statements off — with as many server connections as the
+ *            server's pool; --write records it in its own section of BENCHMARKS.md)
  * Env: BENCH_SERVER_NODE_ARGS="…" extra node flags for the server child (profiling, GC sizes).
  *
  * Scenarios: `multi` spreads the connections over --accounts accounts (one API key each);
@@ -30,6 +34,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { openPostgres } from '../../src/db/client.ts';
 import { ledgerMismatches } from '../../src/db/ledger.ts';
+import { findPgbouncer, type Pgbouncer, pgbouncerVersion, startPgbouncer } from '../pgbouncer/pgbouncer.ts';
 import {
   BENCHMARKS_MD,
   callApi,
@@ -106,6 +111,7 @@ interface Options {
   /** seconds to wait for the machine to go quiet (other processes' CPU < 15%) before starting */
   waitQuiet: number;
   note: string;
+  pgbouncer: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -122,6 +128,7 @@ function parseArgs(argv: string[]): Options {
     pgbench: true,
     waitQuiet: 0,
     note: '',
+    pgbouncer: false,
   };
   const num = (name: string, v: string | undefined) => {
     const n = Number(v);
@@ -137,6 +144,9 @@ function parseArgs(argv: string[]): Options {
         break;
       case '--no-pgbench':
         o.pgbench = false;
+        break;
+      case '--pgbouncer':
+        o.pgbouncer = true;
         break;
       case '--duration':
         o.duration = num('duration', value());
@@ -188,7 +198,12 @@ interface Server {
   stop(): Promise<void>;
 }
 
-async function startServer(databaseUrl: string, logLevel: string, dataDir: string): Promise<Server> {
+async function startServer(
+  databaseUrl: string,
+  logLevel: string,
+  dataDir: string,
+  extraEnv: Record<string, string> = {},
+): Promise<Server> {
   // BENCH_SERVER_NODE_ARGS: extra node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
   const extra = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...extra, '--import', 'tsx', 'src/main.ts'], {
@@ -206,6 +221,7 @@ async function startServer(databaseUrl: string, logLevel: string, dataDir: strin
       ORDERDESK_RATE_ADMIN_PER_SECOND: '1000000',
       LOG_LEVEL: logLevel,
       NODE_ENV: 'production',
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -286,6 +302,8 @@ async function makeCustomers(url: string, n: number): Promise<Customer[]> {
 
 interface LoadResult {
   scenario: string;
+  /** how the server reached PostgreSQL (--pgbouncer runs); unset: direct, the default */
+  via?: Via;
   accounts: number;
   connections: number;
   duration: number;
@@ -617,6 +635,20 @@ const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '–');
 const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '–');
 
+/** --pgbouncer: the three ways the server reaches PostgreSQL */
+const VIAS = ['direct', 'unnamed', 'pgbouncer'] as const;
+type Via = (typeof VIAS)[number];
+const VIA_LABEL: Record<Via, string> = {
+  direct: 'direct',
+  unnamed: 'direct, prepared statements off',
+  pgbouncer: 'via PgBouncer (transaction), prepared statements off',
+};
+const VIA_ENV: Record<Via, Record<string, string>> = {
+  direct: {},
+  unnamed: { DATABASE_PREPARED_STATEMENTS: 'off' },
+  pgbouncer: { DATABASE_PREPARED_STATEMENTS: 'off' },
+};
+
 const LABEL: Record<Scenario, string> = {
   multi: 'POST /v1/orders, spread over accounts',
   single: 'POST /v1/orders, one account',
@@ -632,7 +664,7 @@ function table(runs: LoadResult[], pgb: PgbenchResult | null, scale: number): st
     const c = r.cpu;
     const cpu = c ? `${f2(c.serverMs)} + ${f2(c.postgresMs)} + ${f2(c.clientMs)}` : '–';
     rows.push(
-      `| ${LABEL[r.scenario as Scenario]} | ${r.accounts} | ${r.connections} | ${f0(r.reqPerSec)} | ${f1(r.p50)} | ${f1(r.p90)} | ${f1(r.p99)} | ${f0(r.max)} | ${f0(r.ok)} | ${f0(r.non2xx)} | ${r.errors} | ${pgb ? f2(r.reqPerSec / pgb.tps) : '–'} | ${cpu} | ${c ? `${f0(c.otherPct)}%` : '–'} |`,
+      `| ${LABEL[r.scenario as Scenario]}${r.via ? `, ${VIA_LABEL[r.via]}` : ''} | ${r.accounts} | ${r.connections} | ${f0(r.reqPerSec)} | ${f1(r.p50)} | ${f1(r.p90)} | ${f1(r.p99)} | ${f0(r.max)} | ${f0(r.ok)} | ${f0(r.non2xx)} | ${r.errors} | ${pgb ? f2(r.reqPerSec / pgb.tps) : '–'} | ${cpu} | ${c ? `${f0(c.otherPct)}%` : '–'} |`,
     );
   }
   if (pgb) {
@@ -673,6 +705,9 @@ function section(
     `Run ${when.toISOString().slice(0, 16).replace('T', ' ')} UTC, commit \`${m.commit}\`, \`${cmd}\``,
     '',
     `Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGb} GB RAM, Node ${m.node}, PostgreSQL ${m.postgres} on 127.0.0.1 (server, PostgreSQL, autocannon and pgbench share the machine). Server: \`src/main.ts\` as a child process, pool of 10 connections, LOG_LEVEL=${o.logLevel}, rate limits lifted. Each load run: ${o.duration} s after a ${o.warmup} s warm-up; body \`${ORDER_BODY}\`. CPU used by other processes just before the run: ${busyBefore.toFixed(0)}%${busyBefore >= 15 ? ' (**busy: figures unreliable**)' : ''}.`,
+    o.pgbouncer
+      ? `\nThe same scenarios three ways, one after the other on the same database and accounts: direct (named prepared statements on the hot paths, the default); direct with \`DATABASE_PREPARED_STATEMENTS=off\` (every query unnamed: parsed and planned each time); and through ${pgbouncerVersion() ?? 'PgBouncer'} on 127.0.0.1 (\`pool_mode = transaction\`, \`default_pool_size = 10\`, the server's pool) with prepared statements off, as docs/deploy.md says for PgBouncer < 1.21. PgBouncer's own CPU counts in "others' CPU".`
+      : '',
     '',
     table(runs, pgb, o.scale),
     '',
@@ -699,6 +734,14 @@ function historyRow(
 ): string {
   const by = (s: Scenario) => runs.find((r) => r.scenario === s);
   const cell = (r: LoadResult | undefined) => (r ? `${f0(r.reqPerSec)} / ${f1(r.p99)}` : '–');
+  if (o.pgbouncer) {
+    // --pgbouncer: the first scenario run, by way of reaching PostgreSQL
+    const first = runs[0]?.scenario;
+    const via = (v: Via) => runs.find((r) => r.scenario === first && r.via === v);
+    const d = via('direct');
+    const b = via('pgbouncer');
+    return `| ${when.toISOString().slice(0, 10)} | \`${m.commit}\` | ${m.cpus} CPU, PG ${m.postgres} | ${first ?? '–'} | ${cell(d)} | ${cell(via('unnamed'))} | ${cell(b)} | ${d && b ? f2(b.reqPerSec / d.reqPerSec) : '–'} | ${worstOthers(runs, pgb)} | ${o.note} |`;
+  }
   const multi = by('multi');
   return `| ${when.toISOString().slice(0, 10)} | \`${m.commit}\` | ${m.cpus} CPU, PG ${m.postgres} | ${cell(multi)} | ${cell(by('single'))} | ${cell(by('idem'))} | ${pgb ? f0(pgb.tps) : '–'} | ${multi && pgb ? f2(multi.reqPerSec / pgb.tps) : '–'} | ${worstOthers(runs, pgb)} | ${o.note} |`;
 }
@@ -711,11 +754,11 @@ function worstOthers(runs: LoadResult[], pgb: PgbenchResult | null): string {
   return all.length ? `${f0(Math.max(...all))}%` : '–';
 }
 
-const LATEST_START = '<!-- bench:orders:latest:start -->';
-const LATEST_END = '<!-- bench:orders:latest:end -->';
-const HISTORY_END = '<!-- bench:orders:history:end -->';
-
-function writeBenchmarks(latest: string, row: string): void {
+/** `name`: orders, or orders-pgbouncer for --pgbouncer runs (a section of their own) */
+function writeBenchmarks(latest: string, row: string, name: string): void {
+  const LATEST_START = `<!-- bench:${name}:latest:start -->`;
+  const LATEST_END = `<!-- bench:${name}:latest:end -->`;
+  const HISTORY_END = `<!-- bench:${name}:history:end -->`;
   const text = fs.readFileSync(BENCHMARKS_MD, 'utf8');
   const a = text.indexOf(LATEST_START);
   const b = text.indexOf(LATEST_END);
@@ -749,50 +792,74 @@ async function main() {
     `CREATE DATABASE ${BENCH_DB}`,
   );
   let server: Server | null = null;
+  let bouncer: Pgbouncer | null = null;
   try {
-    server = await startServer(benchUrl, o.logLevel, dataDir);
-    log(`server at ${server.url}; creating ${o.accounts} accounts`);
-    const customers = await makeCustomers(server.url, o.accounts);
-    const keys = customers.map((c) => c.key);
-    const first = await api(server.url, keys[0]!, 'POST', '/v1/orders', JSON.parse(ORDER_BODY));
-    if (first.status !== 'completed' || first.total_usd !== 4.5) {
-      throw new Error(`unexpected order: ${JSON.stringify(first)}`);
+    if (o.pgbouncer && !findPgbouncer()) {
+      throw new Error('--pgbouncer needs pgbouncer (apt-get install -y --no-install-recommends pgbouncer)');
     }
-    let ok2xx = 1;
+    const vias: (Via | undefined)[] = o.pgbouncer ? [...VIAS] : [undefined];
+    let customers: Customer[] = [];
+    let keys: string[] = [];
+    let ok2xx = 0;
     let cutOff = 0;
-    if (o.warmup > 0) {
-      log(`warm-up ${o.warmup} s`);
-      const w = await load(server, 'warmup', keys, o.connections, o.warmup, false, o.pgUrl);
-      ok2xx += w.ok;
-      cutOff += o.connections;
-      await sleep(1000);
-    }
     const runs: LoadResult[] = [];
-    for (const s of o.only) {
-      log(`${s}: ${o.connections} connections, ${o.duration} s`);
-      const r = await load(
-        server,
-        s,
-        s === 'single' ? [keys[0]!] : keys,
-        o.connections,
-        o.duration,
-        s === 'idem',
-        o.pgUrl,
-      );
-      runs.push(r);
-      await sleep(1000); // let the requests cut off at the end finish on the server
-      ok2xx += r.ok;
-      cutOff += o.connections;
-      log(
-        `  ${f0(r.reqPerSec)} req/s, p50 ${f1(r.p50)} ms, p99 ${f1(r.p99)} ms, non-2xx ${r.non2xx}` +
-          (r.cpu
-            ? `; CPU ms/req server ${f2(r.cpu.serverMs)}, PG ${f2(r.cpu.postgresMs)}, client ${f2(r.cpu.clientMs)}; others ${f0(r.cpu.otherPct)}%`
-            : ''),
-      );
-      if (r.non2xx) log(`  status codes: ${JSON.stringify(r.statuses)}`);
+    for (const via of vias) {
+      let url = benchUrl;
+      if (via === 'pgbouncer') {
+        // as many server connections as the server's pool (DATABASE_POOL_SIZE, 10)
+        bouncer = await startPgbouncer(benchUrl, 10);
+        url = bouncer.url;
+      }
+      server = await startServer(url, o.logLevel, dataDir, via ? VIA_ENV[via] : {});
+      log(`server${via ? ` (${VIA_LABEL[via]})` : ''} at ${server.url}`);
+      if (customers.length === 0) {
+        log(`creating ${o.accounts} accounts`);
+        customers = await makeCustomers(server.url, o.accounts);
+        keys = customers.map((c) => c.key);
+        const first = await api(server.url, keys[0]!, 'POST', '/v1/orders', JSON.parse(ORDER_BODY));
+        if (first.status !== 'completed' || first.total_usd !== 4.5) {
+          throw new Error(`unexpected order: ${JSON.stringify(first)}`);
+        }
+        ok2xx += 1;
+      }
+      if (o.warmup > 0) {
+        log(`warm-up ${o.warmup} s`);
+        const w = await load(server, 'warmup', keys, o.connections, o.warmup, false, o.pgUrl);
+        ok2xx += w.ok;
+        cutOff += o.connections;
+        await sleep(1000);
+      }
+      for (const s of o.only) {
+        log(`${s}${via ? ` (${VIA_LABEL[via]})` : ''}: ${o.connections} connections, ${o.duration} s`);
+        const r = await load(
+          server,
+          s,
+          s === 'single' ? [keys[0]!] : keys,
+          o.connections,
+          o.duration,
+          s === 'idem',
+          o.pgUrl,
+        );
+        if (via) r.via = via;
+        runs.push(r);
+        await sleep(1000); // let the requests cut off at the end finish on the server
+        ok2xx += r.ok;
+        cutOff += o.connections;
+        log(
+          `  ${f0(r.reqPerSec)} req/s, p50 ${f1(r.p50)} ms, p99 ${f1(r.p99)} ms, non-2xx ${r.non2xx}` +
+            (r.cpu
+              ? `; CPU ms/req server ${f2(r.cpu.serverMs)}, PG ${f2(r.cpu.postgresMs)}, client ${f2(r.cpu.clientMs)}; others ${f0(r.cpu.otherPct)}%`
+              : ''),
+        );
+        if (r.non2xx) log(`  status codes: ${JSON.stringify(r.statuses)}`);
+      }
+      await server.stop();
+      server = null;
     }
-    await server.stop();
-    server = null;
+    if (bouncer) {
+      await bouncer.stop();
+      bouncer = null;
+    }
 
     const checks = await checkBooks(benchUrl, customers, ok2xx, cutOff);
     let pgb: PgbenchResult | null = null;
@@ -811,12 +878,13 @@ async function main() {
     const latest = section(o, m, busyBefore, runs, pgb, checks, when);
     process.stdout.write(`\n${latest}\n\n`);
     if (o.write) {
-      writeBenchmarks(latest, historyRow(o, m, runs, pgb, when));
+      writeBenchmarks(latest, historyRow(o, m, runs, pgb, when), o.pgbouncer ? 'orders-pgbouncer' : 'orders');
       log(`recorded in ${path.relative(process.cwd(), BENCHMARKS_MD)}`);
     }
     if (!checks.passed) process.exitCode = 1;
   } finally {
     if (server) await server.stop();
+    if (bouncer) await bouncer.stop();
     await onServer(
       o.pgUrl,
       `DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`,

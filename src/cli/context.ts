@@ -49,6 +49,7 @@ export async function openContext(env: Record<string, string | undefined>): Prom
       ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
       dataDir: path.join(config.dataDir, 'pglite'),
       poolSize: 2,
+      preparedStatements: config.databasePreparedStatements,
     });
     const applied = await migrate(db);
     const clock = config.testClock ? await databaseTestClock(db) : systemClock;

@@ -87,7 +87,12 @@ function statementName(text: string): string {
   return name;
 }
 
-export async function openPostgres(url: string, max = 10): Promise<Db> {
+/**
+ * `preparedStatements: false` sends every query unnamed (`prepare` is ignored): PgBouncer before
+ * 1.21 in transaction pooling hands each transaction any server connection, where a named
+ * statement prepared on another one "does not exist" (or "already exists").
+ */
+export async function openPostgres(url: string, max = 10, preparedStatements = true): Promise<Db> {
   const types = {
     getTypeParser(oid: number, format?: string) {
       if (oid === 20) return int8;
@@ -101,9 +106,10 @@ export async function openPostgres(url: string, max = 10): Promise<Db> {
   const wrap = (runner: pg.Pool | pg.PoolClient): ScriptSql => ({
     async query<T>(text: string, params?: readonly unknown[], opts?: QueryOptions) {
       const values = params as unknown[] | undefined;
-      const r = opts?.prepare
-        ? await runner.query({ name: statementName(text), text, ...(values ? { values } : {}) })
-        : await runner.query(text, values);
+      const r =
+        opts?.prepare && preparedStatements
+          ? await runner.query({ name: statementName(text), text, ...(values ? { values } : {}) })
+          : await runner.query(text, values);
       return r.rows as T[];
     },
     async exec(script: string) {
@@ -137,6 +143,10 @@ export async function openDb(opts: {
   databaseUrl?: string;
   dataDir?: string;
   poolSize?: number;
+  /** PostgreSQL: named prepared statements on the hot paths (default on) */
+  preparedStatements?: boolean;
 }): Promise<Db> {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize) : openPglite(opts.dataDir);
+  return opts.databaseUrl
+    ? openPostgres(opts.databaseUrl, opts.poolSize, opts.preparedStatements)
+    : openPglite(opts.dataDir);
 }
