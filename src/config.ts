@@ -9,6 +9,11 @@ export interface Config {
   port: number;
   dataDir: string;
   databaseUrl: string | undefined;
+  /**
+   * a streaming replica for list and report reads that may lag (DATABASE_READ_URL, PostgreSQL
+   * only); unset: those reads go to DATABASE_URL
+   */
+  databaseReadUrl: string | undefined;
   adminToken: string | undefined;
   testClock: boolean;
   demo: boolean;
@@ -134,6 +139,10 @@ function secretVar(env: Env, name: string): string | undefined {
 
 export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = urlVar(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const databaseReadUrl = urlVar(env, 'DATABASE_READ_URL', ['postgres:', 'postgresql:']);
+  if (databaseReadUrl && !databaseUrl) {
+    throw new ConfigError('DATABASE_READ_URL needs DATABASE_URL: a read replica is of a PostgreSQL primary');
+  }
   const adminToken = env.ORDERDESK_ADMIN_TOKEN;
   if (adminToken !== undefined && adminToken !== '' && adminToken.length < 16) {
     throw new ConfigError('ORDERDESK_ADMIN_TOKEN must be at least 16 characters');
@@ -146,6 +155,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: intVar(env, 'PORT', 8080, 0, 65535),
     dataDir: path.resolve(env.DATA_DIR || './data'),
     databaseUrl,
+    databaseReadUrl,
     adminToken: adminToken || undefined,
     testClock: boolVar(env, 'ORDERDESK_TEST_CLOCK', false),
     demo: boolVar(env, 'ORDERDESK_DEMO', databaseUrl === undefined),

@@ -26,6 +26,7 @@ import { ulidIds } from './ids.ts';
 import { advanceAndRun } from './jobs/advance-clock.ts';
 import { jobKinds } from './jobs/kinds.ts';
 import { schedulePeriodic, startWorker } from './jobs/worker.ts';
+import { seedFromTemplate } from './pglite-template.ts';
 
 /**
  * The bootstrap admin token: from configuration; else, on the embedded database, generated once
@@ -50,6 +51,15 @@ function adminToken(config: Config): { token: string | null; generated: boolean;
   return { token, generated: true, where: 'generated, kept in DATA_DIR/admin-token' };
 }
 
+/**
+ * ORDERDESK_START_TIMING=1: one stderr line per start-up phase, in ms since the process began
+ * (performance.now()), for bench/startup.
+ */
+function startTimer(env: Record<string, string | undefined>): (phase: string) => void {
+  if (!env.ORDERDESK_START_TIMING) return () => {};
+  return (phase) => process.stderr.write(`start-timing ${phase} ${performance.now().toFixed(0)}\n`);
+}
+
 /** The port the server listens on (PORT=0 picks one). */
 function listeningPort(app: { server: { address(): unknown } }): number {
   const a = app.server.address();
@@ -64,6 +74,8 @@ export function displayUrl(host: string, port: number): string {
 
 /** What every role opens first: configuration, log, database (migrated), clock, gateways. */
 async function open(env: Record<string, string | undefined>) {
+  const mark = startTimer(env);
+  mark('modules');
   const config = loadConfig(env);
   if (config.role !== 'all' && !config.databaseUrl) {
     throw new ConfigError(
@@ -75,13 +87,18 @@ async function open(env: Record<string, string | undefined>) {
   const withToken: Config = { ...config, adminToken: admin.token ?? undefined };
   // embedded PGlite belongs to one process: refuse to open a data folder another process holds
   const unlock = config.databaseUrl ? () => {} : lockDataDir(config.dataDir);
+  // a fresh embedded database starts as a copy of a migrated template (src/pglite-template.ts)
+  if (!config.databaseUrl && (await seedFromTemplate(path.join(config.dataDir, 'pglite')))) mark('template');
   const db = await openDb({
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+    ...(config.databaseReadUrl ? { databaseReadUrl: config.databaseReadUrl } : {}),
     dataDir: path.join(config.dataDir, 'pglite'),
     poolSize: config.databasePoolSize,
     preparedStatements: config.databasePreparedStatements,
   });
+  mark('db-open');
   const applied = await migrate(db);
+  mark('migrations');
   if (applied.length) log.info({ applied }, 'migrations applied');
   const clock = config.testClock ? await databaseTestClock(db) : systemClock;
   const deps: Deps = {
@@ -109,19 +126,37 @@ export async function start(env: Record<string, string | undefined> = process.en
     throw new ConfigError('ORDERDESK_ROLE=worker serves no HTTP: start it with startWorkerProcess');
   }
   const { config, log, admin, unlock, db, deps } = await open(env);
-  const demo = config.demo ? await loadDemo(deps) : null;
-
+  const mark = startTimer(env);
   const app = await buildApp(deps, {
     loggerInstance: log,
     advanceClock: (clock, seconds) => advanceAndRun(deps, clock, seconds),
   });
   if (config.role === 'all') await schedulePeriodic(deps, jobKinds);
   const worker = config.role === 'all' ? startWorker(deps, jobKinds) : null;
+  mark('app');
   await app.listen({ port: config.port, host: config.host });
+  mark('listen');
   const url = displayUrl(config.host, listeningPort(app));
   // the CLI finds this server for its DATA_DIR and talks to its admin API (src/cli/remote.ts)
   const serverFile = config.databaseUrl ? null : path.join(config.dataDir, 'server.json');
   if (serverFile) fs.writeFileSync(serverFile, `${JSON.stringify({ url, pid: process.pid })}\n`);
+  const shutdown = async () => {
+    if (serverFile) fs.rmSync(serverFile, { force: true });
+    await app.close();
+    await worker?.stop();
+    await deps.mail.close?.();
+    await db.close();
+    unlock();
+  };
+  // the demo (an argon2 hash, a few hundred IPs) loads once the server answers: /healthz does
+  // not wait for it, the banner does (bench/startup)
+  const demo = config.demo
+    ? await loadDemo(deps).catch(async (e) => {
+        await shutdown();
+        throw e;
+      })
+    : null;
+  mark('demo');
 
   const lines = [
     '',
@@ -143,14 +178,6 @@ export async function start(env: Record<string, string | undefined> = process.en
     lines.push('test clock: frozen; move it with POST /admin/v1/clock/advance {"seconds": N}');
   process.stdout.write(`${lines.join('\n')}\n\n`);
 
-  const shutdown = async () => {
-    if (serverFile) fs.rmSync(serverFile, { force: true });
-    await app.close();
-    await worker?.stop();
-    await deps.mail.close?.();
-    await db.close();
-    unlock();
-  };
   return { app, deps, url, shutdown };
 }
 

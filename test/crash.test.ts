@@ -12,6 +12,7 @@ import { ledgerMismatches } from '../src/db/ledger.ts';
 import { TEST_CARD } from './support/customers.ts';
 import { moneyInvariantViolations } from './support/invariants.ts';
 import { addStock } from './support/isp-stock.ts';
+import { definite } from './support/keyed-orders.ts';
 import {
   type Answer,
   PROCESS_ADMIN_TOKEN,
@@ -112,12 +113,6 @@ interface Sent {
   answers: Answer[];
   /** the last answer that was not definite (for the failure message) */
   last?: Answer;
-}
-
-/** A definite answer: anything but a connection failure, a 5xx or 409 request_in_progress. */
-function definite(a: Answer): boolean {
-  if (a.status >= 500) return false;
-  return !(a.status === 409 && a.body?.error?.code === 'request_in_progress');
 }
 
 describe.skipIf(!onPostgres)('crash: kill -9 of both processes mid-load (PostgreSQL)', () => {

@@ -47,6 +47,7 @@ export async function openContext(env: Record<string, string | undefined>): Prom
   try {
     db = await openDb({
       ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+      ...(config.databaseReadUrl ? { databaseReadUrl: config.databaseReadUrl } : {}),
       dataDir: path.join(config.dataDir, 'pglite'),
       poolSize: 2,
       preparedStatements: config.databasePreparedStatements,

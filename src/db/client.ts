@@ -36,6 +36,11 @@ export interface Db extends Sql {
   tx<T>(fn: (q: ScriptSql) => Promise<T>): Promise<T>;
   /** Runs `script` outside any transaction (CREATE INDEX CONCURRENTLY). */
   exec(script: string): Promise<void>;
+  /**
+   * For list and report reads that may lag a moment: the read replica (DATABASE_READ_URL) when
+   * one is set, else this same database. Never for anything that moves money or stock.
+   */
+  readonly read: Sql;
   close(): Promise<void>;
 }
 
@@ -67,10 +72,12 @@ export function pgliteDb(lite: PGlite): Db {
       await runner.exec(script);
     },
   });
+  const main = wrap(lite);
   return {
     engine: 'pglite',
-    ...wrap(lite),
+    ...main,
     tx: (fn) => lite.transaction((t) => fn(wrap(t))),
+    read: main,
     close: () => lite.close(),
   };
 }
@@ -92,17 +99,28 @@ function statementName(text: string): string {
  * 1.21 in transaction pooling hands each transaction any server connection, where a named
  * statement prepared on another one "does not exist" (or "already exists").
  */
-export async function openPostgres(url: string, max = 10, preparedStatements = true): Promise<Db> {
+export async function openPostgres(
+  url: string,
+  max = 10,
+  preparedStatements = true,
+  /** a read replica for `Db.read` (its own pool of `max`); unset: `read` is this database */
+  readUrl?: string,
+): Promise<Db> {
   const types = {
     getTypeParser(oid: number, format?: string) {
       if (oid === 20) return int8;
       return pg.types.getTypeParser(oid, format as 'text');
     },
   };
-  const pool = new pg.Pool({ connectionString: url, max, types: types as never });
-  pool.on('error', () => {
-    /* an idle client died; the pool replaces it */
-  });
+  const newPool = (connectionString: string) => {
+    const p = new pg.Pool({ connectionString, max, types: types as never });
+    p.on('error', () => {
+      /* an idle client died; the pool replaces it */
+    });
+    return p;
+  };
+  const pool = newPool(url);
+  const readPool = readUrl ? newPool(readUrl) : null;
   const wrap = (runner: pg.Pool | pg.PoolClient): ScriptSql => ({
     async query<T>(text: string, params?: readonly unknown[], opts?: QueryOptions) {
       const values = params as unknown[] | undefined;
@@ -118,9 +136,12 @@ export async function openPostgres(url: string, max = 10, preparedStatements = t
     },
   });
   await pool.query('select 1');
+  await readPool?.query('select 1');
+  const main = wrap(pool);
   return {
     engine: 'postgres',
-    ...wrap(pool),
+    ...main,
+    read: readPool ? wrap(readPool) : main,
     async tx(fn) {
       const client = await pool.connect();
       try {
@@ -135,18 +156,22 @@ export async function openPostgres(url: string, max = 10, preparedStatements = t
         client.release();
       }
     },
-    close: () => pool.end(),
+    async close() {
+      await Promise.all([pool.end(), readPool?.end()]);
+    },
   };
 }
 
 export async function openDb(opts: {
   databaseUrl?: string;
+  /** PostgreSQL: a read replica for `Db.read` (list and report reads that may lag) */
+  databaseReadUrl?: string;
   dataDir?: string;
   poolSize?: number;
   /** PostgreSQL: named prepared statements on the hot paths (default on) */
   preparedStatements?: boolean;
 }): Promise<Db> {
   return opts.databaseUrl
-    ? openPostgres(opts.databaseUrl, opts.poolSize, opts.preparedStatements)
+    ? openPostgres(opts.databaseUrl, opts.poolSize, opts.preparedStatements, opts.databaseReadUrl)
     : openPglite(opts.dataDir);
 }

@@ -184,10 +184,20 @@ export function registerIdempotency(
     const status = reply.statusCode;
     // a released key whose request already wrote its resource is kept for the retry to take over
     // and answer with it (see releaseKey)
-    if (isStoredAnswer(status, payload)) {
-      await completeKey(deps.db, idem.scope, idem.key, status, String(payload));
-    } else {
-      await releaseKey(deps.db, idem.scope, idem.key);
+    // the answer goes out whatever happens to the key: if the database is gone now (a failover),
+    // the key stays claimed until its lease ends and a retry then takes over (its resource, if
+    // the request wrote one, is linked to the key), rather than the client getting a raw error
+    try {
+      if (isStoredAnswer(status, payload)) {
+        await completeKey(deps.db, idem.scope, idem.key, status, String(payload));
+      } else {
+        await releaseKey(deps.db, idem.scope, idem.key);
+      }
+    } catch (e) {
+      req.log.error(
+        { err: e instanceof Error ? e.message : String(e), key: idem.key },
+        'idempotency key not finished',
+      );
     }
     return payload;
   });

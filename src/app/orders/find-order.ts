@@ -20,5 +20,5 @@ export async function searchOrders(deps: Deps, filter: OrderFilter): Promise<Res
   if (filter.createdFrom && filter.createdTo && filter.createdFrom >= filter.createdTo) {
     return err('invalid_request', 'created_from must not be after created_to', { param: 'created_from' });
   }
-  return ok(await listOrders(deps.db, { ...filter, limit: filter.limit + 1 }));
+  return ok(await listOrders(deps.db.read, { ...filter, limit: filter.limit + 1 }));
 }

@@ -16,5 +16,5 @@ export async function spendReport(deps: Deps, accountId: string, months: number)
   const now = await deps.clock.now();
   const to = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
   const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1 - months, 1));
-  return { from, to, months: await spendByMonth(deps.db, accountId, from, to) };
+  return { from, to, months: await spendByMonth(deps.db.read, accountId, from, to) };
 }

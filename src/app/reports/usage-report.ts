@@ -17,5 +17,5 @@ export async function usageReport(deps: Deps, accountId: string, days: number): 
   const now = await deps.clock.now();
   const to = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) + DAY_MS);
   const from = new Date(to.getTime() - days * DAY_MS);
-  return { from, to, days: await usageByDay(deps.db, accountId, from, to) };
+  return { from, to, days: await usageByDay(deps.db.read, accountId, from, to) };
 }

@@ -39,7 +39,7 @@ export function customerRoutes(app: FastifyInstance, deps: Deps) {
       },
     },
     async (req) => {
-      const rows = await listCashEntries(deps.db, req.accountId, {
+      const rows = await listCashEntries(deps.db.read, req.accountId, {
         limit: req.query.limit + 1,
         ...(req.query.starting_after ? { startingAfter: req.query.starting_after } : {}),
       });
