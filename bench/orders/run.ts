@@ -17,6 +17,11 @@
  *            DATABASE_PREPARED_STATEMENTS=off, and through a PgBouncer in transaction pooling —
  *            Debian's 1.18, so prepared statements off — with as many server connections as the
  *            server's pool; --write records it in its own section of BENCHMARKS.md)
+ *          --pglite (after the PostgreSQL runs, the same scenarios against a second server on the
+ *            embedded PGlite database: no DATABASE_URL, a temp DATA_DIR, accounts made through the
+ *            admin API as on PostgreSQL; prints PGlite ÷ PostgreSQL per scenario, target ≥ 0.4;
+ *            the books of the PGlite database are checked once its server stopped; --write
+ *            records it in its own section of BENCHMARKS.md)
  * Env: BENCH_SERVER_NODE_ARGS="…" extra node flags for the server child (profiling, GC sizes).
  *
  * Scenarios: `multi` spreads the connections over --accounts accounts (one API key each);
@@ -32,7 +37,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { openPostgres } from '../../src/db/client.ts';
+import { type Db, openPglite, openPostgres } from '../../src/db/client.ts';
 import { ledgerMismatches } from '../../src/db/ledger.ts';
 import { findPgbouncer, type Pgbouncer, pgbouncerVersion, startPgbouncer } from '../pgbouncer/pgbouncer.ts';
 import {
@@ -112,6 +117,7 @@ interface Options {
   waitQuiet: number;
   note: string;
   pgbouncer: boolean;
+  pglite: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -129,6 +135,7 @@ function parseArgs(argv: string[]): Options {
     waitQuiet: 0,
     note: '',
     pgbouncer: false,
+    pglite: false,
   };
   const num = (name: string, v: string | undefined) => {
     const n = Number(v);
@@ -147,6 +154,9 @@ function parseArgs(argv: string[]): Options {
         break;
       case '--pgbouncer':
         o.pgbouncer = true;
+        break;
+      case '--pglite':
+        o.pglite = true;
         break;
       case '--duration':
         o.duration = num('duration', value());
@@ -187,6 +197,7 @@ function parseArgs(argv: string[]): Options {
         throw new Error(`unknown option ${flag} (see the header of bench/orders/run.ts)`);
     }
   }
+  if (o.pglite && o.pgbouncer) throw new Error('--pglite and --pgbouncer are separate runs');
   return o;
 }
 
@@ -304,6 +315,8 @@ interface LoadResult {
   scenario: string;
   /** how the server reached PostgreSQL (--pgbouncer runs); unset: direct, the default */
   via?: Via;
+  /** the embedded database (--pglite runs); unset: PostgreSQL */
+  engine?: 'pglite';
   accounts: number;
   connections: number;
   duration: number;
@@ -418,10 +431,11 @@ async function load(
   connections: number,
   duration: number,
   idem: boolean,
-  pgUrl: string,
+  /** where to find the server's PostgreSQL backends; null on PGlite (in the server's process) */
+  pgUrl: string | null,
 ): Promise<LoadResult> {
   let next = 0;
-  const backends = await backendPids(pgUrl);
+  const backends = pgUrl ? await backendPids(pgUrl) : [];
   const before = cpuSnapshot(server.child.pid!, backends);
   const r = await autocannon({
     url: `${server.url}/v1/orders`,
@@ -589,7 +603,20 @@ async function checkBooks(
   ok2xx: number,
   cutOff: number,
 ): Promise<Checks> {
-  const db = await openPostgres(url, 2);
+  return booksOf(await openPostgres(url, 2), customers, ok2xx, cutOff);
+}
+
+/** --pglite: the embedded database's books, read once its server has stopped (one process at a time) */
+async function checkPgliteBooks(
+  dataDir: string,
+  customers: Customer[],
+  ok2xx: number,
+  cutOff: number,
+): Promise<Checks> {
+  return booksOf(await openPglite(path.join(dataDir, 'pglite')), customers, ok2xx, cutOff);
+}
+
+async function booksOf(db: Db, customers: Customer[], ok2xx: number, cutOff: number): Promise<Checks> {
   try {
     const mismatches = await ledgerMismatches(db);
     const [o] = await db.query<{ n: number; payable: number }>(
@@ -664,7 +691,7 @@ function table(runs: LoadResult[], pgb: PgbenchResult | null, scale: number): st
     const c = r.cpu;
     const cpu = c ? `${f2(c.serverMs)} + ${f2(c.postgresMs)} + ${f2(c.clientMs)}` : '–';
     rows.push(
-      `| ${LABEL[r.scenario as Scenario]}${r.via ? `, ${VIA_LABEL[r.via]}` : ''} | ${r.accounts} | ${r.connections} | ${f0(r.reqPerSec)} | ${f1(r.p50)} | ${f1(r.p90)} | ${f1(r.p99)} | ${f0(r.max)} | ${f0(r.ok)} | ${f0(r.non2xx)} | ${r.errors} | ${pgb ? f2(r.reqPerSec / pgb.tps) : '–'} | ${cpu} | ${c ? `${f0(c.otherPct)}%` : '–'} |`,
+      `| ${LABEL[r.scenario as Scenario]}${r.via ? `, ${VIA_LABEL[r.via]}` : ''}${r.engine === 'pglite' ? ', **PGlite**' : ''} | ${r.accounts} | ${r.connections} | ${f0(r.reqPerSec)} | ${f1(r.p50)} | ${f1(r.p90)} | ${f1(r.p99)} | ${f0(r.max)} | ${f0(r.ok)} | ${f0(r.non2xx)} | ${r.errors} | ${pgb ? f2(r.reqPerSec / pgb.tps) : '–'} | ${cpu} | ${c ? `${f0(c.otherPct)}%` : '–'} |`,
     );
   }
   if (pgb) {
@@ -676,6 +703,26 @@ function table(runs: LoadResult[], pgb: PgbenchResult | null, scale: number): st
     );
   }
   return rows.join('\n');
+}
+
+/** --pglite: each scenario's PGlite req/s ÷ its PostgreSQL req/s in the same run */
+function pgliteRatios(runs: LoadResult[]): { scenario: Scenario; ratio: number }[] {
+  const out: { scenario: Scenario; ratio: number }[] = [];
+  for (const lite of runs.filter((r) => r.engine === 'pglite')) {
+    const pgRun = runs.find((r) => r.scenario === lite.scenario && !r.engine);
+    if (pgRun && pgRun.reqPerSec > 0) {
+      out.push({ scenario: lite.scenario as Scenario, ratio: lite.reqPerSec / pgRun.reqPerSec });
+    }
+  }
+  return out;
+}
+
+function pgliteVerdict(runs: LoadResult[]): string {
+  const rs = pgliteRatios(runs);
+  if (!rs.length) return 'PGlite target not evaluated';
+  return `PGlite ÷ PostgreSQL (target ≥ 0.4): ${rs
+    .map(({ scenario, ratio }) => `${scenario} ${f2(ratio)} ${ratio >= 0.4 ? '✓' : '✗'}`)
+    .join(', ')}`;
 }
 
 function verdict(runs: LoadResult[], pgb: PgbenchResult | null): string {
@@ -695,6 +742,7 @@ function section(
   pgb: PgbenchResult | null,
   checks: Checks,
   when: Date,
+  liteChecks: Checks | null = null,
 ): string {
   const cmd = `npm run bench:orders -- --write${process.argv
     .slice(2)
@@ -708,6 +756,9 @@ function section(
     o.pgbouncer
       ? `\nThe same scenarios three ways, one after the other on the same database and accounts: direct (named prepared statements on the hot paths, the default); direct with \`DATABASE_PREPARED_STATEMENTS=off\` (every query unnamed: parsed and planned each time); and through ${pgbouncerVersion() ?? 'PgBouncer'} on 127.0.0.1 (\`pool_mode = transaction\`, \`default_pool_size = 10\`, the server's pool) with prepared statements off, as docs/deploy.md says for PgBouncer < 1.21. PgBouncer's own CPU counts in "others' CPU".`
       : '',
+    o.pglite
+      ? "\nThe same scenarios twice in one run: first the server on PostgreSQL, then a second server on the embedded PGlite database (no DATABASE_URL, a fresh temporary DATA_DIR, its own accounts made through the admin API, the same warm-up). On PGlite the database runs inside the server's process, so its CPU is in the server column (the PG column is 0)."
+      : '',
     '',
     table(runs, pgb, o.scale),
     '',
@@ -718,11 +769,16 @@ function section(
       : '',
     '',
     `${verdict(runs, pgb)}.`,
+    o.pglite ? `\n${pgliteVerdict(runs)}.` : '',
     '',
     `Books after the run: ${checks.passed ? 'consistent' : `**NOT consistent: ${checks.notes.join('; ')}**`} — ${f0(checks.orders)} orders for ${f0(checks.ok2xx)} 2xx responses (the difference is requests in flight when a run stopped), money taken ${(checks.moneyTakenCents / 100).toFixed(2)} USD = the orders' payable total, ${checks.mismatches} ledger mismatches.`,
+    liteChecks
+      ? `\nPGlite books (read after its server stopped): ${liteChecks.passed ? 'consistent' : `**NOT consistent: ${liteChecks.notes.join('; ')}**`} — ${f0(liteChecks.orders)} orders for ${f0(liteChecks.ok2xx)} 2xx responses, money taken ${(liteChecks.moneyTakenCents / 100).toFixed(2)} USD = the orders' payable total, ${liteChecks.mismatches} ledger mismatches.`
+      : '',
   ]
     .filter((l, i, a) => !(l === '' && a[i - 1] === ''))
-    .join('\n');
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n');
 }
 
 function historyRow(
@@ -742,6 +798,14 @@ function historyRow(
     const b = via('pgbouncer');
     return `| ${when.toISOString().slice(0, 10)} | \`${m.commit}\` | ${m.cpus} CPU, PG ${m.postgres} | ${first ?? '–'} | ${cell(d)} | ${cell(via('unnamed'))} | ${cell(b)} | ${d && b ? f2(b.reqPerSec / d.reqPerSec) : '–'} | ${worstOthers(runs, pgb)} | ${o.note} |`;
   }
+  if (o.pglite) {
+    const pair = (s: Scenario) => {
+      const p = runs.find((r) => r.scenario === s && !r.engine);
+      const l = runs.find((r) => r.scenario === s && r.engine === 'pglite');
+      return `${cell(p)} | ${cell(l)} | ${p && l ? f2(l.reqPerSec / p.reqPerSec) : '–'}`;
+    };
+    return `| ${when.toISOString().slice(0, 10)} | \`${m.commit}\` | ${m.cpus} CPU, PG ${m.postgres} | ${pair('multi')} | ${pair('idem')} | ${worstOthers(runs, pgb)} | ${o.note} |`;
+  }
   const multi = by('multi');
   return `| ${when.toISOString().slice(0, 10)} | \`${m.commit}\` | ${m.cpus} CPU, PG ${m.postgres} | ${cell(multi)} | ${cell(by('single'))} | ${cell(by('idem'))} | ${pgb ? f0(pgb.tps) : '–'} | ${multi && pgb ? f2(multi.reqPerSec / pgb.tps) : '–'} | ${worstOthers(runs, pgb)} | ${o.note} |`;
 }
@@ -754,7 +818,7 @@ function worstOthers(runs: LoadResult[], pgb: PgbenchResult | null): string {
   return all.length ? `${f0(Math.max(...all))}%` : '–';
 }
 
-/** `name`: orders, or orders-pgbouncer for --pgbouncer runs (a section of their own) */
+/** `name`: orders, or orders-pgbouncer / orders-pglite for --pgbouncer / --pglite runs (sections of their own) */
 function writeBenchmarks(latest: string, row: string, name: string): void {
   const LATEST_START = `<!-- bench:${name}:latest:start -->`;
   const LATEST_END = `<!-- bench:${name}:latest:end -->`;
@@ -780,6 +844,7 @@ async function main() {
   const m = await machine(o.pgUrl);
   const when = new Date();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderdesk-bench-'));
+  const liteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderdesk-bench-pglite-'));
   const log = (s: string) => process.stderr.write(`${s}\n`);
 
   log(`bench:orders on ${m.cpus} CPUs, Node ${m.node}, PostgreSQL ${m.postgres}`);
@@ -860,8 +925,49 @@ async function main() {
       await bouncer.stop();
       bouncer = null;
     }
-
     const checks = await checkBooks(benchUrl, customers, ok2xx, cutOff);
+
+    let liteChecks: Checks | null = null;
+    if (o.pglite) {
+      // the same workload on the embedded database: a second server, no DATABASE_URL
+      server = await startServer('', o.logLevel, liteDir);
+      log(`server (PGlite in ${liteDir}) at ${server.url}`);
+      log(`creating ${o.accounts} accounts`);
+      const liteCustomers = await makeCustomers(server.url, o.accounts);
+      const liteKeys = liteCustomers.map((c) => c.key);
+      const first = await api(server.url, liteKeys[0]!, 'POST', '/v1/orders', JSON.parse(ORDER_BODY));
+      if (first.status !== 'completed' || first.total_usd !== 4.5) {
+        throw new Error(`unexpected order: ${JSON.stringify(first)}`);
+      }
+      let liteOk = 1;
+      let liteCut = 0;
+      if (o.warmup > 0) {
+        log(`warm-up ${o.warmup} s (PGlite)`);
+        const w = await load(server, 'warmup', liteKeys, o.connections, o.warmup, false, null);
+        liteOk += w.ok;
+        liteCut += o.connections;
+        await sleep(1000);
+      }
+      for (const s of o.only) {
+        log(`${s} (PGlite): ${o.connections} connections, ${o.duration} s`);
+        const keysFor = s === 'single' ? [liteKeys[0]!] : liteKeys;
+        const r = await load(server, s, keysFor, o.connections, o.duration, s === 'idem', null);
+        r.engine = 'pglite';
+        runs.push(r);
+        await sleep(1000);
+        liteOk += r.ok;
+        liteCut += o.connections;
+        log(
+          `  ${f0(r.reqPerSec)} req/s, p50 ${f1(r.p50)} ms, p99 ${f1(r.p99)} ms, non-2xx ${r.non2xx}` +
+            (r.cpu ? `; CPU ms/req server ${f2(r.cpu.serverMs)}; others ${f0(r.cpu.otherPct)}%` : ''),
+        );
+        if (r.non2xx) log(`  status codes: ${JSON.stringify(r.statuses)}`);
+      }
+      await server.stop();
+      server = null;
+      liteChecks = await checkPgliteBooks(liteDir, liteCustomers, liteOk, liteCut);
+      log(pgliteVerdict(runs));
+    }
     let pgb: PgbenchResult | null = null;
     if (o.pgbench) {
       log(`pgbench: -i -s ${o.scale}, then -c ${o.connections} -j 2 -T ${o.duration}`);
@@ -875,13 +981,14 @@ async function main() {
       );
     }
 
-    const latest = section(o, m, busyBefore, runs, pgb, checks, when);
+    const latest = section(o, m, busyBefore, runs, pgb, checks, when, liteChecks);
     process.stdout.write(`\n${latest}\n\n`);
     if (o.write) {
-      writeBenchmarks(latest, historyRow(o, m, runs, pgb, when), o.pgbouncer ? 'orders-pgbouncer' : 'orders');
+      const name = o.pgbouncer ? 'orders-pgbouncer' : o.pglite ? 'orders-pglite' : 'orders';
+      writeBenchmarks(latest, historyRow(o, m, runs, pgb, when), name);
       log(`recorded in ${path.relative(process.cwd(), BENCHMARKS_MD)}`);
     }
-    if (!checks.passed) process.exitCode = 1;
+    if (!checks.passed || (liteChecks && !liteChecks.passed)) process.exitCode = 1;
   } finally {
     if (server) await server.stop();
     if (bouncer) await bouncer.stop();
@@ -891,6 +998,7 @@ async function main() {
       `DROP DATABASE IF EXISTS ${PGBENCH_DB} WITH (FORCE)`,
     );
     fs.rmSync(dataDir, { recursive: true, force: true });
+    fs.rmSync(liteDir, { recursive: true, force: true });
   }
 }
 
