@@ -2,7 +2,7 @@
  * The receipt for a paid order (SPEC §9, issue 12): its lines with original − discount − voucher
  * = payable, the totals and where the money came from. Queued by queue-receipts.ts.
  */
-import { formatUsd } from '../../domain/money.ts';
+import { formatUsd, max, subtract } from '../../domain/money.ts';
 import type { LineItem, Order } from '../../domain/order.ts';
 import type { Mail } from './queue-mail.ts';
 
@@ -32,7 +32,7 @@ export function receiptMail(order: Order, sources: { fromCard: number }): Mail {
   const paidBy = [
     ...(order.voucher > 0 ? [`vouchers ${formatUsd(order.voucher)}`] : []),
     ...(sources.fromCard > 0 ? [`card ${formatUsd(sources.fromCard)}`] : []),
-    `balance ${formatUsd(Math.max(0, order.payable - sources.fromCard))}`,
+    `balance ${formatUsd(max(subtract(order.payable, sources.fromCard), 0))}`,
   ];
   return {
     subject: `Receipt for order ${order.id}: ${formatUsd(order.payable)} USD paid`,

@@ -18,6 +18,7 @@ import {
   statementLines,
 } from '../../db/statements.ts';
 import { formatUsd, sum } from '../../domain/money.ts';
+import { bytesToGb } from '../../domain/traffic.ts';
 import type { Deps } from '../deps.ts';
 import { type Mail, queueMail } from '../notifications/queue-mail.ts';
 import { settleServerHours } from '../settlement/settle-server-hours.ts';
@@ -93,7 +94,7 @@ export async function issueMonthlyStatements(deps: Deps): Promise<number> {
 
 function statementMail(s: Statement): Mail {
   const total = s.serverCents + s.trafficCents;
-  const gb = (s.trafficBytes / 1e9).toFixed(2);
+  const gb = bytesToGb(s.trafficBytes);
   return {
     subject: `Your orderdesk statement for ${monthLabel(s.periodStart)}: ${formatUsd(total)} USD`,
     body: [

@@ -123,7 +123,7 @@ const en = {
   },
   arrears: {
     title: 'Your account has arrears of {{amount}}',
-    body: 'New orders are refused until they are paid, and postpaid servers are suspended past the limit. Top up your balance to pay them.',
+    body: 'A prepaid order also pays them; postpaid orders are refused until they are paid, and postpaid servers are suspended past the limit. Top up your balance to pay them.',
     topUp: 'Top up',
   },
   autoTopUp: {
@@ -263,7 +263,7 @@ const zhCN: Shape<typeof en> = {
   },
   arrears: {
     title: '您的账户欠费 {{amount}}',
-    body: '欠费结清前无法下新订单，欠费超过限额时后付费服务器将被暂停。请充值余额以结清欠费。',
+    body: '预付费订单会一并结清欠费；欠费结清前无法下后付费订单，欠费超过限额时后付费服务器将被暂停。请充值余额以结清欠费。',
     topUp: '充值',
   },
   autoTopUp: {
