@@ -2,6 +2,7 @@
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
+import type { Order } from '../domain/order.ts';
 import type { MailTransport } from '../gateways/mail-transport.ts';
 import type { PaymentGateway } from '../gateways/payment-gateway.ts';
 import type { Provisioner } from '../gateways/provisioner.ts';
@@ -32,4 +33,15 @@ export interface Deps {
 export interface IdempotencyLink {
   scope: string;
   key: string;
+}
+
+/**
+ * An Idempotency-Key not claimed yet (http/idempotency.ts defers the claim of POST /v1/orders): a
+ * use-case that does its work in one statement claims the key, links the resource and stores the
+ * answer (rendered by `answer`) in that statement; otherwise the caller claims the key first.
+ */
+export interface UnclaimedKey extends IdempotencyLink {
+  requestHash: string;
+  /** the 200 answer's body for the resource, exactly as it will be sent and replayed */
+  answer(order: Order): string;
 }

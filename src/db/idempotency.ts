@@ -49,6 +49,17 @@ export async function claimKey(
   return rows.length === 1;
 }
 
+/**
+ * Whether `e` is the failure of a statement that recorded a key (ledger.ts KeyRecord) because
+ * another request recorded or claimed the same key first: the key's primary key refused it.
+ */
+export function isKeyTaken(e: unknown): boolean {
+  const err = e as { code?: unknown; constraint?: unknown } | null;
+  return (
+    err?.code === '23505' && (err.constraint === undefined || err.constraint === 'idempotency_keys_pkey')
+  );
+}
+
 export async function readKey(q: Sql, scope: string, key: string): Promise<IdempotencyRow | null> {
   const rows = await q.query(
     `SELECT request_hash, state, locked_until, resource_type, resource_id, status_code, response_body, created_at

@@ -106,14 +106,28 @@ export async function debitCashIfCovered(q: Sql, m: Move, floor = 0): Promise<Le
 
 const payOrderText = new Map<string, string>();
 
+/** An idempotency key written finished, with its answer, by the statement that does the work. */
+export interface KeyRecord {
+  scope: string;
+  key: string;
+  requestHash: string;
+  statusCode: number;
+  responseBody: string;
+}
+
 /**
- * The text of `payOrderFromBalance` for one shape (with or without traffic, with or without an
- * idempotency key), built once: $1 cash entry id, $2 account, $3 signed amount, $4 order id,
- * $5 time, then the pool's entry id, product and bytes, then the key's scope and key, then the
- * order's parameters.
+ * The text of `payOrderFromBalance` for one shape (with or without traffic; no idempotency key,
+ * a claimed key to link, or a key to record; with or without the price guard), built once:
+ * $1 cash entry id, $2 account, $3 signed amount, $4 order id, $5 time, then the pool's entry id,
+ * product and bytes, then the key's scope and key (and, to record, its request hash, status and
+ * body), then the price version, then the order's parameters.
  */
-function payOrderSql(withPool: boolean, withIdem: boolean, withPriceGuard: boolean): string {
-  const cacheKey = `${withPool}:${withIdem}:${withPriceGuard}`;
+function payOrderSql(
+  withPool: boolean,
+  idemMode: 'none' | 'link' | 'record',
+  withPriceGuard: boolean,
+): string {
+  const cacheKey = `${withPool}:${idemMode}:${withPriceGuard}`;
   const cached = payOrderText.get(cacheKey);
   if (cached) return cached;
   let n = 5;
@@ -136,17 +150,37 @@ function payOrderSql(withPool: boolean, withIdem: boolean, withPriceGuard: boole
        RETURNING 1),`;
   }
   let idem = '';
-  if (withIdem) {
+  let keyFree = '';
+  if (idemMode === 'link') {
     const [scope, key] = [`$${++n}::text`, `$${++n}::text`];
     idem = `idem AS (
        UPDATE idempotency_keys SET resource_type = 'order', resource_id = $4::text
        WHERE account_scope = ${scope} AND key = ${key} AND EXISTS (SELECT 1 FROM moved)
        RETURNING 1),`;
+  } else if (idemMode === 'record') {
+    // the key is claimed, linked to the order and completed with the answer in this statement: it
+    // pays only while no row has the key (a finished, running or expired one sends the request down
+    // the claiming path), and of two racing requests with one key the second's INSERT fails on the
+    // primary key (23505), which undoes its whole statement, debit included
+    const [scope, key, hash, status, body] = [
+      `$${++n}::text`,
+      `$${++n}::text`,
+      `$${++n}::text`,
+      `$${++n}::int4`,
+      `$${++n}::text`,
+    ];
+    keyFree = ` AND NOT EXISTS (SELECT 1 FROM idempotency_keys WHERE account_scope = ${scope} AND key = ${key})`;
+    idem = `idem AS (
+       INSERT INTO idempotency_keys (account_scope, key, request_hash, state, locked_until, created_at,
+         resource_type, resource_id, status_code, response_body)
+       SELECT ${scope}, ${key}, ${hash}, 'done', $5::timestamptz, $5::timestamptz, 'order', $4::text, ${status}, ${body}
+       FROM moved
+       RETURNING 1),`;
   }
   // the prices the order was priced with are still the price book's (see app/orders/cached-prices.ts)
-  const priceGuard = withPriceGuard
-    ? ` AND (SELECT version FROM price_book_version WHERE id = 1) = $${++n}::int8`
-    : '';
+  const priceGuard =
+    (withPriceGuard ? ` AND (SELECT version FROM price_book_version WHERE id = 1) = $${++n}::int8` : '') +
+    keyFree;
   const sql = `WITH moved AS (
        UPDATE accounts SET balance_cents = balance_cents + $3::int8, updated_at = $5::timestamptz
        WHERE id = $2::text AND balance_cents + $3::int8 >= 0${priceGuard} RETURNING balance_cents AS after),
@@ -184,7 +218,14 @@ export async function payOrderFromBalance(
     cashEntryId: string;
     /** traffic the order buys, if any: the pool entry's id and the bytes */
     pool: { entryId: string; product: string; bytes: number } | null;
+    /** the request's claimed key, linked to the order */
     idem: { scope: string; key: string } | null;
+    /**
+     * or a key not yet claimed: recorded as finished with this answer, or nothing is written when
+     * the key has a row; a concurrent request with the same key makes this statement fail with
+     * unique_violation (23505) and write nothing
+     */
+    record?: KeyRecord | null;
     /** the price book version the order was priced at: nothing is written unless it is current */
     priceVersion?: number | null;
     at: Date;
@@ -194,10 +235,13 @@ export async function payOrderFromBalance(
   const guard = p.priceVersion !== undefined && p.priceVersion !== null;
   const params: unknown[] = [p.cashEntryId, o.accountId, -o.payable, o.id, p.at];
   if (p.pool) params.push(p.pool.entryId, p.pool.product, p.pool.bytes);
-  if (p.idem) params.push(p.idem.scope, p.idem.key);
+  const r = p.record ?? null;
+  if (r) params.push(r.scope, r.key, r.requestHash, r.statusCode, r.responseBody);
+  else if (p.idem) params.push(p.idem.scope, p.idem.key);
   if (guard) params.push(p.priceVersion);
   params.push(...orderInsertParams(o, p.cause));
-  const rows = await q.query(payOrderSql(p.pool !== null, p.idem !== null, guard), params, {
+  const mode = r ? 'record' : p.idem ? 'link' : 'none';
+  const rows = await q.query(payOrderSql(p.pool !== null, mode, guard), params, {
     prepare: true,
   });
   return rows[0] ? mapLedgerEntry(rows[0]) : null;

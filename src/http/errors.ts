@@ -48,6 +48,15 @@ export function invalidRequest(message: string): DomainFailure {
 }
 
 /** Sends a use-case's result: the presented value, or the error envelope. */
+/** A 200 whose JSON body is already written (a stored answer sent as it was stored). */
+export function sendJson(res: FastifyReply, json: string) {
+  return res
+    .code(200)
+    .type('application/json; charset=utf-8')
+    .serializer((p: unknown) => p as string)
+    .send(json);
+}
+
 export function reply<T>(res: FastifyReply, r: Result<T>, present: (v: T) => unknown, status = 200) {
   if (!r.ok) return sendError(res, r.error);
   return res.code(status).send(present(r.value));

@@ -26,7 +26,28 @@ declare module 'fastify' {
   interface FastifyRequest {
     idem?: IdempotencyLink;
     idemHash?: string;
+    /** a key whose claim the route deferred (config.deferIdempotencyKey), see DeferredKey */
+    deferredKey?: DeferredKey;
   }
+  interface FastifyContextConfig {
+    /**
+     * The route claims the key itself: in the statement that does its work (UnclaimedKey), or with
+     * DeferredKey.claim when the request takes another path.
+     */
+    deferIdempotencyKey?: boolean;
+  }
+}
+
+/**
+ * The Idempotency-Key of a route that claims it itself. `claim` does what the hook does for every
+ * other route: true when the request now owns the key (req.idem is set) and runs; false when the
+ * answer was sent (a replay, a reuse with another body, a request still in progress).
+ */
+export interface DeferredKey {
+  scope: string;
+  key: string;
+  requestHash: string;
+  claim(): Promise<boolean>;
 }
 
 export const RETENTION_MS = 24 * 3600 * 1000;
@@ -115,6 +136,33 @@ export function registerIdempotency(
     const scope = scopeOf(req);
     const hash =
       req.idemHash ?? (await requestHash(deps.db, req.method, req.url.split('?')[0] ?? '', req.body));
+    if (req.routeOptions.config.deferIdempotencyKey) {
+      req.deferredKey = {
+        scope,
+        key: raw,
+        requestHash: hash,
+        claim: async () => {
+          req.deferredKey = undefined;
+          return !(await claimOrAnswer(req, reply, scope, raw, hash));
+        },
+      };
+      return;
+    }
+    if (await claimOrAnswer(req, reply, scope, raw, hash)) return reply;
+  });
+
+  /**
+   * Claims the key for `req` (sets req.idem) and returns false, or answers (a replay, a reuse, in
+   * progress, a takeover's resource) and returns true. A boolean, not the reply: a reply is
+   * thenable, and awaiting it waits for the response instead.
+   */
+  async function claimOrAnswer(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    scope: string,
+    raw: string,
+    hash: string,
+  ): Promise<boolean> {
     const wall = Date.now();
     const now = await deps.clock.now();
     const claim = () =>
@@ -128,54 +176,56 @@ export function registerIdempotency(
       });
     if (await claim()) {
       req.idem = { scope, key: raw };
-      return;
+      return false;
     }
     const row = await readKey(deps.db, scope, raw);
     if (!row) {
       if (await claim()) {
         req.idem = { scope, key: raw };
-        return;
+        return false;
       }
-      return fail(reply, 'request_in_progress', 'A request with this Idempotency-Key is in progress');
+      fail(reply, 'request_in_progress', 'A request with this Idempotency-Key is in progress');
+      return true;
     }
     if (row.requestHash !== hash) {
-      return fail(
+      fail(
         reply,
         'idempotency_key_reused',
         'This Idempotency-Key was used with a different request; use a new key for a new request',
         'Idempotency-Key',
       );
+      return true;
     }
     if (row.state === 'done') {
-      return reply
+      reply
         .code(row.statusCode ?? 200)
         .header('Idempotent-Replayed', 'true')
         .type('application/json; charset=utf-8')
         .serializer((p: unknown) => p as string)
         .send(row.responseBody);
+      return true;
     }
+    const inProgress = 'A request with this Idempotency-Key is in progress; retry later';
     if (row.lockedUntil.getTime() > wall) {
-      return fail(
-        reply,
-        'request_in_progress',
-        'A request with this Idempotency-Key is in progress; retry later',
-      );
+      fail(reply, 'request_in_progress', inProgress);
+      return true;
     }
     if (!(await takeOverKey(deps.db, scope, raw, new Date(wall), new Date(wall + LEASE_MS)))) {
-      return fail(
-        reply,
-        'request_in_progress',
-        'A request with this Idempotency-Key is in progress; retry later',
-      );
+      fail(reply, 'request_in_progress', inProgress);
+      return true;
     }
     req.idem = { scope, key: raw };
     const render = row.resourceType && row.resourceId ? renderers[row.resourceType] : undefined;
     if (render && row.resourceId) {
       const body = await render(deps, scope, row.resourceId);
       // the work was done by the request that died: answer with its result, do nothing again
-      if (body !== null) return reply.code(200).header('Idempotent-Replayed', 'true').send(body);
+      if (body !== null) {
+        reply.code(200).header('Idempotent-Replayed', 'true').send(body);
+        return true;
+      }
     }
-  });
+    return false;
+  }
 
   app.addHook('onSend', async (req, reply, payload) => {
     const idem = req.idem;

@@ -5,13 +5,14 @@
  */
 import { type Account, getAccount } from '../../db/accounts.ts';
 import type { Sql } from '../../db/client.ts';
-import { payOrderFromBalance } from '../../db/ledger.ts';
+import { isKeyTaken } from '../../db/idempotency.ts';
+import { type KeyRecord, payOrderFromBalance } from '../../db/ledger.ts';
 import { err, ok, type Result } from '../../domain/errors.ts';
 import type { Order } from '../../domain/order.ts';
 import { orderGate } from '../../domain/order-gate.ts';
 import { splitPayment } from '../../domain/payment-split.ts';
 import { placeCouponOrder } from '../coupons/place-coupon-order.ts';
-import type { Deps, IdempotencyLink } from '../deps.ts';
+import type { Deps, IdempotencyLink, UnclaimedKey } from '../deps.ts';
 import { placeIspOrder } from '../isp/place-isp-order.ts';
 import { payFromSources } from '../payments/pay-from-sources.ts';
 import { settleOrderPayment } from '../payments/settle-order-payment.ts';
@@ -36,17 +37,46 @@ export async function placeOrder(deps: Deps, cmd: PlaceOrderCommand): Promise<Re
 }
 
 /**
+ * POST /v1/orders with an Idempotency-Key not yet claimed (see UnclaimedKey): the hot path of
+ * placeBandwidthNow, whose one statement also claims the key, links the order and stores the
+ * answer, so the key costs no round trip of its own. Null when the order is not that path (other
+ * products, vouchers, pay later, a card to charge, a failure to answer) or the statement wrote
+ * nothing (the key has a row, a request with the same key raced this one, the balance or the prices
+ * moved): nothing was done, and the caller claims the key and calls placeOrder.
+ */
+export async function placeOrderRecordingKey(
+  deps: Deps,
+  cmd: PlaceOrderCommand,
+  key: UnclaimedKey,
+): Promise<Order | null> {
+  const product = cmd.input.product;
+  if (cmd.pay === 'later' || cmd.vouchers?.length || !cmd.principal) return null;
+  if (product !== 'residential' && product !== 'mobile') return null;
+  const placed = await placeBandwidthNow(deps, cmd, true, key);
+  return placed?.ok ? placed.value : null;
+}
+
+/**
  * A bandwidth order paid now. With `cached`, the hot path reads nothing itself: the account, its
  * webhook flag and its contract discounts come from authentication (cmd.principal) and the prices
  * from the process's cache, and the one statement that pays checks the prices' version. If that
  * statement writes nothing (balance short, or prices changed) the order is priced and placed again
- * from fresh reads.
+ * from fresh reads. With `key` (placeOrderRecordingKey) only that statement is tried: null instead
+ * of any other path or answer.
  */
 async function placeBandwidthNow(
   deps: Deps,
   cmd: PlaceOrderCommand,
+  cached: true,
+  key: UnclaimedKey,
+): Promise<Result<Order> | null>;
+async function placeBandwidthNow(deps: Deps, cmd: PlaceOrderCommand, cached: boolean): Promise<Result<Order>>;
+async function placeBandwidthNow(
+  deps: Deps,
+  cmd: PlaceOrderCommand,
   cached: boolean,
-): Promise<Result<Order>> {
+  key?: UnclaimedKey,
+): Promise<Result<Order> | null> {
   const now = await deps.clock.now();
   const pre = cached ? cmd.principal : undefined;
   const product = cmd.input.product;
@@ -71,13 +101,14 @@ async function placeBandwidthNow(
   );
   if (!account) return err('not_found', 'no such account');
   const gate = orderGate(account, product);
-  if (!gate.ok) return gate;
-  if (!priced.ok) return priced;
+  if (!gate.ok) return key ? null : gate;
+  if (!priced.ok) return key ? null : priced;
   const order = priced.value;
 
   const split = splitPayment({ payable: order.payable, balance: account.balanceCents });
   if (split.fromCard === 0) {
     // the hot path: one statement, whose conditional debit is the concurrency guard
+    const record = key ? { ...key, statusCode: 200, responseBody: key.answer(order) } : undefined;
     const paid = await payFromBalance(
       deps,
       order,
@@ -86,14 +117,21 @@ async function placeBandwidthNow(
       now,
       hooked,
       prices?.version,
-    );
+      record,
+    ).catch((e: unknown) => {
+      if (record && isKeyTaken(e)) return false;
+      throw e;
+    });
     if (paid) return ok(order);
+    // the key has a row or the balance or the prices moved: the claiming path sorts out which
+    if (key) return null;
     // nothing written: the balance moved under us, or (with cached prices) the price book did
     if (prices) {
       dropCachedPrices(deps.db, product);
       return placeBandwidthNow(deps, cmd, false);
     }
   }
+  if (key) return null;
   if (cached && (pre || prices)) return placeBandwidthNow(deps, cmd, false);
   return placeFromSources(deps, cmd, order);
 }
@@ -113,6 +151,8 @@ async function payFromBalance(
   hooked = false,
   /** the price book version of cached prices, checked by the statement */
   priceVersion?: number,
+  /** an unclaimed key to claim, link and complete with the answer in the same statement */
+  record?: KeyRecord,
 ): Promise<boolean> {
   const gb = order.details.gb;
   const pay = (q: Sql) =>
@@ -125,6 +165,7 @@ async function payFromBalance(
           ? { entryId: deps.ids.next('txn'), product: order.product, bytes: gb * BYTES_PER_GB }
           : null,
       idem: idem ?? null,
+      record: record ?? null,
       priceVersion: priceVersion ?? null,
       at,
     });

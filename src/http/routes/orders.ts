@@ -7,10 +7,11 @@ import { cancelOrder, previewCancellation } from '../../app/orders/cancel-order.
 import { cancelUnpaidOrder } from '../../app/orders/cancel-unpaid-order.ts';
 import { findOrder, searchOrders } from '../../app/orders/find-order.ts';
 import { payPendingOrder } from '../../app/orders/pay-pending-order.ts';
-import { placeOrder } from '../../app/orders/place-order.ts';
+import { placeOrder, placeOrderRecordingKey } from '../../app/orders/place-order.ts';
 import type { OrderInput } from '../../app/orders/price-order.ts';
 import { quoteOrder } from '../../app/orders/quote-order.ts';
 import { placeServerOrder, quoteServerOrder } from '../../app/servers/place-server-order.ts';
+import { stringify } from '../../contract/json.ts';
 import { listOf, page } from '../../contract/list.ts';
 import { orderSchema, presentOrder } from '../../contract/order.ts';
 import { orderQuoteSchema, presentOrderQuote } from '../../contract/order-quote.ts';
@@ -20,7 +21,7 @@ import { GB_MAX, GB_MIN, PLAN_CODES } from '../../domain/bandwidth-pricing.ts';
 import { ASN_MAX, ISP_QTY_MAX, ISP_QTY_MIN } from '../../domain/isp-pricing.ts';
 import { FULFILMENT_STATUSES, ORDER_TYPES, PAYMENT_STATUSES } from '../../domain/order-states.ts';
 import { PRODUCTS } from '../../domain/products.ts';
-import { reply } from '../errors.ts';
+import { reply, sendJson } from '../errors.ts';
 import { idParam, isoDateOrDateTime, listQuery } from '../schemas.ts';
 import { reservedInstanceOrderBody, reservedInstanceOrderInput } from './reserved-instances.ts';
 import { serverOrderBody, serverOrderCommand } from './servers.ts';
@@ -189,21 +190,40 @@ export function orderRoutes(app: FastifyInstance, deps: Deps) {
         response: { 200: orderSchema },
         errors: ORDER_ERRORS,
       },
+      // an order paid from the balance claims its key in the statement that pays (see below)
+      config: { deferIdempotencyKey: true },
     },
     async (req, res) => {
-      if (req.body.product === 'server') {
-        const cmd = serverOrderCommand(req.accountId, req.body);
+      const body = req.body;
+      const pending = req.deferredKey;
+      if (body.product === 'server') {
+        if (pending && !(await pending.claim())) return res;
+        const cmd = serverOrderCommand(req.accountId, body);
         const placed = await placeServerOrder(deps, { ...cmd, ...(req.idem ? { idem: req.idem } : {}) });
         return reply(res, placed, (o) => presentOrder(o));
       }
-      const result = await placeOrder(deps, {
+      const cmd = {
         accountId: req.accountId,
         principal: req.principal,
-        input: orderInput(req.body),
-        pay: req.body.pay ?? 'now',
-        vouchers: req.body.vouchers ?? [],
-        ...(req.idem ? { idem: req.idem } : {}),
-      });
+        input: orderInput(body),
+        pay: body.pay ?? 'now',
+        vouchers: body.vouchers ?? [],
+      };
+      if (pending) {
+        // paid from the balance: the key claimed, the order written and the answer stored in the
+        // one statement that pays; any other path claims the key first, as every other route does
+        let answer = '';
+        const recorded = await placeOrderRecordingKey(deps, cmd, {
+          ...pending,
+          answer: (o) => {
+            answer = stringify(presentOrder(o));
+            return answer;
+          },
+        });
+        if (recorded) return sendJson(res, answer);
+        if (!(await pending.claim())) return res;
+      }
+      const result = await placeOrder(deps, { ...cmd, ...(req.idem ? { idem: req.idem } : {}) });
       return reply(res, result, (o) => presentOrder(o));
     },
   );
