@@ -1,7 +1,7 @@
 /** Paid orders waiting for their receipt (migration 028), claimed a batch at a time. */
 import type { Order } from '../domain/order.ts';
 import type { Sql } from './client.ts';
-import { getOrder } from './orders.ts';
+import { getOrders } from './orders.ts';
 
 export interface ReceiptDue {
   order: Order;
@@ -34,10 +34,13 @@ export async function claimReceiptsDue(q: Sql, at: Date, limit: number): Promise
      ORDER BY upd.updated_at, upd.id`,
     [at, limit],
   );
-  const out: ReceiptDue[] = [];
-  for (const r of claimed) {
-    const order = await getOrder(q, r.id, null);
-    if (order) out.push({ order, email: r.email, fromCardCents: Number(r.from_card) });
-  }
-  return out;
+  const orders = await getOrders(
+    q,
+    claimed.map((r) => r.id),
+  );
+  const byId = new Map(claimed.map((r) => [r.id, r]));
+  return orders.map((order) => {
+    const r = byId.get(order.id)!;
+    return { order, email: r.email, fromCardCents: Number(r.from_card) };
+  });
 }

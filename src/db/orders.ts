@@ -167,13 +167,44 @@ export async function getOrder(q: Sql, id: string, accountId: string | null): Pr
   const rows = await q.query(
     `SELECT ${ORDER_COLS} FROM orders o WHERE o.id = $1 AND ($2::text IS NULL OR o.account_id = $2)`,
     [id, accountId],
+    { prepare: true },
   );
   if (!rows[0]) return null;
   const lines = await q.query(
     `SELECT ${LINE_COLS} FROM order_line_items WHERE order_id = $1 ORDER BY position`,
     [id],
+    { prepare: true },
   );
   return mapOrder(rows[0], lines.map(mapLine));
+}
+
+/** The orders of `ids` (of any account) with their line items, in the order of `ids`; two statements. */
+export async function getOrders(q: Sql, ids: readonly string[]): Promise<Order[]> {
+  if (ids.length === 0) return [];
+  const rows = await q.query(`SELECT ${ORDER_COLS} FROM orders o WHERE o.id = ANY($1::text[])`, [ids], {
+    prepare: true,
+  });
+  const byId = new Map(rows.map((r) => [r.id as string, r]));
+  const found = ids.map((id) => byId.get(id)).filter((r): r is Record<string, unknown> => r !== undefined);
+  return withLines(q, found);
+}
+
+/** Orders from their rows, with their line items read in one statement. */
+async function withLines(q: Sql, rows: Record<string, unknown>[]): Promise<Order[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id as string);
+  const lines = await q.query(
+    `SELECT ${LINE_COLS} FROM order_line_items WHERE order_id = ANY($1::text[]) ORDER BY order_id, position`,
+    [ids],
+    { prepare: true },
+  );
+  const byOrder = new Map<string, LineItem[]>();
+  for (const l of lines) {
+    const list = byOrder.get(l.order_id as string) ?? [];
+    list.push(mapLine(l));
+    byOrder.set(l.order_id as string, list);
+  }
+  return rows.map((r) => mapOrder(r, byOrder.get(r.id as string) ?? []));
 }
 
 export async function listOrderEvents(q: Sql, orderId: string): Promise<OrderEvent[]> {
@@ -243,19 +274,7 @@ export async function listOrders(q: Sql, f: OrderFilter): Promise<Order[]> {
      LIMIT ${param(f.limit, 'int8')}`,
     params,
   );
-  if (rows.length === 0) return [];
-  const ids = rows.map((r) => r.id as string);
-  const lines = await q.query(
-    `SELECT ${LINE_COLS} FROM order_line_items WHERE order_id = ANY($1::text[]) ORDER BY order_id, position`,
-    [ids],
-  );
-  const byOrder = new Map<string, LineItem[]>();
-  for (const l of lines) {
-    const list = byOrder.get(l.order_id as string) ?? [];
-    list.push(mapLine(l));
-    byOrder.set(l.order_id as string, list);
-  }
-  return rows.map((r) => mapOrder(r, byOrder.get(r.id as string) ?? []));
+  return withLines(q, rows);
 }
 
 // ---- pay later: used by app/orders/place-unpaid-order.ts and app/orders/pay-pending-order.ts ----

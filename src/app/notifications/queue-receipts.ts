@@ -6,10 +6,10 @@
  * whose payment rolled back (never paid) gets none. An order that paid nothing (a refund's
  * `unsubscribe` order, a change at no charge) is marked without a mail.
  */
+import { enqueueMails, type NewMail } from '../../db/mail-outbox.ts';
 import { claimReceiptsDue } from '../../db/order-receipts.ts';
 import type { Deps } from '../deps.ts';
 import { receiptMail } from './order-receipt.ts';
-import { queueMail } from './queue-mail.ts';
 
 const BATCH = 200;
 /** A run does at most this many batches; the next run goes on. */
@@ -24,14 +24,23 @@ export async function queueDueReceipts(deps: Deps): Promise<number> {
     const at = await deps.clock.now();
     const [claimed, mailed] = await deps.db.tx(async (q) => {
       const due = await claimReceiptsDue(q, at, BATCH);
-      let n = 0;
+      const mails: NewMail[] = [];
       for (const { order, email, fromCardCents } of due) {
         if (order.type === 'unsubscribe' || (order.payable === 0 && order.voucher === 0)) continue;
         const mail = receiptMail(order, { fromCard: fromCardCents });
-        await queueMail(q, deps, { accountId: order.accountId, email }, 'order_receipt', mail, at);
-        n += 1;
+        mails.push({
+          id: deps.ids.next('mail'),
+          accountId: order.accountId,
+          to: email,
+          kind: 'order_receipt',
+          subject: mail.subject,
+          bodyText: mail.body,
+          at,
+        });
       }
-      return [due.length, n] as const;
+      // the batch's mails in one statement (a receipt per paid order: this job runs under load)
+      await enqueueMails(q, mails);
+      return [due.length, mails.length] as const;
     });
     queued += mailed;
     if (claimed < BATCH) break;
