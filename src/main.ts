@@ -16,17 +16,47 @@ import { type Config, ConfigError, loadConfig } from './config.ts';
 import { openDb } from './db/client.ts';
 import { lockDataDir } from './db/data-dir-lock.ts';
 import { migrate } from './db/migrate.ts';
-import { loadDemo } from './demo.ts';
 import { fileMailTransport } from './gateways/file-mail.ts';
 import { builtinProvisioner } from './gateways/provisioner.ts';
 import { sandboxGateway } from './gateways/sandbox-gateway.ts';
 import { smtpMailTransport } from './gateways/smtp-mail.ts';
-import { buildApp } from './http/app.ts';
 import { ulidIds } from './ids.ts';
-import { advanceAndRun } from './jobs/advance-clock.ts';
-import { jobKinds } from './jobs/kinds.ts';
-import { schedulePeriodic, startWorker } from './jobs/worker.ts';
 import { seedFromTemplate } from './pglite-template.ts';
+
+/**
+ * The HTTP app (Fastify, every route and schema), the jobs and the demo: imported while the
+ * database opens (in the compiled server, scripts/build-server.mjs, their modules are initialised
+ * then), after a turn of the event loop so that PGlite's open has started first and its waits for
+ * files and WebAssembly compilation are spent loading them (bench/startup).
+ */
+function loadServerModules() {
+  return new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
+    Promise.all([
+      import('./http/app.ts'),
+      import('./jobs/advance-clock.ts'),
+      import('./jobs/kinds.ts'),
+      import('./jobs/worker.ts'),
+      import('./demo.ts'),
+    ]).then(([app, advanceClock, kinds, worker, demo]) => ({
+      buildApp: app.buildApp,
+      advanceAndRun: advanceClock.advanceAndRun,
+      jobKinds: kinds.jobKinds,
+      schedulePeriodic: worker.schedulePeriodic,
+      startWorker: worker.startWorker,
+      loadDemo: demo.loadDemo,
+    })),
+  );
+}
+
+/** The jobs only (ORDERDESK_ROLE=worker). */
+async function loadJobModules() {
+  const [kinds, worker] = await Promise.all([import('./jobs/kinds.ts'), import('./jobs/worker.ts')]);
+  return {
+    jobKinds: kinds.jobKinds,
+    schedulePeriodic: worker.schedulePeriodic,
+    startWorker: worker.startWorker,
+  };
+}
 
 /**
  * The bootstrap admin token: from configuration; else, on the embedded database, generated once
@@ -125,14 +155,23 @@ export async function start(env: Record<string, string | undefined> = process.en
   if (loadConfig(env).role === 'worker') {
     throw new ConfigError('ORDERDESK_ROLE=worker serves no HTTP: start it with startWorkerProcess');
   }
+  const modules = loadServerModules();
+  // (a failed open leaves the import to finish on its own: no unhandled rejection from it)
+  modules.catch(() => {});
   const { config, log, admin, unlock, db, deps } = await open(env);
   const mark = startTimer(env);
+  const { buildApp, advanceAndRun, jobKinds, schedulePeriodic, startWorker, loadDemo } = await modules.catch(
+    async (e) => {
+      await db.close();
+      unlock();
+      throw e;
+    },
+  );
+  mark('server-modules');
   const app = await buildApp(deps, {
     loggerInstance: log,
     advanceClock: (clock, seconds) => advanceAndRun(deps, clock, seconds),
   });
-  if (config.role === 'all') await schedulePeriodic(deps, jobKinds);
-  const worker = config.role === 'all' ? startWorker(deps, jobKinds) : null;
   mark('app');
   await app.listen({ port: config.port, host: config.host });
   mark('listen');
@@ -140,6 +179,7 @@ export async function start(env: Record<string, string | undefined> = process.en
   // the CLI finds this server for its DATA_DIR and talks to its admin API (src/cli/remote.ts)
   const serverFile = config.databaseUrl ? null : path.join(config.dataDir, 'server.json');
   if (serverFile) fs.writeFileSync(serverFile, `${JSON.stringify({ url, pid: process.pid })}\n`);
+  let worker: { stop(): Promise<void> } | null = null;
   const shutdown = async () => {
     if (serverFile) fs.rmSync(serverFile, { force: true });
     await app.close();
@@ -148,14 +188,18 @@ export async function start(env: Record<string, string | undefined> = process.en
     await db.close();
     unlock();
   };
-  // the demo (an argon2 hash, a few hundred IPs) loads once the server answers: /healthz does
-  // not wait for it, the banner does (bench/startup)
-  const demo = config.demo
-    ? await loadDemo(deps).catch(async (e) => {
-        await shutdown();
-        throw e;
-      })
-    : null;
+  // once the server answers (no request waits for them; start() and the banner do, bench/startup):
+  // the periodic jobs and the worker, then the demo (an argon2 hash, a few hundred IPs)
+  const demo = await (async () => {
+    if (config.role === 'all') {
+      await schedulePeriodic(deps, jobKinds);
+      worker = startWorker(deps, jobKinds);
+    }
+    return config.demo ? await loadDemo(deps) : null;
+  })().catch(async (e) => {
+    await shutdown();
+    throw e;
+  });
   mark('demo');
 
   const lines = [
@@ -183,7 +227,10 @@ export async function start(env: Record<string, string | undefined> = process.en
 
 /** ORDERDESK_ROLE=worker: the jobs only (periodic and one-off), no HTTP server. */
 export async function startWorkerProcess(env: Record<string, string | undefined> = process.env) {
+  const modules = loadJobModules();
+  modules.catch(() => {});
   const { deps, unlock } = await open(env);
+  const { jobKinds, schedulePeriodic, startWorker } = await modules;
   await schedulePeriodic(deps, jobKinds);
   const worker = startWorker(deps, jobKinds);
   process.stdout.write('\norderdesk worker is running (jobs only, no HTTP)\n\n');

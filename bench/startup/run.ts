@@ -5,8 +5,9 @@
  *   npm run bench:startup                 # run, print the table and the breakdown
  *   npm run bench:startup -- --write      # … and record it in bench/BENCHMARKS.md
  *
- * Options: --rounds 5, --entry bundle|tsx (bundle: what `npm start` runs, the compiled
- * node_modules/.cache/orderdesk/server/main.mjs; tsx: `node --import tsx src/main.ts`, as before),
+ * Options: --rounds 5, --entry bundle|tsx|<file> (bundle: what `npm start` runs, the compiled
+ * node_modules/.cache/orderdesk/server/main.mjs; tsx: `node --import tsx src/main.ts`, as before;
+ * a file: another build of the server, e.g. an older commit's, for a comparison on the same machine),
  * --note "<what changed>" (history row), --wait-quiet <s> (first wait up to s seconds for idle CPUs).
  *
  * First the prestart steps that `npm start` runs (compile the server, build the migrated PGlite
@@ -17,7 +18,9 @@
  * that only opens PGlite on that data folder (`new PGlite(dir)`, `waitReady`, `select 1`), and one
  * that creates a PGlite database in an empty folder (initdb: what a fresh start without the
  * template pays). Medians over the rounds. The breakdown comes from ORDERDESK_START_TIMING=1
- * (one stderr line per phase, ms since the process began).
+ * (one stderr line per phase, ms since the process began). Beside the wall times, the CPU the
+ * server's main thread (and the whole process) had used at the first 200, and the bare open's main
+ * thread, from /proc: steadier than wall time when other work shares the machine.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -30,7 +33,10 @@ const entryMode = cliArg('entry') ?? 'bundle';
 const note = cliArg('note') ?? '';
 const write = process.argv.includes('--write');
 const BUNDLE = path.join(ROOT, 'node_modules', '.cache', 'orderdesk', 'server');
-const entryArgs = entryMode === 'tsx' ? ['--import', 'tsx', 'src/main.ts'] : [path.join(BUNDLE, 'main.mjs')];
+const entryArgs =
+  entryMode === 'tsx'
+    ? ['--import', 'tsx', 'src/main.ts']
+    : [entryMode === 'bundle' ? path.join(BUNDLE, 'main.mjs') : path.resolve(entryMode)];
 
 const median = (xs: number[]) =>
   percentile(
@@ -50,6 +56,9 @@ function step(args: string[]): { ms: number; stdout: string } {
 interface Start {
   /** spawn → first 200 of /healthz */
   healthzMs: number;
+  /** CPU time of the server's main thread and of the whole process at that moment (Linux /proc; else NaN) */
+  mainCpuMs: number;
+  cpuMs: number;
   /** spawn → the banner (printed once the demo is loaded) */
   bannerMs: number;
   /** phase → ms since the process began */
@@ -61,6 +70,24 @@ async function stop(child: ChildProcess): Promise<void> {
   const gone = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await gone;
+}
+
+/**
+ * CPU used so far by a process's main thread and by all its threads (utime + stime from /proc, in
+ * clock ticks of 10 ms): on a shared machine the main thread's CPU is the steadier figure, since
+ * the wall time also counts the waits for a core that others hold.
+ */
+function cpuOf(pid: number): { mainCpuMs: number; cpuMs: number } {
+  const ticks = (file: string) => {
+    const f = fs.readFileSync(file, 'utf8');
+    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  };
+  try {
+    return { mainCpuMs: ticks(`/proc/${pid}/task/${pid}/stat`), cpuMs: ticks(`/proc/${pid}/stat`) };
+  } catch {
+    return { mainCpuMs: Number.NaN, cpuMs: Number.NaN };
+  }
 }
 
 /** Starts the server on `dataDir`, waits for /healthz and the banner, stops it. */
@@ -89,6 +116,7 @@ async function startOnce(dataDir: string): Promise<Start> {
   });
   try {
     let healthzMs = 0;
+    let cpu = { mainCpuMs: Number.NaN, cpuMs: Number.NaN };
     while (!healthzMs) {
       if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}):\n${out}\n${err}`);
       if (performance.now() - t0 > 120_000) throw new Error(`no /healthz in 120 s:\n${out}\n${err}`);
@@ -96,7 +124,10 @@ async function startOnce(dataDir: string): Promise<Start> {
         try {
           const { url } = JSON.parse(fs.readFileSync(serverFile, 'utf8')) as { url: string };
           const r = await fetch(`${url}/healthz`);
-          if (r.status === 200) healthzMs = performance.now() - t0;
+          if (r.status === 200) {
+            healthzMs = performance.now() - t0;
+            cpu = cpuOf(child.pid!);
+          }
         } catch {
           // not written completely or not answering yet
         }
@@ -109,39 +140,50 @@ async function startOnce(dataDir: string): Promise<Start> {
     }
     const phases: Record<string, number> = {};
     for (const m of err.matchAll(/^start-timing (\S+) (\d+)$/gm)) phases[m[1]!] = Number(m[2]);
-    return { healthzMs, bannerMs, phases };
+    return { healthzMs, bannerMs, phases, ...cpu };
   } finally {
     await stop(child);
   }
 }
 
 /** A child process that only opens PGlite on `dir`; its wall time and the open inside it. */
-function bareOpen(dir: string): { wallMs: number; openMs: number } {
+function bareOpen(dir: string): { wallMs: number; openMs: number; mainCpuMs: number } {
   const code = `import { PGlite } from '@electric-sql/pglite';
 const t = performance.now();
 const db = new PGlite(${JSON.stringify(dir)});
 await db.waitReady;
 await db.query('select 1');
 const ms = performance.now() - t;
+let cpu = NaN;
+try {
+  const f = (await import('node:fs')).readFileSync('/proc/self/task/' + process.pid + '/stat', 'utf8');
+  const x = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  cpu = (Number(x[11]) + Number(x[12])) * 10;
+} catch {}
 await db.close();
-console.log(ms.toFixed(1));`;
+console.log(ms.toFixed(1), cpu);`;
   const t0 = performance.now();
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8' });
   const wallMs = performance.now() - t0;
   if (r.status !== 0) throw new Error(`bare PGlite open failed: ${r.stderr}`);
-  return { wallMs, openMs: Number(r.stdout.trim()) };
+  const [openMs, mainCpuMs] = r.stdout.trim().split(' ').map(Number);
+  return { wallMs, openMs: openMs!, mainCpuMs: mainCpuMs! };
 }
 
 /** Phase durations (ms) from the marks: each phase is its mark minus the previous one. */
 const PHASES: [string, string][] = [
-  ['modules', 'node + loading the modules'],
+  ['modules', 'node + loading the start modules (config, database client, log)'],
   ['template', 'copying the migrated template (fresh only)'],
-  ['db-open', 'opening PGlite'],
+  ['db-open', 'opening PGlite (the HTTP app’s modules load meanwhile)'],
   ['migrations', 'migrations (checking; none to run)'],
-  ['app', 'buildApp + jobs scheduled'],
+  ['server-modules', 'the rest of the HTTP app’s modules, when the open finished first'],
+  ['app', 'buildApp (Fastify: plugins, routes)'],
   ['listen', 'listen'],
-  ['demo', 'demo data (after listen; banner waits for it)'],
+  ['demo', 'jobs scheduled, worker, demo data (after listen; the banner waits for them)'],
 ];
+
+const cpuText = (starts: Start[]) =>
+  `${fmt(median(starts.map((s) => s.mainCpuMs)))} / ${fmt(median(starts.map((s) => s.cpuMs)))}`;
 
 function breakdown(starts: Start[]): Map<string, number> {
   const out = new Map<string, number>();
@@ -179,8 +221,8 @@ async function main() {
 
   const fresh: Start[] = [];
   const restart: Start[] = [];
-  const bare: { wallMs: number; openMs: number }[] = [];
-  const bareInit: { wallMs: number; openMs: number }[] = [];
+  const bare: ReturnType<typeof bareOpen>[] = [];
+  const bareInit: ReturnType<typeof bareOpen>[] = [];
   for (let i = 0; i < rounds; i++) {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderdesk-bench-startup-'));
     try {
@@ -189,7 +231,7 @@ async function main() {
       bare.push(bareOpen(path.join(dataDir, 'pglite')));
       bareInit.push(bareOpen(path.join(dataDir, 'empty')));
       process.stderr.write(
-        `round ${i + 1}: fresh ${fmt(fresh.at(-1)!.healthzMs)}, restart ${fmt(restart.at(-1)!.healthzMs)}, bare open ${fmt(bare.at(-1)!.wallMs)}, bare initdb ${fmt(bareInit.at(-1)!.wallMs)}\n`,
+        `round ${i + 1}: fresh ${fmt(fresh.at(-1)!.healthzMs)}, restart ${fmt(restart.at(-1)!.healthzMs)} (main thread CPU ${fmt(restart.at(-1)!.mainCpuMs)}), bare open ${fmt(bare.at(-1)!.wallMs)}, bare initdb ${fmt(bareInit.at(-1)!.wallMs)}\n`,
       );
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });
@@ -203,6 +245,7 @@ async function main() {
     restartBanner: median(restart.map((s) => s.bannerMs)),
     bare: median(bare.map((b) => b.wallMs)),
     bareOpen: median(bare.map((b) => b.openMs)),
+    bareCpu: median(bare.map((b) => b.mainCpuMs)),
     bareInit: median(bareInit.map((b) => b.wallMs)),
   };
   const ok = (v: number, target: number) => (v <= target ? '✓' : '✗');
@@ -222,6 +265,8 @@ async function main() {
         `| ${label} | ${bf.has(n) ? fmt(bf.get(n)!) : '–'} | ${br.has(n) ? fmt(br.get(n)!) : '–'} |`,
     ),
     `| (\`node -e 0\` alone) | ${fmt(nodeMs)} | ${fmt(nodeMs)} |`,
+    `| CPU until /healthz: main thread / whole process | ${cpuText(fresh)} | ${cpuText(restart)} |`,
+    `| (bare PGlite open of the same folder: main thread CPU) | – | ${fmt(m.bareCpu)} |`,
   ].join('\n');
   const prestart = `prestart steps, once per change: compiling the server ${fmt(build.ms)}; the migrated template ${templateBuilt ? `built in ${fmt(template.ms)}` : `already built (checked in ${fmt(template.ms)}; building it costs about the bare initdb plus the migrations)`}`;
   process.stdout.write(`${table}\n\n${parts}\n\n${prestart}\n`);

@@ -6,12 +6,14 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import pg from 'pg';
+import type pg from 'pg';
+import { pgliteMain, pgliteTransaction } from './pglite-query.ts';
 
 export interface QueryOptions {
   /**
    * PostgreSQL: prepare the statement once per connection and reuse it (no parse and plan on
-   * every call). For hot paths whose text is one of a few fixed strings; PGlite ignores it.
+   * every call). For hot paths whose text is one of a few fixed strings. PGlite ignores it: there
+   * every statement is prepared (a bounded cache, db/pglite-query.ts).
    */
   prepare?: boolean;
 }
@@ -63,20 +65,13 @@ export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<
 }
 
 export function pgliteDb(lite: PGlite): Db {
-  const wrap = (runner: Pick<PGlite, 'query' | 'exec'>): ScriptSql => ({
-    async query<T>(text: string, params?: readonly unknown[]) {
-      const r = await runner.query<T>(text, params as unknown[] | undefined);
-      return r.rows;
-    },
-    async exec(script: string) {
-      await runner.exec(script);
-    },
-  });
-  const main = wrap(lite);
+  // every statement prepared once and run in one protocol batch (db/pglite-query.ts)
+  const main = pgliteMain(lite);
   return {
     engine: 'pglite',
-    ...main,
-    tx: (fn) => lite.transaction((t) => fn(wrap(t))),
+    query: main.query,
+    exec: main.exec,
+    tx: (fn) => pgliteTransaction(lite, fn),
     read: main,
     close: () => lite.close(),
   };
@@ -106,14 +101,16 @@ export async function openPostgres(
   /** a read replica for `Db.read` (its own pool of `max`); unset: `read` is this database */
   readUrl?: string,
 ): Promise<Db> {
+  // loaded here, not at start: a server on the embedded database never needs the driver
+  const { default: driver } = await import('pg');
   const types = {
     getTypeParser(oid: number, format?: string) {
       if (oid === 20) return int8;
-      return pg.types.getTypeParser(oid, format as 'text');
+      return driver.types.getTypeParser(oid, format as 'text');
     },
   };
   const newPool = (connectionString: string) => {
-    const p = new pg.Pool({ connectionString, max, types: types as never });
+    const p = new driver.Pool({ connectionString, max, types: types as never });
     p.on('error', () => {
       /* an idle client died; the pool replaces it */
     });

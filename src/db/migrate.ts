@@ -67,9 +67,26 @@ async function applied(q: Sql): Promise<Map<number, string | null>> {
   return new Map(rows.map((r) => [r.version, r.checksum]));
 }
 
+/**
+ * The start of an up-to-date database: one read, no transaction and no lock, when every script
+ * is recorded with its checksum unchanged. Anything else (no table yet, a checksum missing or
+ * different, a script pending) is for the full path, which checks and applies under the lock.
+ */
+async function upToDate(db: Db, migrations: Migration[]): Promise<boolean> {
+  let done: Map<number, string | null>;
+  try {
+    done = await applied(db);
+  } catch {
+    return false; // no schema_migrations (or no checksum column) yet
+  }
+  return migrations.every((m) => done.get(m.version) === m.checksum);
+}
+
 /** Applies the pending migrations (from `dir`, the project's by default); returns the versions applied. */
 export async function migrate(db: Db, dir: string = MIGRATIONS_DIR): Promise<number[]> {
   const migrations = listMigrations(dir);
+  if (await upToDate(db, migrations)) return [];
+  let known = new Map<number, string | null>();
   await db.tx(async (q) => {
     await q.query('SELECT pg_advisory_xact_lock($1)', [LOCK_ID]);
     await q.query(
@@ -78,6 +95,7 @@ export async function migrate(db: Db, dir: string = MIGRATIONS_DIR): Promise<num
     );
     await q.query('ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS checksum text');
     const done = await applied(q);
+    known = done;
     for (const m of migrations) {
       if (!done.has(m.version)) continue;
       const sum = done.get(m.version) ?? null;
@@ -95,6 +113,8 @@ export async function migrate(db: Db, dir: string = MIGRATIONS_DIR): Promise<num
   });
   const out: number[] = [];
   for (const m of migrations) {
+    // applied before the check above (with its checksum verified there): never unapplied since
+    if (known.has(m.version)) continue;
     if (m.transactional) {
       const ran = await db.tx(async (q) => {
         await q.query('SELECT pg_advisory_xact_lock($1)', [LOCK_ID]);

@@ -6,17 +6,22 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { MailMessage, MailTransport } from './mail-transport.ts';
 import { mailOptions } from './smtp-mail.ts';
 
 export function fileMailTransport(dir: string, from: string): MailTransport {
-  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+  // nodemailer is loaded when the first mail goes, not at start (bench/startup)
+  let transport: Promise<Transporter> | undefined;
+  const streamTransport = () =>
+    (transport ??= import('nodemailer').then((n) =>
+      n.default.createTransport({ streamTransport: true, buffer: true, newline: 'windows' }),
+    ));
   return {
     name: 'file',
     async send(msg: MailMessage) {
       const options = mailOptions(msg, from);
-      const info = await transport.sendMail(options);
+      const info = await (await streamTransport()).sendMail(options);
       fs.mkdirSync(dir, { recursive: true });
       // the id names the file: sending the same message twice rewrites one file
       fs.writeFileSync(path.join(dir, `${msg.id}.eml`), info.message as Buffer);

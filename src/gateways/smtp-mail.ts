@@ -9,7 +9,7 @@
  * `smtps://user:pass@host:465` (TLS from the start); query parameters set connection options,
  * e.g. `?connectionTimeout=10000`.
  */
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { type MailMessage, MailRejectedError, type MailTransport } from './mail-transport.ts';
 
 /** The domain of the sender address ("orderdesk <no-reply@example.com>" → example.com). */
@@ -36,19 +36,24 @@ export function mailOptions(msg: MailMessage, from: string) {
 }
 
 export function smtpMailTransport(url: string, from: string): MailTransport {
-  const transport = nodemailer.createTransport({
-    url,
-    // fail a dead server in seconds rather than minutes: the outbox retries it later
-    connectionTimeout: 15_000,
-    greetingTimeout: 15_000,
-    socketTimeout: 60_000,
-  });
+  // nodemailer is loaded when the first mail goes, not at start (bench/startup)
+  let transport: Promise<Transporter> | undefined;
+  const smtp = () =>
+    (transport ??= import('nodemailer').then((n) =>
+      n.default.createTransport({
+        url,
+        // fail a dead server in seconds rather than minutes: the outbox retries it later
+        connectionTimeout: 15_000,
+        greetingTimeout: 15_000,
+        socketTimeout: 60_000,
+      }),
+    ));
   return {
     name: 'smtp',
     async send(msg: MailMessage) {
       const options = mailOptions(msg, from);
       try {
-        const info = await transport.sendMail(options);
+        const info = await (await smtp()).sendMail(options);
         return { messageId: info.messageId || options.messageId };
       } catch (e) {
         const code = (e as { responseCode?: unknown }).responseCode;
@@ -59,7 +64,7 @@ export function smtpMailTransport(url: string, from: string): MailTransport {
       }
     },
     async close() {
-      transport.close();
+      (await transport)?.close();
     },
   };
 }

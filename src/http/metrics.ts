@@ -3,7 +3,7 @@
  * the job queue's figures (due, age of the oldest due job, running, failed), read at each scrape.
  */
 import type { FastifyInstance } from 'fastify';
-import client from 'prom-client';
+import type { Histogram, Registry } from 'prom-client';
 
 export interface QueueFigures {
   due: number;
@@ -13,13 +13,14 @@ export interface QueueFigures {
 }
 
 export interface Metrics {
-  registry: client.Registry;
-  requests: client.Histogram<'method' | 'route' | 'status'>;
+  registry: Registry;
+  requests: Histogram<'method' | 'route' | 'status'>;
   /** where the queue gauges read their figures (set by registerMetrics) */
   queue: { source: (() => Promise<QueueFigures>) | null };
 }
 
-export function createMetrics(): Metrics {
+export async function createMetrics(): Promise<Metrics> {
+  const { default: client } = await import('prom-client');
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
   const requests = new client.Histogram({
@@ -64,14 +65,40 @@ export function createMetrics(): Metrics {
   return { registry, requests, queue };
 }
 
+type Labels = { method: string; route: string; status: string };
+
+/**
+ * prom-client is loaded after the first answer (or at the first scrape), not at start
+ * (bench/startup); the requests answered before it is there are counted when it is.
+ */
 export function registerMetrics(app: FastifyInstance, given?: Metrics, queue?: () => Promise<QueueFigures>) {
-  const m = given ?? createMetrics();
-  if (queue) m.queue.source = queue;
+  let m: Metrics | undefined = given;
+  let loading: Promise<Metrics> | undefined;
+  const early: [Labels, number][] = [];
+  const load = () =>
+    (loading ??= (given ? Promise.resolve(given) : createMetrics()).then((made) => {
+      if (queue) made.queue.source = queue;
+      for (const [labels, seconds] of early.splice(0)) made.requests.observe(labels, seconds);
+      m = made;
+      return made;
+    }));
+  if (given) void load();
   app.addHook('onResponse', async (req, reply) => {
-    m.requests.observe(
-      { method: req.method, route: req.routeOptions.url ?? 'unknown', status: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    );
+    const labels = {
+      method: req.method,
+      route: req.routeOptions.url ?? 'unknown',
+      status: String(reply.statusCode),
+    };
+    if (m) {
+      m.requests.observe(labels, reply.elapsedTime / 1000);
+      return;
+    }
+    early.push([labels, reply.elapsedTime / 1000]);
+    void load();
   });
-  return { contentType: m.registry.contentType, render: () => m.registry.metrics() };
+  return {
+    /** Prometheus' text format, version 0.0.4 (prom-client's Registry.PROMETHEUS_CONTENT_TYPE) */
+    contentType: 'text/plain; version=0.0.4; charset=utf-8',
+    render: async () => (await load()).registry.metrics(),
+  };
 }

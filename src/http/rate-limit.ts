@@ -14,7 +14,7 @@
  * Retry-After until the window ends, a right one too, so guessing gets no faster by being right.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import { fail } from './errors.ts';
 
@@ -151,6 +151,8 @@ export async function rateLimitBackend(
       close: async () => {},
     };
   }
+  // loaded only when REDIS_URL is set (bench/startup)
+  const { Redis } = await import('ioredis');
   const redis = new Redis(config.redisUrl, {
     lazyConnect: true,
     // a request waits for one reconnect at most, then its limit is skipped (skipOnError)
