@@ -25,7 +25,7 @@ export type AccountStatus = 'active' | 'suspended';
 
 const COLS = `id, email, name, balance_cents, kyc_status, status, suspended_reason, suspended_at, suspended_by, default_payment_method_id, created_at, updated_at`;
 
-function mapAccount(r: Record<string, unknown>): Account {
+export function mapAccount(r: Record<string, unknown>): Account {
   return {
     id: r.id as string,
     email: r.email as string,

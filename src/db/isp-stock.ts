@@ -1,12 +1,26 @@
 /**
- * ISP stock as orders take it (SPEC §6): the country's claim lock, claiming and unclaiming IPs for
- * a batch, counting what a place has available, and the places a substitute may come from.
+ * ISP stock as orders take it (SPEC §6): claiming and unclaiming IPs for a batch, counting what a
+ * place has available, the places a substitute may come from, and the country's claim lock.
  *
- * Claims of one country are serialized by a transaction-scoped advisory lock (lockIspStock), taken
- * first in every transaction that claims stock for an order or serves the wait queue. Within it,
- * `FOR UPDATE SKIP LOCKED` still guards the rows against any other writer; the lock is what makes
- * a short claim mean "not enough stock" rather than "another order's claim is in flight and may
- * yet roll back", so 40 concurrent orders of 5 for 100 IPs give exactly 20 batches.
+ * A new order claims its IPs with claimFreeIps: `FOR UPDATE SKIP LOCKED` on the IP rows of its
+ * place, no wider lock, so orders of one country (or one place) run side by side and only ever
+ * touch the rows they take. When that comes up short, the short answer may only mean that other
+ * orders' claims are in flight (and may yet roll back): the order gives its partial claim back (a
+ * savepoint, see app/isp/allocate-stock.ts) and asks again with claimIpsExact, which waits for
+ * those claims to end and then takes all it asks for or nothing, so 200 concurrent orders of 5
+ * for 500 IPs give exactly 100 batches.
+ *
+ * The country's transaction-scoped advisory lock (lockIspStock) serialises what must see a
+ * settled stock and wait queue of the country: an order that found its place short and may wait,
+ * serving the wait queue, releases, replacements, refreshes, expiry, pay-later holds. An order's
+ * claim never waits for it (but the waiting one, which holds no IP row then); a lock holder's own
+ * claims (claimIps) skip the rows of orders' claims in flight rather than wait for them; and only
+ * claimIpsExact waits for rows, holding none of the country's stock itself. So no cycle of waits
+ * can form.
+ *
+ * IPs that orders already waiting for stock could use are theirs (first come, first served): the
+ * two order claims leave out the places of the country's open wait queue in the same statement
+ * (one snapshot), so an order can never see released stock without the waiter queued before it.
  */
 import type { LatLon } from '../domain/gazetteer.ts';
 import type { StockPlace } from '../domain/substitution.ts';
@@ -92,6 +106,80 @@ export async function claimIps(
      RETURNING i.id, i.address, i.port, i.city, i.asn::int8 AS asn`,
     params,
   );
+}
+
+/** `AND NOT (the row is in a place the country's open wait queue asks for)`. */
+const NOT_WAITED_FOR = `AND NOT EXISTS (
+           SELECT 1 FROM isp_wait_queue w
+           WHERE w.country = isp_ips.country AND w.served_at IS NULL AND w.cancelled_at IS NULL
+             AND (w.city IS NULL OR w.city = isp_ips.city) AND (w.asn IS NULL OR w.asn = isp_ips.asn))`;
+
+/** What a new order's claim takes: `quantity` IPs of the place for the batch, at `at`. */
+export interface OrderClaim extends StockPlaceFilter {
+  batchId: string;
+  quantity: number;
+  at: Date;
+}
+
+/**
+ * A new order's claim: up to `quantity` available IPs of the place (lowest ids first) that no
+ * other transaction holds and no waiting order asks for, in one statement. Fewer than asked may
+ * mean short stock or claims in flight: the caller rolls the partial claim back and asks
+ * claimIpsExact.
+ */
+export async function claimFreeIps(q: Sql, c: OrderClaim): Promise<ClaimedIp[]> {
+  return q.query<ClaimedIp>(
+    `WITH picked AS MATERIALIZED (
+       SELECT id FROM isp_ips
+       WHERE status = 'available' AND country = $2::text
+         AND ($3::text IS NULL OR city = $3::text)
+         AND ($4::int8 IS NULL OR asn = $4::int8)
+         ${NOT_WAITED_FOR}
+       ORDER BY id
+       LIMIT $5::int8
+       FOR UPDATE SKIP LOCKED)
+     UPDATE isp_ips i SET status = 'allocated', batch_id = $1::text, updated_at = $6::timestamptz
+     FROM picked WHERE i.id = picked.id
+     RETURNING i.id, i.address, i.port, i.city, i.asn::int8 AS asn`,
+    [c.batchId, c.country, c.city, c.asn, c.quantity, c.at],
+    { prepare: true },
+  );
+}
+
+/**
+ * The exact claim, all or nothing: locks every available IP of the place that no waiting order
+ * asks for, waiting for the transactions that hold any of them (claims in flight) to end, then
+ * takes the lowest `quantity` of them if there are that many (rows are locked in id order, so two
+ * exact claims cannot wait for each other). `available` is how many there were once the claims in
+ * flight had ended: what the place really has; `ips` is empty when short. The caller holds no IP
+ * row of the country's stock (see the module's note on waits).
+ */
+export async function claimIpsExact(q: Sql, c: OrderClaim): Promise<{ available: number; ips: ClaimedIp[] }> {
+  const rows = await q.query<{ available: number } & { [K in keyof ClaimedIp]: ClaimedIp[K] | null }>(
+    `WITH open AS MATERIALIZED (
+       SELECT id FROM isp_ips
+       WHERE status = 'available' AND country = $2::text
+         AND ($3::text IS NULL OR city = $3::text)
+         AND ($4::int8 IS NULL OR asn = $4::int8)
+         ${NOT_WAITED_FOR}
+       ORDER BY id
+       FOR UPDATE),
+     picked AS MATERIALIZED (
+       SELECT id FROM open WHERE (SELECT count(*) FROM open) >= $5::int8 ORDER BY id LIMIT $5::int8),
+     claimed AS (
+       UPDATE isp_ips i SET status = 'allocated', batch_id = $1::text, updated_at = $6::timestamptz
+       FROM picked WHERE i.id = picked.id
+       RETURNING i.id, i.address, i.port, i.city, i.asn::int8 AS asn)
+     SELECT (SELECT count(*) FROM open)::int8 AS available, c.id, c.address, c.port, c.city, c.asn
+     FROM (SELECT 1) AS one LEFT JOIN claimed c ON true
+     ORDER BY c.id`,
+    [c.batchId, c.country, c.city, c.asn, c.quantity, c.at],
+    { prepare: true },
+  );
+  const ips = rows
+    .filter((r) => r.id !== null)
+    .map((r) => ({ id: r.id!, address: r.address!, port: r.port!, city: r.city!, asn: r.asn! }));
+  return { available: rows[0]?.available ?? 0, ips };
 }
 
 /** Gives claimed IPs back to stock (a short claim that is not kept). */

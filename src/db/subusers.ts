@@ -15,7 +15,7 @@ export interface Subuser {
 
 const COLS = 'id, account_id, username, password, name, is_main, status, created_at, updated_at';
 
-function mapSubuser(r: Record<string, unknown>): Subuser {
+export function mapSubuser(r: Record<string, unknown>): Subuser {
   return {
     id: r.id as string,
     accountId: r.account_id as string,

@@ -1,5 +1,6 @@
 /**
- * Claiming an ISP order's IPs under the country's stock lock (SPEC §6). IPs that orders already
+ * Claiming an ISP order's IPs (SPEC §6): row locks on the IPs taken, the country's stock lock only
+ * when the stock comes up short (see allocateStock). IPs that orders already
  * waiting for stock could use are kept for them (first come, first served, see
  * serve-wait-queue.ts): a new order neither claims nor counts them. Short stock follows
  * `on_shortage`: fail, wait, or substitute the nearest place of the country that can deliver in
@@ -10,12 +11,13 @@ import type { SubstitutionRecord } from '../../db/isp-new-batches.ts';
 import {
   availableStockPlaces,
   type ClaimedIp,
-  claimIps,
+  claimFreeIps,
+  claimIpsExact,
   countAvailableAt,
+  lockIspStock,
   type ReservedPlace,
   type StockPlaceFilter,
   stockCityOrigin,
-  unclaimIps,
 } from '../../db/isp-stock.ts';
 import { waitingPlaces } from '../../db/isp-wait-queue.ts';
 import { err } from '../../domain/errors.ts';
@@ -112,13 +114,19 @@ function isReserved(place: { city: string; asn: number }, reserved: readonly Res
   );
 }
 
-/** The substitute for a request its exact place cannot serve, or null (read-only). */
+/**
+ * The substitute for a request its exact place cannot serve, or null (read-only). `tried`: places
+ * already found short (leave them out).
+ */
 async function findSubstitute(
   q: Sql,
   req: IspRequest,
   reserved: readonly ReservedPlace[],
+  tried: readonly ReservedPlace[] = [],
 ): Promise<Substitute | null> {
-  const places = (await availableStockPlaces(q, req.country)).filter((p) => !isReserved(p, reserved));
+  const places = (await availableStockPlaces(q, req.country)).filter(
+    (p) => !isReserved(p, reserved) && !isReserved(p, tried),
+  );
   const origin =
     req.city !== null && !lookupCity(req.country, req.city)
       ? await stockCityOrigin(q, req.country, req.city)
@@ -139,39 +147,57 @@ function exactPlace(req: IspRequest): StockPlaceFilter {
   return { country: req.country, city: req.city, asn: req.asn };
 }
 
+/** The savepoint a fast claim is rolled back to when it comes up short (its row locks go with it). */
+const FAST_CLAIM = 'isp_fast_claim';
+
 /**
- * Claims the order's IPs under the country's stock lock, following its shortage policy. IPs that
- * orders already waiting could use are theirs (first come, first served): never claimed here.
+ * Claims the order's IPs, following its shortage policy, as the first thing its transaction
+ * locks (the caller holds no IP row, and no account row the claims in flight may wait for). IPs
+ * that orders already waiting could use are theirs (first come, first served): never claimed here.
+ *
+ *  1. Fast: the exact place's free IPs, `FOR UPDATE SKIP LOCKED` (claimFreeIps), behind a
+ *     savepoint. No wider lock: orders of one place run side by side, each on its own rows.
+ *  2. Short: the partial claim is rolled back to the savepoint (its row locks released, so two
+ *     short orders cannot wait for each other: each then holds no IP row), and the exact claim
+ *     (claimIpsExact) waits for the claims in flight before it takes all or nothing. Short then
+ *     really means short; it follows `on_shortage`. An order that may wait takes the country's
+ *     stock lock first: its queue row must not slip past a run of serve-wait-queue (which holds
+ *     the same lock) that would have served it. Fail and substitute decide on rows alone.
  */
 export async function allocateStock(q: Sql, req: IspRequest, batchId: string, at: Date): Promise<Allocation> {
-  const reserved = await waitingPlaces(q, req.country);
-  const claim = (f: StockPlaceFilter) =>
-    claimIps(q, { ...f, batchId, quantity: req.quantity, at, exclude: reserved });
-  const ips = await claim(exactPlace(req));
+  const claim = { batchId, quantity: req.quantity, at };
+  await q.query(`SAVEPOINT ${FAST_CLAIM}`);
+  const ips = await claimFreeIps(q, { ...exactPlace(req), ...claim });
   if (ips.length === req.quantity)
     return { kind: 'claimed', ips, city: req.city, asn: req.asn, substitute: null };
-  await unclaimIps(
-    q,
-    batchId,
-    ips.map((i) => i.id),
-    at,
-  );
+  await q.query(`ROLLBACK TO SAVEPOINT ${FAST_CLAIM}`);
+
+  if (req.onShortage === 'wait') await lockIspStock(q, req.country);
+  const exact = await claimIpsExact(q, { ...exactPlace(req), ...claim });
+  if (exact.ips.length === req.quantity)
+    return { kind: 'claimed', ips: exact.ips, city: req.city, asn: req.asn, substitute: null };
   if (req.onShortage === 'wait') return { kind: 'wait' };
   if (req.onShortage === 'substitute') {
-    const sub = await findSubstitute(q, req, reserved);
-    if (sub) {
-      const got = await claim({ country: req.country, city: sub.city, asn: sub.asn });
-      if (got.length === req.quantity)
-        return { kind: 'claimed', ips: got, city: sub.city, asn: sub.asn, substitute: sub };
-      await unclaimIps(
-        q,
-        batchId,
-        got.map((i) => i.id),
-        at,
-      );
+    // a short exact claim still holds the rows it counted: let them go before waiting for another
+    // place's rows (two orders substituting each other's places would otherwise wait for each other)
+    await q.query(`ROLLBACK TO SAVEPOINT ${FAST_CLAIM}`);
+    const reserved = await waitingPlaces(q, req.country);
+    // the counts a substitute is chosen by may include claims in flight: a place found short by
+    // the exact claim is left out and the next nearest tried
+    const tried: ReservedPlace[] = [];
+    for (
+      let sub = await findSubstitute(q, req, reserved);
+      sub;
+      sub = await findSubstitute(q, req, reserved, tried)
+    ) {
+      const got = await claimIpsExact(q, { country: req.country, city: sub.city, asn: sub.asn, ...claim });
+      if (got.ips.length === req.quantity)
+        return { kind: 'claimed', ips: got.ips, city: sub.city, asn: sub.asn, substitute: sub };
+      await q.query(`ROLLBACK TO SAVEPOINT ${FAST_CLAIM}`);
+      tried.push({ city: sub.city, asn: sub.asn });
     }
   }
-  return { kind: 'short', available: ips.length };
+  return { kind: 'short', available: exact.available };
 }
 
 export function substitutionRecord(req: IspRequest, sub: Substitute): SubstitutionRecord {

@@ -1,7 +1,6 @@
 import type { Sql } from '../../db/client.ts';
 import { attachResource } from '../../db/idempotency.ts';
 import { insertBatch } from '../../db/isp-new-batches.ts';
-import { lockIspStock } from '../../db/isp-stock.ts';
 import { insertWait } from '../../db/isp-wait-queue.ts';
 import { insertOrder } from '../../db/orders.ts';
 import type { Payment } from '../../db/payments.ts';
@@ -37,15 +36,22 @@ export async function fulfilIspOrder(
     card: Payment | null;
     idem: IdempotencyLink | undefined;
     at: Date;
-    /** the country's stock lock is already held */
-    locked?: boolean;
+    /**
+     * runs after the stock is claimed and before the payment (the card's settlement: lock the
+     * account and check it may still order); the claim must come first in the transaction, see
+     * allocateStock
+     */
+    gate?: () => Promise<Result<void>>;
   },
 ): Promise<Result<Order>> {
   const { draft, req, at } = p;
   const batchId = draft.details.batch_id as string;
-  if (!p.locked) await lockIspStock(q, req.country);
   const alloc = await allocateStock(q, req, batchId, at);
   if (alloc.kind === 'short') return shortError(req, alloc.available);
+  if (p.gate) {
+    const gate = await p.gate();
+    if (!gate.ok) return gate;
+  }
 
   const claimed = alloc.kind === 'claimed' ? alloc : null;
   const expiresAt = claimed ? addMonths(at, req.months) : null;

@@ -2,8 +2,8 @@
  * POST /v1/orders (and /quote) for ISP static IPs (SPEC §3, §5, §6): the stock is claimed in the
  * same transaction as the payment, so an order is paid and holds its IPs, or nothing happened.
  *
- * Balance-only orders pay in ONE transaction: lock the country's stock claims (see
- * db/isp-stock.ts), claim `quantity` IPs (FOR UPDATE SKIP LOCKED), debit the balance
+ * Balance-only orders pay in ONE transaction: claim `quantity` IPs (row locks on those IPs only,
+ * FOR UPDATE SKIP LOCKED; see allocate-stock.ts and db/isp-stock.ts), debit the balance
  * (conditional update), write the order, the batch with its IPs, and enqueue the provisioning
  * job. A card pays the rest the usual way (payments/charge-then-settle.ts): the claim happens in the settle
  * transaction, and if the stock is gone by then settling is refused and the card refunded.
@@ -18,9 +18,11 @@
  *    flagged on the batch and in the order's details; it never costs more than the request
  *    (substitutedAmounts; when a card was charged for the dearer request, the difference stays on
  *    the balance). No such place: 422 insufficient_inventory.
- * Lock order: the country's stock lock first, then rows (the account here, orders in the
- * wait-queue run); cancellation takes the order, then the account, and never the stock lock. So
- * none of them can deadlock another.
+ * Lock order: the stock first (the IP rows claimed; the country's stock lock before them when the
+ * claim came up short and the order may wait), then rows (the account here, orders in the
+ * wait-queue run); cancellation takes the order, then the account, and never the stock lock. An
+ * order holds no row another claim waits for while it waits itself (allocateStock), so none of
+ * them can deadlock another.
  */
 import { ok, type Result } from '../../domain/errors.ts';
 import type { Order } from '../../domain/order.ts';

@@ -1,6 +1,5 @@
 import { getAccount } from '../../db/accounts.ts';
-import { lockIspStock } from '../../db/isp-stock.ts';
-import { err } from '../../domain/errors.ts';
+import { err, ok } from '../../domain/errors.ts';
 import { orderGate } from '../../domain/order-gate.ts';
 import { draftVouchers, type OrderPaymentSettler } from '../payments/take-payment.ts';
 import type { IspRequest } from './allocate-stock.ts';
@@ -24,16 +23,18 @@ function isIspRequest(x: unknown): x is IspRequest {
  * Settles a card payment for an ISP order (also from crash recovery, through settleOrderPayment):
  * the card money enters the balance and the order is paid from it and gets its stock, in the
  * settling transaction. Refused (and the card refunded by the caller) when the stock or the
- * balance is no longer there.
+ * balance is no longer there. The stock is claimed first (allocateStock, in fulfilIspOrder), then
+ * the account is locked and gated: an order's claim in flight may be waiting for that account's
+ * lock, so taking it before the claim could close a cycle of waits.
  */
 export const settleIspOrderPayment: OrderPaymentSettler = async (deps, q, order, payment, idem, at) => {
   const req = (payment.draft as { isp?: unknown } | null)?.isp;
   if (!isIspRequest(req)) return err('invalid_state', `payment ${payment.id} has no ISP order to settle`);
-  await lockIspStock(q, req.country);
-  const account = await getAccount(q, order.accountId, { forUpdate: true });
-  if (!account) return err('not_found', 'no such account');
-  const gate = orderGate(account, 'isp');
-  if (!gate.ok) return gate;
+  // refused before anything is claimed, as before; checked again under the account's lock below
+  const seen = await getAccount(q, order.accountId);
+  if (!seen) return err('not_found', 'no such account');
+  const early = orderGate(seen, 'isp');
+  if (!early.ok) return early;
   const book = await loadIspPriceBook(q);
   const vouchers = draftVouchers(payment);
   return fulfilIspOrder(deps, q, {
@@ -44,6 +45,11 @@ export const settleIspOrderPayment: OrderPaymentSettler = async (deps, q, order,
     card: payment,
     idem,
     at,
-    locked: true,
+    gate: async () => {
+      const account = await getAccount(q, order.accountId, { forUpdate: true });
+      if (!account) return err('not_found', 'no such account');
+      const gate = orderGate(account, 'isp');
+      return gate.ok ? ok(undefined) : gate;
+    },
   });
 };
