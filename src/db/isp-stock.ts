@@ -66,6 +66,18 @@ export interface ClaimedIp {
 }
 
 /**
+ * The available IPs of a place ($2 country, $3 city or null, $4 ASN or null) and the allocation of
+ * the `picked` ones to the batch ($1) at $6: the parts every claim statement shares.
+ */
+const AVAILABLE_IN_PLACE = `SELECT id FROM isp_ips
+       WHERE status = 'available' AND country = $2::text
+         AND ($3::text IS NULL OR city = $3::text)
+         AND ($4::int8 IS NULL OR asn = $4::int8)`;
+const ALLOCATE_PICKED = `UPDATE isp_ips i SET status = 'allocated', batch_id = $1::text, updated_at = $6::timestamptz
+     FROM picked WHERE i.id = picked.id
+     RETURNING i.id, i.address, i.port, i.city, i.asn::int8 AS asn`;
+
+/**
  * Claims up to `quantity` available IPs of the place for a batch (status 'allocated', batch_id set),
  * lowest ids first. Returns what it claimed: fewer than asked means the place is short (under
  * lockIspStock); the caller keeps them, or gives them back with unclaimIps. The pick is a
@@ -93,17 +105,12 @@ export async function claimIps(
   }
   return q.query<ClaimedIp>(
     `WITH picked AS MATERIALIZED (
-       SELECT id FROM isp_ips
-       WHERE status = 'available' AND country = $2::text
-         AND ($3::text IS NULL OR city = $3::text)
-         AND ($4::int8 IS NULL OR asn = $4::int8)
+       ${AVAILABLE_IN_PLACE}
          ${exclude}
        ORDER BY id
        LIMIT $5::int8
        FOR UPDATE SKIP LOCKED)
-     UPDATE isp_ips i SET status = 'allocated', batch_id = $1::text, updated_at = $6::timestamptz
-     FROM picked WHERE i.id = picked.id
-     RETURNING i.id, i.address, i.port, i.city, i.asn::int8 AS asn`,
+     ${ALLOCATE_PICKED}`,
     params,
   );
 }
@@ -130,17 +137,12 @@ export interface OrderClaim extends StockPlaceFilter {
 export async function claimFreeIps(q: Sql, c: OrderClaim): Promise<ClaimedIp[]> {
   return q.query<ClaimedIp>(
     `WITH picked AS MATERIALIZED (
-       SELECT id FROM isp_ips
-       WHERE status = 'available' AND country = $2::text
-         AND ($3::text IS NULL OR city = $3::text)
-         AND ($4::int8 IS NULL OR asn = $4::int8)
+       ${AVAILABLE_IN_PLACE}
          ${NOT_WAITED_FOR}
        ORDER BY id
        LIMIT $5::int8
        FOR UPDATE SKIP LOCKED)
-     UPDATE isp_ips i SET status = 'allocated', batch_id = $1::text, updated_at = $6::timestamptz
-     FROM picked WHERE i.id = picked.id
-     RETURNING i.id, i.address, i.port, i.city, i.asn::int8 AS asn`,
+     ${ALLOCATE_PICKED}`,
     [c.batchId, c.country, c.city, c.asn, c.quantity, c.at],
     { prepare: true },
   );
@@ -157,19 +159,14 @@ export async function claimFreeIps(q: Sql, c: OrderClaim): Promise<ClaimedIp[]> 
 export async function claimIpsExact(q: Sql, c: OrderClaim): Promise<{ available: number; ips: ClaimedIp[] }> {
   const rows = await q.query<{ available: number } & { [K in keyof ClaimedIp]: ClaimedIp[K] | null }>(
     `WITH open AS MATERIALIZED (
-       SELECT id FROM isp_ips
-       WHERE status = 'available' AND country = $2::text
-         AND ($3::text IS NULL OR city = $3::text)
-         AND ($4::int8 IS NULL OR asn = $4::int8)
+       ${AVAILABLE_IN_PLACE}
          ${NOT_WAITED_FOR}
        ORDER BY id
        FOR UPDATE),
      picked AS MATERIALIZED (
        SELECT id FROM open WHERE (SELECT count(*) FROM open) >= $5::int8 ORDER BY id LIMIT $5::int8),
      claimed AS (
-       UPDATE isp_ips i SET status = 'allocated', batch_id = $1::text, updated_at = $6::timestamptz
-       FROM picked WHERE i.id = picked.id
-       RETURNING i.id, i.address, i.port, i.city, i.asn::int8 AS asn)
+       ${ALLOCATE_PICKED})
      SELECT (SELECT count(*) FROM open)::int8 AS available, c.id, c.address, c.port, c.city, c.asn
      FROM (SELECT 1) AS one LEFT JOIN claimed c ON true
      ORDER BY c.id`,
