@@ -410,6 +410,26 @@ function cpuSnapshot(serverPid: number, backends: number[]): CpuSnapshot | null 
   };
 }
 
+/**
+ * Waits until the server's background work of the last scenario has run (the receipt job queues a
+ * mail per paid order every 5 s; on PGlite it runs in the server's one thread): until the server
+ * and its PostgreSQL backends together use under 10 % of a core over 6 s (longer than the receipt
+ * job's period; the mail job's bursts of 200 mails fit under it), at most 60 s. So each scenario's
+ * window holds its own orders' background work (the receipts of all but its last seconds), not the
+ * previous scenario's tail. Returns the ms waited.
+ */
+async function settle(server: Server, pgUrl: string | null): Promise<number> {
+  const start = Date.now();
+  const backends = pgUrl ? await backendPids(pgUrl) : [];
+  const used = () => procCpuMs(server.child.pid!) + backends.reduce((t, pid) => t + procCpuMs(pid), 0);
+  while (Date.now() - start < 60_000) {
+    const a = used();
+    await sleep(6000);
+    if (used() - a < 600) break;
+  }
+  return Date.now() - start;
+}
+
 function cpuShare(a: CpuSnapshot | null, b: CpuSnapshot | null, requests: number): CpuShare | null {
   if (!a || !b || requests <= 0) return null;
   const server = b.server - a.server;
@@ -925,6 +945,7 @@ async function main() {
         if (via) r.via = via;
         runs.push(r);
         await sleep(1000); // let the requests cut off at the end finish on the server
+        log(`  settled in ${await settle(server, o.pgUrl)} ms`);
         ok2xx += r.ok;
         cutOff += o.connections;
         log(
@@ -972,6 +993,7 @@ async function main() {
         r.engine = 'pglite';
         runs.push(r);
         await sleep(1000);
+        log(`  settled in ${await settle(server, null)} ms`);
         liteOk += r.ok;
         liteCut += o.connections;
         log(
