@@ -26,7 +26,9 @@
  *
  * Scenarios: `multi` spreads the connections over --accounts accounts (one API key each);
  * `single` sends every request for one account (its row lock serialises them: the contention
- * worst case); `idem` is `multi` with a fresh Idempotency-Key on every request.
+ * worst case); `idem` is `multi` with a fresh Idempotency-Key on every request. Each PostgreSQL
+ * scenario starts after a CHECKPOINT, and each scenario ends by waiting for the server's
+ * background work (its orders' receipts) to settle, so no scenario carries another's.
  * Afterwards it checks the books (every balance and pool equals the sum of its ledger entries,
  * the money taken equals the orders' payable total, orders created ≥ 2xx received) and drops
  * the bench databases.
@@ -380,6 +382,22 @@ function machineCpuMs(): { busy: number; total: number } | null {
     return { busy: busy * TICK_MS, total: (busy + idle! + iowait!) * TICK_MS };
   } catch {
     return null;
+  }
+}
+
+/**
+ * A checkpoint before each PostgreSQL scenario: after it, every page's first change writes the
+ * whole page to the WAL (full_page_writes), so a scenario that ran just after one (a timed or
+ * WAL-size checkpoint falling between scenarios) would pay that and the others not. With one at
+ * every start, each scenario pays it alike.
+ */
+async function checkpoint(base: string): Promise<void> {
+  const c = new pg.Client({ connectionString: base });
+  await c.connect();
+  try {
+    await c.query('CHECKPOINT');
+  } finally {
+    await c.end();
   }
 }
 
@@ -932,6 +950,7 @@ async function main() {
         await sleep(1000);
       }
       for (const s of o.only) {
+        await checkpoint(o.pgUrl);
         log(`${s}${via ? ` (${VIA_LABEL[via]})` : ''}: ${o.connections} connections, ${o.duration} s`);
         const r = await load(
           server,
