@@ -308,8 +308,10 @@ export const runners: Record<string, Runner> = {
     return ok(page(found, p.limit, (j) => presentJob(j, now)));
   },
   'jobs retry': async (id: number, ctx) => {
+    const retried = await retryJob(ctx.deps, id);
+    // the state as of after the retry (due from `at`, read inside retryJob)
     const now = await ctx.deps.clock.now();
-    return done(await retryJob(ctx.deps, id), (j) => presentJob(j, now));
+    return done(retried, (j) => presentJob(j, now));
   },
   'settlement runs': async (p: { limit: number; startingAfter?: string }, ctx) =>
     done(

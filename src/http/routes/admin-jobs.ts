@@ -71,8 +71,10 @@ export function adminJobRoutes(app: FastifyInstance, deps: Deps) {
       },
     },
     async (req, res) => {
+      const retried = await retryJob(deps, req.params.id);
+      // the state as of after the retry (due from `at`, read inside retryJob)
       const now = await deps.clock.now();
-      return reply(res, await retryJob(deps, req.params.id), (j) => presentJob(j, now));
+      return reply(res, retried, (j) => presentJob(j, now));
     },
   );
 }
