@@ -168,20 +168,33 @@ describe.skipIf(engine !== 'postgres')('a short claim waits for the claims in fl
     return { held, end, done };
   }
 
-  it('the claim in flight rolls back: the order that found no free IP gets them, it is not refused', async () => {
-    const asn = 64620;
-    await addStock(h.db, { country: 'us', city: 'boston', asn, count: 5 });
+  /**
+   * Another order's claim of 5 IPs of `asn` in Boston (of `stock`) is held open while a customer
+   * orders 5 there; once the customer's order waits for a lock, the claim ends with `outcome`.
+   */
+  async function orderBehindClaim(
+    asn: number,
+    stock: number,
+    outcome: 'rollback' | 'commit',
+    extra: Record<string, unknown> = {},
+  ) {
+    await addStock(h.db, { country: 'us', city: 'boston', asn, count: stock });
     const c = await h.customer({ balanceUsd: 100, kyc: true });
     const other = claimInFlight({ city: 'boston', asn, count: 5 });
     await other.held;
     const res = h.call('POST', '/v1/orders', {
       key: c.key,
-      body: { product: 'isp', country: 'us', city: 'boston', asn, quantity: 5 },
+      body: { product: 'isp', country: 'us', city: 'boston', asn, quantity: 5, ...extra },
     });
     await someoneWaitsForALock();
-    other.end('rollback');
+    other.end(outcome);
     await other.done;
-    const r = await res;
+    return { c, r: await res };
+  }
+
+  it('the claim in flight rolls back: the order that found no free IP gets them, it is not refused', async () => {
+    const asn = 64620;
+    const { r } = await orderBehindClaim(asn, 5, 'rollback');
     expect(r.statusCode, r.body).toBe(200);
     expect(r.json().status).toBe('provisioning');
     expect(await liveLinks('us', [asn])).toHaveLength(5);
@@ -190,18 +203,7 @@ describe.skipIf(engine !== 'postgres')('a short claim waits for the claims in fl
 
   it('the claim in flight commits: the order is refused with what is really left (none)', async () => {
     const asn = 64621;
-    await addStock(h.db, { country: 'us', city: 'boston', asn, count: 7 });
-    const c = await h.customer({ balanceUsd: 100, kyc: true });
-    const other = claimInFlight({ city: 'boston', asn, count: 5 });
-    await other.held;
-    const res = h.call('POST', '/v1/orders', {
-      key: c.key,
-      body: { product: 'isp', country: 'us', city: 'boston', asn, quantity: 5 },
-    });
-    await someoneWaitsForALock();
-    other.end('commit');
-    await other.done;
-    const r = await res;
+    const { c, r } = await orderBehindClaim(asn, 7, 'commit');
     expect(r.statusCode, r.body).toBe(422);
     expect(r.json().error).toMatchObject({ code: 'insufficient_inventory', available: 2 });
     // nothing taken: the two left are still in stock, the balance untouched
@@ -210,19 +212,7 @@ describe.skipIf(engine !== 'postgres')('a short claim waits for the claims in fl
   });
 
   it('a waiting order decides only after the claim in flight ends (rolled back: it is served at once)', async () => {
-    const asn = 64622;
-    await addStock(h.db, { country: 'us', city: 'boston', asn, count: 5 });
-    const c = await h.customer({ balanceUsd: 100, kyc: true });
-    const other = claimInFlight({ city: 'boston', asn, count: 5 });
-    await other.held;
-    const res = h.call('POST', '/v1/orders', {
-      key: c.key,
-      body: { product: 'isp', country: 'us', city: 'boston', asn, quantity: 5, on_shortage: 'wait' },
-    });
-    await someoneWaitsForALock();
-    other.end('rollback');
-    await other.done;
-    const r = await res;
+    const { r } = await orderBehindClaim(64622, 5, 'rollback', { on_shortage: 'wait' });
     expect(r.statusCode, r.body).toBe(200);
     expect(r.json().status).toBe('provisioning');
   });
