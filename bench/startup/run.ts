@@ -15,8 +15,8 @@
  * a new temporary DATA_DIR; spawn the server with PORT=0 (embedded PGlite, demo on as by default)
  * and time from spawn to the first 200 of /healthz (its address from DATA_DIR/server.json,
  * polled every 5 ms); SIGTERM; the same again on the same DATA_DIR (restart); then a child process
- * that only opens PGlite on that data folder (`new PGlite(dir)`, `waitReady`, `select 1`), and one
- * that creates a PGlite database in an empty folder (initdb: what a fresh start without the
+ * that only opens PGlite on that data folder (`new PGlite(dir, …)` with the server's start parameters,
+ * `waitReady`, `select 1`), the same with PGlite's default settings, and one that creates a PGlite database in an empty folder (initdb: what a fresh start without the
  * template pays). Medians over the rounds. The breakdown comes from ORDERDESK_START_TIMING=1
  * (one stderr line per phase, ms since the process began). Beside the wall times, the CPU the
  * server's main thread (and the whole process) had used at the first 200, and the bare open's main
@@ -26,6 +26,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PGLITE_SHARED_BUFFERS } from '../../src/db/client.ts';
 import { cliArg, commitOf, percentile, ROOT, sleep, waitQuiet, writeBenchSection } from '../support.ts';
 
 const rounds = Number(cliArg('rounds') ?? 5);
@@ -146,11 +147,22 @@ async function startOnce(dataDir: string): Promise<Start> {
   }
 }
 
-/** A child process that only opens PGlite on `dir`; its wall time and the open inside it. */
-function bareOpen(dir: string): { wallMs: number; openMs: number; mainCpuMs: number } {
+/**
+ * A child process that only opens PGlite on `dir`; its wall time and the open inside it. `server`:
+ * with the start parameters the server opens it with (db/client.ts: the smaller buffer cache);
+ * `defaults`: PGlite's own (shared_buffers 128MB, as initdb wrote it).
+ */
+function bareOpen(
+  dir: string,
+  settings: 'server' | 'defaults' = 'server',
+): { wallMs: number; openMs: number; mainCpuMs: number } {
+  const options =
+    settings === 'server'
+      ? `{ startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=${PGLITE_SHARED_BUFFERS}'] }`
+      : '{}';
   const code = `import { PGlite } from '@electric-sql/pglite';
 const t = performance.now();
-const db = new PGlite(${JSON.stringify(dir)});
+const db = new PGlite(${JSON.stringify(dir)}, ${options});
 await db.waitReady;
 await db.query('select 1');
 const ms = performance.now() - t;
@@ -222,6 +234,7 @@ async function main() {
   const fresh: Start[] = [];
   const restart: Start[] = [];
   const bare: ReturnType<typeof bareOpen>[] = [];
+  const bareDefaults: ReturnType<typeof bareOpen>[] = [];
   const bareInit: ReturnType<typeof bareOpen>[] = [];
   for (let i = 0; i < rounds; i++) {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderdesk-bench-startup-'));
@@ -229,6 +242,7 @@ async function main() {
       fresh.push(await startOnce(dataDir));
       restart.push(await startOnce(dataDir));
       bare.push(bareOpen(path.join(dataDir, 'pglite')));
+      bareDefaults.push(bareOpen(path.join(dataDir, 'pglite'), 'defaults'));
       bareInit.push(bareOpen(path.join(dataDir, 'empty')));
       process.stderr.write(
         `round ${i + 1}: fresh ${fmt(fresh.at(-1)!.healthzMs)}, restart ${fmt(restart.at(-1)!.healthzMs)} (main thread CPU ${fmt(restart.at(-1)!.mainCpuMs)}), bare open ${fmt(bare.at(-1)!.wallMs)}, bare initdb ${fmt(bareInit.at(-1)!.wallMs)}\n`,
@@ -246,6 +260,8 @@ async function main() {
     bare: median(bare.map((b) => b.wallMs)),
     bareOpen: median(bare.map((b) => b.openMs)),
     bareCpu: median(bare.map((b) => b.mainCpuMs)),
+    bareDefaults: median(bareDefaults.map((b) => b.wallMs)),
+    bareDefaultsCpu: median(bareDefaults.map((b) => b.mainCpuMs)),
     bareInit: median(bareInit.map((b) => b.wallMs)),
   };
   const ok = (v: number, target: number) => (v <= target ? '✓' : '✗');
@@ -267,6 +283,7 @@ async function main() {
     `| (\`node -e 0\` alone) | ${fmt(nodeMs)} | ${fmt(nodeMs)} |`,
     `| CPU until /healthz: main thread / whole process | ${cpuText(fresh)} | ${cpuText(restart)} |`,
     `| (bare PGlite open of the same folder: main thread CPU) | – | ${fmt(m.bareCpu)} |`,
+    `| (the same bare open with PGlite's default settings, shared_buffers 128MB: process wall / main thread CPU) | – | ${fmt(m.bareDefaults)} / ${fmt(m.bareDefaultsCpu)} |`,
   ].join('\n');
   const prestart = `prestart steps, once per change: compiling the server ${fmt(build.ms)}; the migrated template ${templateBuilt ? `built in ${fmt(template.ms)}` : `already built (checked in ${fmt(template.ms)}; building it costs about the bare initdb plus the migrations)`}`;
   process.stdout.write(`${table}\n\n${parts}\n\n${prestart}\n`);
@@ -284,8 +301,9 @@ async function main() {
 **What.** ${entryText} with PORT=0 on a new temporary DATA_DIR (embedded PGlite, demo data on as
 by default): wall time from spawn to the first 200 of \`GET /healthz\` (polled every 5 ms), then
 SIGTERM and the same on the same DATA_DIR (restart). Beside it, in a child process each: a bare
-PGlite open of the same data folder (\`new PGlite(dir)\`, \`waitReady\`, \`select 1\`; process wall
-time, and the open inside it) and a PGlite database created in an empty folder (initdb). ${rounds}
+PGlite open of the same data folder (\`new PGlite(dir, …)\` with the server's start parameters,
+shared_buffers=${PGLITE_SHARED_BUFFERS}; \`waitReady\`, \`select 1\`; process wall time, and the open
+inside it; once more with PGlite's default settings) and a PGlite database created in an empty folder (initdb). ${rounds}
 rounds, medians. Phases from ORDERDESK_START_TIMING=1 (ms since the process began, differences of
 consecutive marks). Target (issue 14 item 4): fresh ≤ 5 s, restart ≤ 1 s.
 

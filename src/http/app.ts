@@ -25,7 +25,7 @@ import { registerConsole } from './console.ts';
 import { errorHandler, frameworkErrorHandler, notFoundHandler } from './errors.ts';
 import { type ResourceRenderer, registerIdempotency } from './idempotency.ts';
 import { type Metrics, registerMetrics } from './metrics.ts';
-import { openapiOptions } from './openapi.ts';
+import { docsOptions, openapiOptions } from './openapi.ts';
 import { rateLimitBackend } from './rate-limit.ts';
 import { type ResponseMismatch, validateResponses } from './response-validation.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -70,6 +70,8 @@ export interface AppOptions {
   metrics?: Metrics;
   /** serve the web console from web/dist when it is built (default true) */
   console?: boolean;
+  /** the console's built files (default web/dist) */
+  consoleDir?: string;
   /** POST /admin/v1/clock/advance: moves the test clock and runs the jobs due (jobs/advance-clock.ts) */
   advanceClock?: ClockAdvancer;
   /** tests: check every response against the document, each mismatch reported here */
@@ -106,7 +108,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   app.decorate('authThrottle', limits.authThrottle);
   app.addHook('onClose', () => limits.close());
   // the console's own routes load index.html on a reload; everything else is the API's 404
-  const consoleFallback = opts.console === false ? null : await registerConsole(app);
+  const consoleFallback = opts.console === false ? null : await registerConsole(app, opts.consoleDir);
   app.setNotFoundHandler((req, res) => {
     if (consoleFallback?.(req, res)) return;
     return notFoundHandler(req, res);
@@ -123,7 +125,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   // the console's session cookie (routes/session.ts sets it, auth.ts reads it)
   await app.register(cookie);
   await app.register(swagger, openapiOptions());
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, docsOptions());
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const metrics = registerMetrics(app, opts.metrics, () => jobQueueStats(deps));

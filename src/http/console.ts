@@ -27,8 +27,11 @@ export async function registerConsole(
   await app.register(fastifyStatic, {
     root: dir,
     prefix: '/',
-    wildcard: false,
-    index: false,
+    // one route for every file (a missing one falls through to the not-found handler below), not
+    // one per file found by walking the folder at start: that walk was ≈ 0.1 s of a restart
+    wildcard: true,
+    // `/` (and any folder) is its index.html; a folder without one falls through as a missing file
+    index: 'index.html',
     setHeaders: (res, file) => {
       res.header(
         'Cache-Control',

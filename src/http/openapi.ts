@@ -14,8 +14,12 @@
  *    read), both with the invalid_request envelope.
  * The same lists drive the response validation of the tests (response-validation.ts).
  */
+import fs from 'node:fs';
 import { STATUS_CODES } from 'node:http';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import type { FastifyDynamicSwaggerOptions, SwaggerTransformObject } from '@fastify/swagger';
+import type { FastifySwaggerUiOptions } from '@fastify/swagger-ui';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import { errorEnvelope } from '../contract/error.ts';
@@ -327,4 +331,20 @@ function pruneUnusedSchemas(doc: Document) {
   visit(doc.paths);
   visit(doc.webhooks);
   for (const name of Object.keys(schemas)) if (!used.has(name)) delete schemas[name];
+}
+
+/**
+ * The interactive docs at /docs. The logo is swagger-ui's own, read here: left to the plugin it is
+ * an asynchronous file read at registration, and on a start that read waits ≈ 0.1–0.3 s for a
+ * thread while V8 compiles PGlite's WebAssembly in the background (bench/BENCHMARKS.md, start-up).
+ */
+export function docsOptions(): FastifySwaggerUiOptions {
+  const pkg = createRequire(import.meta.url).resolve('@fastify/swagger-ui');
+  return {
+    routePrefix: '/docs',
+    logo: {
+      type: 'image/svg+xml',
+      content: fs.readFileSync(path.join(path.dirname(pkg), 'static', 'logo.svg')),
+    },
+  };
 }
