@@ -6,13 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  MAIL_BATCH,
   MAIL_MAX_ATTEMPTS,
   mailBackoffSeconds,
   sendDueMail,
 } from '../src/app/notifications/send-due-mail.ts';
 import { enqueueMail } from '../src/db/mail-outbox.ts';
 import type { MailTransport } from '../src/gateways/mail-transport.ts';
-import { smtpMailTransport } from '../src/gateways/smtp-mail.ts';
+import { SMTP_CONNECTIONS, smtpMailTransport } from '../src/gateways/smtp-mail.ts';
 import { jobKinds } from '../src/jobs/kinds.ts';
 import { schedulePeriodic } from '../src/jobs/worker.ts';
 import { type Harness, harness, makeDeps } from './support/harness.ts';
@@ -146,6 +147,37 @@ describe('sending the outbox over SMTP', () => {
     other.mail = live;
     const [a, b] = await Promise.all([sendDueMail(h.deps), sendDueMail(other)]);
     expect(a.sent + b.sent).toBe(25);
+    for (const m of mails) expect(received(m.subject)).toHaveLength(1);
+  });
+});
+
+describe('a busy outbox', () => {
+  it('one run sends every due mail, batch after batch side by side, over at most SMTP_CONNECTIONS reused connections', async () => {
+    // more than one batch and more than a run used to send (200)
+    const mails = [];
+    for (let i = 0; i < 260; i++) mails.push(await queue());
+    const before = sink.connections();
+    expect(await sendDueMail(h.deps)).toEqual({ sent: 260, retried: 0, failed: 0 });
+    for (const m of mails) expect(received(m.subject)).toHaveLength(1);
+    expect(sink.connections() - before).toBeLessThanOrEqual(SMTP_CONNECTIONS);
+    for (const m of [mails[0]!, mails[259]!])
+      expect(await row(m.id)).toMatchObject({ status: 'sent', attempts: 1 });
+  });
+
+  it('a run stops claiming at its time budget, between batches; the next run sends the rest', async () => {
+    const mails = [];
+    for (let i = 0; i < MAIL_BATCH + 10; i++) mails.push(await queue());
+    // the wall clock of the run: 0 when it starts, past the budget once the first batch is sent
+    let reads = 0;
+    const wallNow = () => (reads++ === 0 ? 0 : 1_000);
+    expect(await sendDueMail(h.deps, { budgetMs: 500, wallNow })).toEqual({
+      sent: MAIL_BATCH,
+      retried: 0,
+      failed: 0,
+    });
+    const sentNow = mails.filter((m) => received(m.subject).length === 1);
+    expect(sentNow).toHaveLength(MAIL_BATCH);
+    expect(await sendDueMail(h.deps)).toEqual({ sent: 10, retried: 0, failed: 0 });
     for (const m of mails) expect(received(m.subject)).toHaveLength(1);
   });
 });

@@ -7,7 +7,7 @@
  *
  * The URL is nodemailer's: `smtp://user:pass@host:587` (STARTTLS when offered),
  * `smtps://user:pass@host:465` (TLS from the start); query parameters set connection options,
- * e.g. `?connectionTimeout=10000`.
+ * e.g. `?connectionTimeout=10000`. Connections are pooled (SMTP_CONNECTIONS, 100 mails each).
  */
 import type { Transporter } from 'nodemailer';
 import { type MailMessage, MailRejectedError, type MailTransport } from './mail-transport.ts';
@@ -35,19 +35,31 @@ export function mailOptions(msg: MailMessage, from: string) {
   };
 }
 
+/** SMTP connections kept open to the server at most. */
+export const SMTP_CONNECTIONS = 5;
+
 export function smtpMailTransport(url: string, from: string): MailTransport {
   // nodemailer is loaded when the first mail goes, not at start (bench/startup)
   let transport: Promise<Transporter> | undefined;
   const smtp = () =>
-    (transport ??= import('nodemailer').then((n) =>
-      n.default.createTransport({
+    (transport ??= import('nodemailer').then((n) => {
+      const t = n.default.createTransport({
         url,
+        // a few connections kept open and reused (each mail used to open, greet and quit one):
+        // the outbox hands a batch over side by side and the pool spreads it
+        pool: true,
+        maxConnections: SMTP_CONNECTIONS,
+        maxMessages: 100,
         // fail a dead server in seconds rather than minutes: the outbox retries it later
         connectionTimeout: 15_000,
         greetingTimeout: 15_000,
         socketTimeout: 60_000,
-      }),
-    ));
+      });
+      // a pooled connection that breaks while idle is replaced on the next mail; a send that
+      // fails is the outbox's to retry, so nothing here may take the process down
+      t.on('error', () => {});
+      return t;
+    }));
   return {
     name: 'smtp',
     async send(msg: MailMessage) {

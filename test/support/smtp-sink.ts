@@ -18,6 +18,8 @@ export interface SmtpSink {
   received: ReceivedMail[];
   /** recipients refused with 550 */
   reject: Set<string>;
+  /** SMTP connections opened to it so far */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -37,10 +39,15 @@ export function parseHeaders(raw: string): Record<string, string> {
 export async function smtpSink(port = 0): Promise<SmtpSink> {
   const received: ReceivedMail[] = [];
   const reject = new Set<string>();
+  let connections = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    onConnect(_session, callback) {
+      connections += 1;
+      callback();
+    },
     onRcptTo(address, _session, callback) {
       if (reject.has(address.address)) {
         const e = new Error('mailbox unavailable') as Error & { responseCode: number };
@@ -74,6 +81,7 @@ export async function smtpSink(port = 0): Promise<SmtpSink> {
     port: actual,
     received,
     reject,
+    connections: () => connections,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -10,14 +10,26 @@
  * row's id), so receivers that deduplicate by Message-ID show it once. Nothing is lost: a mail
  * leaves the outbox only as `sent` or, after every attempt, `failed` with its last error.
  */
-import { claimDueMail, markMailAttemptFailed, markMailSent } from '../../db/mail-delivery.ts';
+import {
+  claimDueMail,
+  markMailAttemptFailed,
+  markMailSent,
+  type OutboxMail,
+} from '../../db/mail-delivery.ts';
 import { MailRejectedError } from '../../gateways/mail-transport.ts';
 import type { Deps } from '../deps.ts';
 
 export const MAIL_MAX_ATTEMPTS = 20;
 /** A claimed mail is locked this long; a worker that dies leaves it to another one after it. */
 const MAIL_LOCK_SECONDS = 300;
-const CLAIM_SIZE = 10;
+/** Mails claimed at once and handed to the transport side by side (SMTP: over its pool). */
+export const MAIL_BATCH = 25;
+/**
+ * How long one run keeps claiming batches (wall time: the process's own work, not business time).
+ * The job runs every 10 s, so a busy outbox is sent about half of the time at the transport's
+ * pace, and the worker's other jobs wait at most this long behind it.
+ */
+export const MAIL_RUN_BUDGET_MS = 5_000;
 
 /** Seconds before the attempt after attempt `n` (1-based): 60 · 2^(n−1), at most 6 h. */
 export function mailBackoffSeconds(attempt: number): number {
@@ -30,64 +42,67 @@ export interface MailRunSummary {
   failed: number;
 }
 
-export async function sendDueMail(deps: Deps, opts: { limit?: number } = {}): Promise<MailRunSummary> {
-  const limit = opts.limit ?? 200;
+/**
+ * Sends due mail, MAIL_BATCH at a time side by side, until the outbox has nothing due, a passing
+ * failure (server down) ends the run, or the run has used its budget (`budgetMs`, default
+ * MAIL_RUN_BUDGET_MS; checked between batches). `wallNow` is a test seam for that budget.
+ */
+export async function sendDueMail(
+  deps: Deps,
+  opts: { budgetMs?: number; wallNow?: () => number } = {},
+): Promise<MailRunSummary> {
+  const budget = opts.budgetMs ?? MAIL_RUN_BUDGET_MS;
+  const wall = opts.wallNow ?? Date.now;
+  const started = wall();
   const summary: MailRunSummary = { sent: 0, retried: 0, failed: 0 };
-  let claimedTotal = 0;
-  while (claimedTotal < limit) {
+  for (;;) {
     const now = await deps.clock.now();
     const batch = await deps.db.tx((q) =>
-      claimDueMail(
-        q,
-        now,
-        new Date(now.getTime() + MAIL_LOCK_SECONDS * 1000),
-        Math.min(CLAIM_SIZE, limit - claimedTotal),
-      ),
+      claimDueMail(q, now, new Date(now.getTime() + MAIL_LOCK_SECONDS * 1000), MAIL_BATCH),
     );
-    claimedTotal += batch.length;
-    let transient = false;
-    for (const mail of batch) {
-      let messageId: string;
-      try {
-        ({ messageId } = await deps.mail.send({
-          id: mail.id,
-          to: mail.to,
-          subject: mail.subject,
-          text: mail.bodyText,
-        }));
-      } catch (e) {
-        const message = e instanceof Error ? e.message : String(e);
-        const giveUp = e instanceof MailRejectedError || mail.attempts >= MAIL_MAX_ATTEMPTS;
-        const at = await deps.clock.now();
-        const retryAt = giveUp ? null : new Date(at.getTime() + mailBackoffSeconds(mail.attempts) * 1000);
-        await markMailAttemptFailed(deps.db, mail.id, message, retryAt);
-        if (giveUp) {
-          summary.failed += 1;
-          deps.log.error(
-            { mailId: mail.id, kind: mail.kind, to: mail.to, attempts: mail.attempts, err: message },
-            'mail failed for good',
-          );
-        } else {
-          summary.retried += 1;
-          transient = true;
-          deps.log.warn(
-            { mailId: mail.id, kind: mail.kind, attempt: mail.attempts, retryAt, err: message },
-            'mail send failed; will retry',
-          );
-        }
-        continue;
-      }
-      // if this write is lost (a crash), the row's lock runs out and the mail goes again, with
-      // the same Message-ID
-      await markMailSent(deps.db, mail.id, messageId, await deps.clock.now());
-      summary.sent += 1;
-      deps.log.info(
-        { mailId: mail.id, kind: mail.kind, to: mail.to, transport: deps.mail.name, messageId },
-        'mail sent',
-      );
-    }
+    const outcomes = await Promise.all(batch.map((mail) => sendOne(deps, mail)));
+    for (const o of outcomes) summary[o] += 1;
     // a short claim means the outbox is drained; a passing failure (server down) ends this run
-    if (batch.length < CLAIM_SIZE || transient) break;
+    if (batch.length < MAIL_BATCH || outcomes.includes('retried') || wall() - started >= budget) break;
   }
   return summary;
+}
+
+/** One mail to the transport, and its row marked: sent, to be retried, or failed for good. */
+async function sendOne(deps: Deps, mail: OutboxMail): Promise<keyof MailRunSummary> {
+  let messageId: string;
+  try {
+    ({ messageId } = await deps.mail.send({
+      id: mail.id,
+      to: mail.to,
+      subject: mail.subject,
+      text: mail.bodyText,
+    }));
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    const giveUp = e instanceof MailRejectedError || mail.attempts >= MAIL_MAX_ATTEMPTS;
+    const at = await deps.clock.now();
+    const retryAt = giveUp ? null : new Date(at.getTime() + mailBackoffSeconds(mail.attempts) * 1000);
+    await markMailAttemptFailed(deps.db, mail.id, message, retryAt);
+    if (giveUp) {
+      deps.log.error(
+        { mailId: mail.id, kind: mail.kind, to: mail.to, attempts: mail.attempts, err: message },
+        'mail failed for good',
+      );
+      return 'failed';
+    }
+    deps.log.warn(
+      { mailId: mail.id, kind: mail.kind, attempt: mail.attempts, retryAt, err: message },
+      'mail send failed; will retry',
+    );
+    return 'retried';
+  }
+  // if this write is lost (a crash), the row's lock runs out and the mail goes again, with the
+  // same Message-ID
+  await markMailSent(deps.db, mail.id, messageId, await deps.clock.now());
+  deps.log.info(
+    { mailId: mail.id, kind: mail.kind, to: mail.to, transport: deps.mail.name, messageId },
+    'mail sent',
+  );
+  return 'sent';
 }
