@@ -5,6 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type pg from 'pg';
 
@@ -59,12 +61,30 @@ function int8(value: string): number {
  */
 export const PGLITE_SHARED_BUFFERS = '16MB';
 
+let wasm: WebAssembly.Module | undefined;
+
+/**
+ * PGlite's WebAssembly, compiled synchronously, once per process. Left to PGlite it is compiled
+ * asynchronously, and V8's background compilation then goes on for a few hundred ms after the
+ * open: on two cores every asynchronous file read and the first requests waited 0.14–0.3 s behind
+ * it (docs/decisions.md, "Start-up in seconds"). A second open in the process (tests, the CLI)
+ * reuses the compiled module.
+ */
+function pgliteWasm(): WebAssembly.Module {
+  if (!wasm) {
+    const dist = path.dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+    wasm = new WebAssembly.Module(fs.readFileSync(path.join(dist, 'pglite.wasm')));
+  }
+  return wasm;
+}
+
 /** Embedded PGlite in `dataDir` (in memory when unset), optionally loaded from a data-dir dump. */
 export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<Db> {
   if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
   const lite = new PGlite({
     ...(dataDir ? { dataDir } : {}),
     startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
+    pgliteWasmModule: pgliteWasm(),
     parsers: { 20: int8 },
     ...(loadDataDir ? { loadDataDir } : {}),
   });

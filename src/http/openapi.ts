@@ -335,8 +335,8 @@ function pruneUnusedSchemas(doc: Document) {
 
 /**
  * The interactive docs at /docs. The logo is swagger-ui's own, read here: left to the plugin it is
- * an asynchronous file read at registration, and on a start that read waits ≈ 0.1–0.3 s for a
- * thread while V8 compiles PGlite's WebAssembly in the background (bench/BENCHMARKS.md, start-up).
+ * an asynchronous file read at registration, one more wait on a start (docs/decisions.md,
+ * "Start-up in seconds").
  */
 export function docsOptions(): FastifySwaggerUiOptions {
   const pkg = createRequire(import.meta.url).resolve('@fastify/swagger-ui');
