@@ -27,11 +27,10 @@ export async function registerConsole(
   await app.register(fastifyStatic, {
     root: dir,
     prefix: '/',
-    // one route for every file (a missing one falls through to the not-found handler below), not
-    // one per file found by walking the folder at start: that walk was ≈ 0.1 s of a restart
-    wildcard: true,
-    // `/` (and any folder) is its index.html; a folder without one falls through as a missing file
-    index: 'index.html',
+    // a route per file found at start, not one wildcard: a wildcard would also catch the API's
+    // paths that no route matches (a path parameter past the router's limit must stay a 400)
+    wildcard: false,
+    index: false,
     setHeaders: (res, file) => {
       res.header(
         'Cache-Control',
