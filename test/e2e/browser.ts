@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { loadDemo } from '../../src/demo.ts';
 import { consoleBuilt } from '../../src/http/console.ts';
 import { type Harness, harness } from '../support/harness.ts';
@@ -35,6 +35,8 @@ export interface E2e {
   h: Harness;
   base: string;
   browser: Browser;
+  /** API requests the server has received and not yet finished answering */
+  serverPending(): string[];
   demo: { email: string; password: string };
   close(): Promise<void>;
 }
@@ -45,6 +47,13 @@ export async function startE2e(): Promise<E2e> {
   const demo = await loadDemo(h.deps);
   if (!demo) throw new Error('the demo account was not created');
   const address = await h.app.listen({ port: 0, host: '127.0.0.1' });
+  // what the server is still answering, for the report of a failed test (traceFailures)
+  const inFlight = new Map<object, { what: string; since: number }>();
+  h.app.server.on('request', (req, res) => {
+    const k = {};
+    inFlight.set(k, { what: `${req.method} ${req.url}`, since: Date.now() });
+    res.on('close', () => inFlight.delete(k));
+  });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -62,12 +71,32 @@ export async function startE2e(): Promise<E2e> {
     h,
     base: address,
     browser,
+    serverPending: () => [...inFlight.values()].map((r) => `${r.what} (for ${Date.now() - r.since} ms)`),
     demo: { email: demo.email, password: demo.password },
     async close() {
       await browser.close();
       await h.close();
     },
   };
+}
+
+/** The browser's API requests of the current test, each with its status once answered. */
+const requestLog: string[] = [];
+
+/**
+ * In an e2e file's describe: when a test fails, prints the last API requests its pages sent (and
+ * their answers, or "sent" when none came) and what the server was still answering — so a
+ * console action that never completes shows whether its request reached the server.
+ */
+export function traceFailures(e: () => E2e | undefined) {
+  afterEach((ctx) => {
+    if (ctx.task.result?.state === 'fail') {
+      console.error(
+        `[e2e] ${ctx.task.name}\n  browser's API requests (last 15):\n    ${requestLog.slice(-15).join('\n    ') || '(none)'}\n  server still answering: ${e()?.serverPending().join('; ') || '(nothing)'}`,
+      );
+    }
+    requestLog.length = 0;
+  });
 }
 
 /** A page in a fresh context (its own cookies) that fails the test on any uncaught page error. */
@@ -80,6 +109,18 @@ export async function newPage(
     locale: opts.lang ?? 'en',
   });
   const page = await context.newPage();
+  // the page's API requests and what became of them, for the report of a failed test
+  page.on('request', (r) => {
+    if (!/\/(v1|admin)\//.test(r.url())) return;
+    const i = requestLog.push(`${r.method()} ${new URL(r.url()).pathname}: sent`) - 1;
+    r.response()
+      .then((res) => {
+        requestLog[i] = `${r.method()} ${new URL(r.url()).pathname}: ${res ? res.status() : 'no response'}`;
+      })
+      .catch((err: unknown) => {
+        requestLog[i] = `${r.method()} ${new URL(r.url()).pathname}: failed (${String(err)})`;
+      });
+  });
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(String(err)));
   page.on('console', (m) => {

@@ -14,6 +14,7 @@ import {
   PHONE,
   screenshot,
   startE2e,
+  traceFailures,
 } from './browser.ts';
 
 const unavailable = e2eUnavailable();
@@ -24,6 +25,7 @@ describe.skipIf(unavailable !== null)('the console in Chromium', () => {
   beforeAll(async () => {
     e = await startE2e();
   });
+  traceFailures(() => e);
   afterAll(async () => {
     await e?.close();
   });

@@ -22,6 +22,7 @@ import {
   SCREENSHOTS,
   screenshot,
   startE2e,
+  traceFailures,
 } from './browser.ts';
 
 const unavailable = e2eUnavailable();
@@ -93,6 +94,7 @@ describe.skipIf(unavailable !== null)('the billing center and account pages in C
     const list = await e.h.call('GET', '/v1/orders?type=unsubscribe', { key: demoKey });
     unsubscribe = list.json().data[0].id;
   });
+  traceFailures(() => e);
   afterAll(async () => {
     await e?.close();
   });

@@ -19,6 +19,7 @@ import {
   PHONE,
   screenshot,
   startE2e,
+  traceFailures,
 } from './browser.ts';
 
 const unavailable = e2eUnavailable();
@@ -47,6 +48,7 @@ describe.skipIf(unavailable !== null)('ISP in the console (Chromium)', () => {
   beforeAll(async () => {
     e = await startE2e();
   });
+  traceFailures(() => e);
   afterAll(async () => {
     await e?.close();
   });

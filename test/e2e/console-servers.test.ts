@@ -24,6 +24,7 @@ import {
   SCREENSHOTS,
   screenshot,
   startE2e,
+  traceFailures,
 } from './browser.ts';
 
 const unavailable = e2eUnavailable();
@@ -78,6 +79,7 @@ describe.skipIf(unavailable !== null)('servers, coupons, arrears and auto top-up
       await e.h.call('POST', `/admin/v1/accounts/${demoId}/api-keys`, { admin: true, body: { name: 'e2e' } })
     ).json().key;
   });
+  traceFailures(() => e);
   afterAll(async () => {
     await e?.close();
   });
