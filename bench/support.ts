@@ -153,3 +153,11 @@ export function writeBenchSection(name: string, section: string): void {
     a >= 0 && b > a ? md.slice(0, a) + section + md.slice(b + end.length) : `${md.trimEnd()}\n\n${section}\n`,
   );
 }
+
+/** Adds `row` to the history table of section `name`, above its `<!-- bench:<name>:history:end -->` marker. */
+export function appendBenchHistory(name: string, row: string): void {
+  const end = `<!-- bench:${name}:history:end -->`;
+  const md = fs.readFileSync(BENCHMARKS_MD, 'utf8');
+  if (!md.includes(end)) throw new Error(`${BENCHMARKS_MD} lacks the ${end} marker`);
+  fs.writeFileSync(BENCHMARKS_MD, md.replace(end, `${row}\n${end}`));
+}

@@ -19,7 +19,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import fs from 'node:fs';
 import os from 'node:os';
 import type { Deps } from '../../src/app/deps.ts';
 import { sendDueMail } from '../../src/app/notifications/send-due-mail.ts';
@@ -28,7 +27,7 @@ import { openPglite } from '../../src/db/client.ts';
 import { enqueueMails, type NewMail } from '../../src/db/mail-outbox.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { smtpMailTransport } from '../../src/gateways/smtp-mail.ts';
-import { BENCHMARKS_MD, cliArg, commitOf, ROOT, waitQuiet, writeBenchSection } from '../support.ts';
+import { appendBenchHistory, cliArg, commitOf, ROOT, waitQuiet, writeBenchSection } from '../support.ts';
 
 const mails = Number(cliArg('mails') ?? 2000);
 const note = cliArg('note') ?? '';
@@ -151,10 +150,10 @@ Run ${when} UTC, \`npm run bench:mail -- --write${mails !== 2000 ? ` --mails ${m
 ${table}
 <!-- bench:mail:latest:end -->`,
       );
-      const row = `| ${when.slice(0, 10)} | \`${commit}\` | ${mails} | ${perRun.length} | ${firstRun} | ${Math.round(rate)} | ${connections} | ${note} |`;
-      const md = fs.readFileSync(BENCHMARKS_MD, 'utf8');
-      const end = '<!-- bench:mail:history:end -->';
-      if (md.includes(end)) fs.writeFileSync(BENCHMARKS_MD, md.replace(end, `${row}\n${end}`));
+      appendBenchHistory(
+        'mail',
+        `| ${when.slice(0, 10)} | \`${commit}\` | ${mails} | ${perRun.length} | ${firstRun} | ${Math.round(rate)} | ${connections} | ${note} |`,
+      );
     }
   } finally {
     await transport.close?.();

@@ -15,8 +15,9 @@
  * a new temporary DATA_DIR; spawn the server with PORT=0 (embedded PGlite, demo on as by default)
  * and time from spawn to the first 200 of /healthz (its address from DATA_DIR/server.json,
  * polled every 5 ms); SIGTERM; the same again on the same DATA_DIR (restart); then a child process
- * that only opens PGlite on that data folder (`new PGlite(dir, …)` with the server's start parameters,
- * `waitReady`, `select 1`), the same with PGlite's default settings, and one that creates a PGlite database in an empty folder (initdb: what a fresh start without the
+ * that only opens PGlite on that data folder (`new PGlite(dir, …)` with the server's start
+ * parameters, `waitReady`, `select 1`), the same with PGlite's default settings, and one that
+ * creates a PGlite database in an empty folder (initdb: what a fresh start without the
  * template pays). Medians over the rounds. The breakdown comes from ORDERDESK_START_TIMING=1
  * (one stderr line per phase, ms since the process began). Beside the wall times, the CPU the
  * server's main thread (and the whole process) had used at the first 200, and the bare open's main
@@ -26,8 +27,17 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PGLITE_SHARED_BUFFERS } from '../../src/db/client.ts';
-import { cliArg, commitOf, percentile, ROOT, sleep, waitQuiet, writeBenchSection } from '../support.ts';
+import { PGLITE_SHARED_BUFFERS, pgliteStartParams } from '../../src/db/client.ts';
+import {
+  appendBenchHistory,
+  cliArg,
+  commitOf,
+  percentile,
+  ROOT,
+  sleep,
+  waitQuiet,
+  writeBenchSection,
+} from '../support.ts';
 
 const rounds = Number(cliArg('rounds') ?? 5);
 const entryMode = cliArg('entry') ?? 'bundle';
@@ -156,10 +166,7 @@ function bareOpen(
   dir: string,
   settings: 'server' | 'defaults' = 'server',
 ): { wallMs: number; openMs: number; mainCpuMs: number } {
-  const options =
-    settings === 'server'
-      ? `{ startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=${PGLITE_SHARED_BUFFERS}'] }`
-      : '{}';
+  const options = settings === 'server' ? `{ startParams: ${JSON.stringify(pgliteStartParams())} }` : '{}';
   const code = `import { PGlite } from '@electric-sql/pglite';
 const t = performance.now();
 const db = new PGlite(${JSON.stringify(dir)}, ${options});
@@ -317,12 +324,10 @@ ${parts}
 ${prestart} (\`npm start\` runs them in prestart; a fresh start that finds no template builds it first).
 <!-- bench:startup:latest:end -->`;
     writeBenchSection('startup:latest', section);
-    const md = fs.readFileSync(path.join(ROOT, 'bench', 'BENCHMARKS.md'), 'utf8');
-    const row = `| ${when.slice(0, 10)} | \`${commit}\` | ${os.availableParallelism()} CPU | ${entryMode} | ${fmt(m.fresh)} | ${fmt(m.restart)} | ${fmt(m.bare)} | ${(m.restart / m.bare).toFixed(2)} | ${busyBefore.toFixed(0)}% | ${note} |`;
-    const end = '<!-- bench:startup:history:end -->';
-    if (md.includes(end)) {
-      fs.writeFileSync(path.join(ROOT, 'bench', 'BENCHMARKS.md'), md.replace(end, `${row}\n${end}`));
-    }
+    appendBenchHistory(
+      'startup',
+      `| ${when.slice(0, 10)} | \`${commit}\` | ${os.availableParallelism()} CPU | ${entryMode} | ${fmt(m.fresh)} | ${fmt(m.restart)} | ${fmt(m.bare)} | ${(m.restart / m.bare).toFixed(2)} | ${busyBefore.toFixed(0)}% | ${note} |`,
+    );
   }
 }
 

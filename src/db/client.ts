@@ -61,6 +61,11 @@ function int8(value: string): number {
  */
 export const PGLITE_SHARED_BUFFERS = '16MB';
 
+/** The start parameters the embedded database opens with: PGlite's own and the buffer cache. */
+export function pgliteStartParams(): string[] {
+  return [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`];
+}
+
 let wasm: WebAssembly.Module | undefined;
 
 /**
@@ -83,7 +88,7 @@ export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<
   if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
   const lite = new PGlite({
     ...(dataDir ? { dataDir } : {}),
-    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
+    startParams: pgliteStartParams(),
     pgliteWasmModule: pgliteWasm(),
     parsers: { 20: int8 },
     ...(loadDataDir ? { loadDataDir } : {}),
