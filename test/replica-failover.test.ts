@@ -277,7 +277,10 @@ describe.skipIf(skipReason !== null)('a synchronous standby and a failover on lo
     figures.failedSentAfterSwitch = failedSentAfterSwitch;
 
     // the same processes are still up: nothing was restarted
-    expect(servers.map((s) => s.child.exitCode)).toEqual([null, null]);
+    expect(
+      servers.map((s) => s.child.exitCode),
+      servers.map((s, i) => `process ${i}:\n${s.output()}`).join('\n'),
+    ).toEqual([null, null]);
     expect(servers.map((s) => s.child.pid)).toEqual(pids);
     const promoted = standbyDb!;
     expect((await promoted.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r'))[0]!.r).toBe(false);

@@ -181,6 +181,15 @@ export async function openPostgres(
     read: readPool ? wrap(readPool) : main,
     async tx(fn) {
       const client = await pool.connect();
+      // A checked-out client has no 'error' listener (the pool's is only on idle ones): a connection
+      // lost while the transaction's own code runs (a restart, a failover) would be an uncaught
+      // 'error' event and end the process. Kept here instead; the next statement rejects, and the
+      // client leaves the pool (test/postgres-connection-loss.test.ts).
+      let lost: Error | undefined;
+      const onError = (e: Error) => {
+        lost = e;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const out = await fn(wrap(client));
@@ -190,7 +199,8 @@ export async function openPostgres(
         await client.query('ROLLBACK').catch(() => {});
         throw e;
       } finally {
-        client.release();
+        client.removeListener('error', onError);
+        client.release(lost);
       }
     },
     async close() {

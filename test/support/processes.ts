@@ -13,6 +13,8 @@ export const PROCESS_ADMIN_TOKEN = 'adm_process_test_token_0123456789';
 export interface ServerProcess {
   url: string;
   child: ChildProcess;
+  /** what it has written to stdout and stderr (the last 8 KB), for a test's failure message */
+  output(): string;
   /** SIGKILL, and wait until it is gone */
   kill(): Promise<void>;
 }
@@ -40,15 +42,15 @@ export async function startServer(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let out = '';
+  let err = '';
   const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    let err = '';
     const timer = setTimeout(
       () => reject(new Error(`server did not start in 30 s:\n${out}\n${err}`)),
       30_000,
     );
     child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
+      out = (out + d.toString()).slice(-8192);
       const m = /is running at (\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
@@ -56,7 +58,7 @@ export async function startServer(
       }
     });
     child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
+      err = (err + d.toString()).slice(-8192);
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
@@ -66,6 +68,7 @@ export async function startServer(
   return {
     url,
     child,
+    output: () => `${out}${err}`,
     async kill() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await gone;
