@@ -108,6 +108,17 @@ export async function newPage(
     viewport: opts.viewport ?? DESKTOP,
     locale: opts.lang ?? 'en',
   });
+  // the toasts (antd's message) the page shows, recorded in the page as they appear (toastShown)
+  await context.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { __toasts: string[] }).__toasts = seen;
+    new MutationObserver(() => {
+      for (const n of document.querySelectorAll('.ant-message-notice')) {
+        const text = n.textContent ?? '';
+        if (text && !seen.includes(text)) seen.push(text);
+      }
+    }).observe(document, { childList: true, subtree: true, characterData: true });
+  });
   const page = await context.newPage();
   // the page's API requests and what became of them, for the report of a failed test
   page.on('request', (r) => {
@@ -159,4 +170,24 @@ export async function expectNoHorizontalOverflow(page: Page) {
 export async function screenshot(page: Page, name: string) {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/**
+ * Waits until the page has shown a toast (antd's message) with `text`. A toast lives 3 s, and
+ * on a starved CI machine that can pass between two of Playwright's polls of the page — the
+ * likeliest reading of three intermittent failures, each a wait for a toast after a dialog's
+ * Confirm (traceFailures prints the requests should it happen again). So the page records each
+ * toast as it appears (newPage) and this reads the record.
+ */
+export async function toastShown(page: Page, text: string | RegExp): Promise<void> {
+  const shown = () => page.evaluate(() => (window as unknown as { __toasts?: string[] }).__toasts ?? []);
+  await expect
+    .poll(
+      async () => (await shown()).some((t) => (typeof text === 'string' ? t.includes(text) : text.test(t))),
+      {
+        timeout: 30_000,
+        message: `a toast with ${String(text)}`,
+      },
+    )
+    .toBe(true);
 }

@@ -22,6 +22,7 @@ import {
   SCREENSHOTS,
   screenshot,
   startE2e,
+  toastShown,
   traceFailures,
 } from './browser.ts';
 
@@ -129,7 +130,7 @@ describe.skipIf(unavailable !== null)('the billing center and account pages in C
     const payDialog = p.getByRole('dialog');
     await payDialog.getByText('$45.00').waitFor();
     await payDialog.getByRole('button', { name: 'Confirm' }).click();
-    await p.getByText(`Order ${toPay} is paid.`).waitFor();
+    await toastShown(p, `Order ${toPay} is paid.`);
     await expect.poll(() => p.getByRole('link', { name: toPay }).count()).toBe(0);
 
     // cancel: the dry run first (nothing was paid, nothing comes back), then Cancel the order
@@ -141,7 +142,7 @@ describe.skipIf(unavailable !== null)('the billing center and account pages in C
     await cancelDialog.getByText('Nothing was paid for this order').waitFor();
     await dialogShot(p, 'orders-cancel-en');
     await cancelDialog.getByRole('button', { name: 'Cancel the order' }).click();
-    await p.getByText(`Order ${toCancel} is cancelled.`).waitFor();
+    await toastShown(p, `Order ${toCancel} is cancelled.`);
     await p.getByText('No orders match these filters.').waitFor();
 
     const paid = (await e.h.call('GET', `/v1/orders/${toPay}`, { key: demoKey })).json();
@@ -209,7 +210,7 @@ describe.skipIf(unavailable !== null)('the billing center and account pages in C
     await p.getByLabel('Card number').fill('4000 0000 0000 0002');
     await p.getByLabel('CVC').fill('123');
     await p.getByRole('button', { name: 'Add card', exact: true }).click();
-    await p.getByText('Card ending 0002 added.').waitFor();
+    await toastShown(p, 'Card ending 0002 added.');
     await p.getByText('•••• 0002').waitFor();
     await p.getByText('Default', { exact: true }).waitFor();
 
@@ -262,7 +263,7 @@ describe.skipIf(unavailable !== null)('the billing center and account pages in C
     await screenshot(p, 'api-keys-en');
     await row.getByRole('button', { name: 'Revoke' }).click();
     await p.getByRole('tooltip').getByRole('button', { name: 'Revoke' }).click();
-    await p.getByText('Key revoked.').waitFor();
+    await toastShown(p, 'Key revoked.');
     await expect.poll(() => row.textContent()).toContain('Revoked');
     expect((await e.h.call('GET', '/v1/account', { key })).statusCode).toBe(401);
     expect(errors).toEqual([]);
@@ -292,7 +293,7 @@ describe.skipIf(unavailable !== null)('the billing center and account pages in C
     await dialog.getByLabel('Name', { exact: true }).fill('Scraping team');
     await dialog.getByLabel('Residential cap (GB)').fill('1.5');
     await dialog.getByRole('button', { name: 'Save' }).click();
-    await p.getByText(/Subuser .+ created\./).waitFor();
+    await toastShown(p, /Subuser .+ created\./);
     await p
       .getByRole('row', { name: /Scraping team/ })
       .getByText('0 GB / 1.5 GB')
@@ -304,7 +305,7 @@ describe.skipIf(unavailable !== null)('the billing center and account pages in C
     await p.getByLabel('City').fill('newyork');
     await p.getByLabel('Minimum IPs').fill('50');
     await p.getByRole('button', { name: 'Create alert' }).click();
-    await p.getByText('Alert created.').waitFor();
+    await toastShown(p, 'Alert created.');
     await p.getByRole('row', { name: /newyork/ }).waitFor();
     await screenshot(p, 'alerts-en');
 

@@ -24,6 +24,7 @@ import {
   SCREENSHOTS,
   screenshot,
   startE2e,
+  toastShown,
   traceFailures,
 } from './browser.ts';
 
@@ -120,7 +121,7 @@ describe.skipIf(unavailable !== null)('servers, coupons, arrears and auto top-up
     const confirm = p.getByRole('dialog');
     await confirm.getByText(dollars(small.total_usd)).waitFor();
     await confirm.getByRole('button', { name: 'Confirm' }).click();
-    await p.getByText(/Order ord_\w+ placed: server ins_\w+\./).waitFor();
+    await toastShown(p, /Order ord_\w+ placed: server ins_\w+\./);
     await p.waitForURL(/\/servers$/);
     const listed = await api('GET', '/v1/servers');
     expect(listed.data).toHaveLength(1);
@@ -149,7 +150,7 @@ describe.skipIf(unavailable !== null)('servers, coupons, arrears and auto top-up
     expect((await api('GET', `/v1/servers/${server.id}`)).status).toBe('running');
     await dialog.getByRole('button', { name: 'Confirm' }).click();
     // paid from the balance: refunded to the balance
-    await p.getByText(`Refunded ${dollars(plan.details.refund_usd)} to your balance.`).waitFor();
+    await toastShown(p, `Refunded ${dollars(plan.details.refund_usd)} to your balance.`);
     await expect.poll(() => row.textContent()).toContain('Stopped');
     const after = await api('GET', `/v1/servers/${server.id}`);
     expect(after.status).toBe('stopped');
@@ -241,7 +242,7 @@ describe.skipIf(unavailable !== null)('servers, coupons, arrears and auto top-up
     await expect.poll(() => p.getByTestId('coupon-total').textContent()).toBe(dollars(quote.total_usd));
     await p.getByRole('button', { name: 'Place order' }).click();
     await p.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
-    await p.getByText(/Order ord_\w+ placed: coupon ri_\w+\./).waitFor();
+    await toastShown(p, /Order ord_\w+ placed: coupon ri_\w+\./);
     await expect.poll(() => p.getByRole('row', { name: /ri_/ }).count()).toBe(1);
     // a second one through the API, then a day passes: both are worth a little less
     await api('POST', '/v1/orders', { product: 'reserved_instance', spec: 's1.small', count: 1, years: 1 });
@@ -299,7 +300,7 @@ describe.skipIf(unavailable !== null)('servers, coupons, arrears and auto top-up
     expect(split.targets[0].value_usd + split.targets[1].value_usd).toBeCloseTo(split.total_value_usd, 2);
     await dialogShot(p, 'coupons-adjust-en');
     await dialog.getByRole('button', { name: 'Confirm' }).click();
-    await p.getByText(/Adjusted: new coupons ri_\w+, ri_\w+\./).waitFor();
+    await toastShown(p, /Adjusted: new coupons ri_\w+, ri_\w+\./);
     const after = (await api('GET', '/v1/reserved-instances')).data as {
       status: string;
       value_usd: number;
@@ -321,7 +322,7 @@ describe.skipIf(unavailable !== null)('servers, coupons, arrears and auto top-up
     await p.getByLabel('Amount to buy').fill('20');
     await p.getByLabel('Monthly spend cap (USD)').fill('150.5');
     await p.getByRole('button', { name: 'Save' }).click();
-    await p.getByText('Auto top-up saved.').waitFor();
+    await toastShown(p, 'Auto top-up saved.');
     const rules = await api('GET', '/v1/auto-top-ups');
     expect(rules.data).toHaveLength(1);
     expect(rules.data[0]).toMatchObject({
