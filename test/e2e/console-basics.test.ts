@@ -118,6 +118,13 @@ describe.skipIf(unavailable !== null)('the console in Chromium', () => {
     await logIn(page, e.base, e.demo.email, e.demo.password);
     await page.getByText('$').first().waitFor();
     await expectNoHorizontalOverflow(page);
+    // the menu's tab and the header's e-mail share the top row: side by side, not on top
+    const tab = await page.locator('.ant-layout-sider-zero-width-trigger').boundingBox();
+    const email = await page.getByText(e.demo.email).boundingBox();
+    expect(
+      tab && email && tab.x + tab.width <= email.x,
+      `menu tab ${JSON.stringify(tab)}, e-mail ${JSON.stringify(email)}`,
+    ).toBe(true);
     await screenshot(page, 'dashboard-phone-en');
     await page.goto(`${e.base}/residential/buy`);
     await page.getByLabel('GB').waitFor();

@@ -2,7 +2,7 @@
  * The console's frame: the left navigation with the words of SPEC §10, the header with the
  * language switch and log out. On a phone the navigation collapses into a drawer-like sider.
  */
-import { Button, Grid, Layout, Menu, Segmented, Space, Spin, Typography } from 'antd';
+import { Button, Grid, Layout, Menu, Segmented, Spin, Typography } from 'antd';
 import { Suspense, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Navigate, Outlet, useLocation, useNavigate } from 'react-router';
@@ -92,13 +92,27 @@ export function ConsoleLayout() {
             display: 'flex',
             justifyContent: 'flex-end',
             alignItems: 'center',
-            padding: '0 16px',
+            // on a phone the menu's tab (40 px, at the left edge) keeps the header's row clear
+            padding: phone ? '0 12px 0 52px' : '0 16px',
+            // the row is centred by flex; the header's 64 px line height would push the e-mail's
+            // ellipsis box (inline-block) off the middle
+            lineHeight: 'normal',
           }}
         >
-          <Space wrap>
-            <Typography.Text type="secondary">{session.data.account.email}</Typography.Text>
-            <LanguageSwitch />
+          {/* the e-mail gives way (an ellipsis, the whole address on hover) when the row is short */}
+          <div style={{ display: 'flex', alignItems: 'center', gap: 8, minWidth: 0 }}>
+            <Typography.Text
+              type="secondary"
+              ellipsis={{ tooltip: session.data.account.email }}
+              style={{ minWidth: 0, maxWidth: 360 }}
+            >
+              {session.data.account.email}
+            </Typography.Text>
+            <div style={{ flex: 'none' }}>
+              <LanguageSwitch />
+            </div>
             <Button
+              style={{ flex: 'none' }}
               onClick={async () => {
                 await logOut();
                 navigate('/login');
@@ -106,7 +120,7 @@ export function ConsoleLayout() {
             >
               {t('app.logout')}
             </Button>
-          </Space>
+          </div>
         </Layout.Header>
         <Layout.Content style={{ padding: phone ? 12 : 24, maxWidth: 1200, width: '100%' }}>
           <Suspense fallback={<Spin />}>
