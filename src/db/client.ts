@@ -9,11 +9,13 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type pg from 'pg';
+import { pgliteMain, pgliteTransaction } from './pglite-query.ts';
 
 export interface QueryOptions {
   /**
    * PostgreSQL: prepare the statement once per connection and reuse it (no parse and plan on
-   * every call). For hot paths whose text is one of a few fixed strings; PGlite ignores it.
+   * every call). For hot paths whose text is one of a few fixed strings. PGlite ignores it: there
+   * every statement is prepared (a bounded cache, db/pglite-query.ts).
    */
   prepare?: boolean;
 }
@@ -98,20 +100,13 @@ export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<
 }
 
 export function pgliteDb(lite: PGlite): Db {
-  const wrap = (runner: Pick<PGlite, 'query' | 'exec'>): ScriptSql => ({
-    async query<T>(text: string, params?: readonly unknown[]) {
-      const r = await runner.query<T>(text, params as unknown[] | undefined);
-      return r.rows;
-    },
-    async exec(script: string) {
-      await runner.exec(script);
-    },
-  });
-  const main = wrap(lite);
+  // every statement prepared once and run in one protocol batch (db/pglite-query.ts)
+  const main = pgliteMain(lite);
   return {
     engine: 'pglite',
-    ...main,
-    tx: (fn) => lite.transaction((t) => fn(wrap(t))),
+    query: main.query,
+    exec: main.exec,
+    tx: (fn) => pgliteTransaction(lite, fn),
     read: main,
     close: () => lite.close(),
   };
