@@ -401,6 +401,18 @@ async function checkpoint(base: string): Promise<void> {
   }
 }
 
+/** `n` reads at once (each holds a pool connection for a moment), so the pool opens every connection. */
+async function primePool(server: Server, keys: string[], n: number): Promise<void> {
+  await Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const res = await fetch(`${server.url}/v1/orders?limit=1`, {
+        headers: { authorization: `Bearer ${keys[i % keys.length]}` },
+      });
+      await res.arrayBuffer();
+    }),
+  );
+}
+
 async function backendPids(base: string): Promise<number[]> {
   const c = new pg.Client({ connectionString: base });
   await c.connect();
@@ -473,6 +485,9 @@ async function load(
   pgUrl: string | null,
 ): Promise<LoadResult> {
   let next = 0;
+  // the server's pool closes connections idle for 10 s (a settle can last longer): open them all
+  // again first, so the backends listed are the ones the load will use
+  if (pgUrl) await primePool(server, keys, connections);
   const backends = pgUrl ? await backendPids(pgUrl) : [];
   const before = cpuSnapshot(server.child.pid!, backends);
   const r = await autocannon({
