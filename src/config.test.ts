@@ -12,7 +12,12 @@ describe('configuration (SPEC §12)', () => {
     expect(c.demo).toBe(true); // on for the embedded database
     expect(c.smtpUrl).toBeUndefined();
     expect(c.balanceThresholdCents).toBe(10000);
-    expect(c.rateLimit).toMatchObject({ readsPerSecond: 100, writesPerSecond: 100, loginsPerMinute: 10 });
+    expect(c.rateLimit).toMatchObject({
+      readsPerSecond: 100,
+      writesPerSecond: 100,
+      loginsPerMinute: 10,
+      signupsPerHour: 10,
+    });
   });
 
   it('demo is off by default on PostgreSQL', () => {

@@ -28,6 +28,8 @@ export interface Config {
     readsPerSecond: number;
     writesPerSecond: number;
     loginsPerMinute: number;
+    /** sign-ups an hour per client address (ORDERDESK_RATE_SIGNUPS_PER_HOUR): each hashes a password */
+    signupsPerHour: number;
     /** operator API requests a second per token (ORDERDESK_RATE_ADMIN_PER_SECOND) */
     adminPerSecond: number;
     /** failed authentications a minute per client address before 429 (http/rate-limit.ts) */
@@ -167,6 +169,7 @@ export function loadConfig(env: Env = process.env): Config {
       readsPerSecond: intVar(env, 'ORDERDESK_RATE_READS_PER_SECOND', 100, 1, 1e6),
       writesPerSecond: intVar(env, 'ORDERDESK_RATE_WRITES_PER_SECOND', 100, 1, 1e6),
       loginsPerMinute: intVar(env, 'ORDERDESK_RATE_LOGINS_PER_MINUTE', 10, 1, 1e6),
+      signupsPerHour: intVar(env, 'ORDERDESK_RATE_SIGNUPS_PER_HOUR', 10, 1, 1e6),
       adminPerSecond: intVar(env, 'ORDERDESK_RATE_ADMIN_PER_SECOND', 200, 1, 1e6),
       authFailuresPerMinute: intVar(env, 'ORDERDESK_RATE_AUTH_FAILURES_PER_MINUTE', 20, 1, 1e6),
       windowMs: 1000,

@@ -11,7 +11,7 @@ import { addStock } from './support/isp-stock.ts';
 
 let h: Harness;
 beforeAll(async () => {
-  h = await harness({ ORDERDESK_RATE_LOGINS_PER_MINUTE: '1000' });
+  h = await harness({ ORDERDESK_RATE_LOGINS_PER_MINUTE: '1000', ORDERDESK_RATE_SIGNUPS_PER_HOUR: '1000' });
 });
 afterAll(async () => {
   await h?.close();

@@ -11,6 +11,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_SECONDS } from '../src/app/accounts/open-session.ts';
 import { loadDemo } from '../src/demo.ts';
+import { jobKinds } from '../src/jobs/kinds.ts';
 import { type Harness, harness } from './support/harness.ts';
 import { RESIDENTIAL_225 } from './support/orders.ts';
 
@@ -81,6 +82,16 @@ async function signUp(opts: { password?: string; name?: string } = {}) {
   return { email: addr, res, session: sessionOf(res) };
 }
 
+/** A 429 rate_limited whose Retry-After (s) is above `min` and at most `max`, with no cookie set. */
+function expectRateLimited(res: LightMyRequestResponse, min: number, max: number) {
+  expect(res.statusCode).toBe(429);
+  expect(res.json().error.code).toBe('rate_limited');
+  const retryAfter = Number(res.headers['retry-after']);
+  expect(retryAfter).toBeGreaterThan(min);
+  expect(retryAfter).toBeLessThanOrEqual(max);
+  expect(res.headers['set-cookie']).toBeUndefined();
+}
+
 /** Funds an account through the operator API. */
 async function fund(accountId: string, usd: number) {
   const res = await h.call('POST', `/admin/v1/accounts/${accountId}/balance-adjustments`, {
@@ -135,6 +146,43 @@ describe('POST /v1/signup', () => {
     });
     expect(short.statusCode).toBe(400);
     expect(short.json().error).toMatchObject({ code: 'invalid_request', param: 'password' });
+  });
+
+  it('the 11th sign-up in an hour from one address is 429 with Retry-After and creates nothing; another address still signs up', async () => {
+    const from = '192.0.2.91';
+    const answers: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const res = await send('POST', '/v1/signup', {
+        // a refused one counts too: each attempt costs a password hash or a lookup
+        body: { email: i === 3 ? 'not an email' : email(), password: 'correct horse', name: 'Many' },
+        remoteAddress: from,
+      });
+      answers.push(res.statusCode);
+    }
+    expect(answers).toEqual([200, 200, 200, 400, 200, 200, 200, 200, 200, 200]);
+    const addr = email();
+    const eleventh = await send('POST', '/v1/signup', {
+      body: { email: addr, password: 'correct horse', name: 'Many' },
+      remoteAddress: from,
+    });
+    expectRateLimited(eleventh, 60, 3600);
+    const [made] = await h.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM accounts WHERE email = $1',
+      [addr],
+    );
+    expect(made!.n).toBe(0);
+
+    // counted per address, and on sign-up only: logging in from it still works
+    const elsewhere = await send('POST', '/v1/signup', {
+      body: { email: addr, password: 'correct horse', name: 'Many' },
+      remoteAddress: '192.0.2.92',
+    });
+    expect(elsewhere.statusCode).toBe(200);
+    const login = await send('POST', '/v1/session', {
+      body: { email: addr, password: 'correct horse' },
+      remoteAddress: from,
+    });
+    expect(login.statusCode).toBe(200);
   });
 
   it('the password is stored as an argon2id hash, never as sent', async () => {
@@ -240,12 +288,7 @@ describe('POST /v1/session', () => {
       body: { email: addr, password: 'limited pw 1' },
       remoteAddress: from,
     });
-    expect(eleventh.statusCode).toBe(429);
-    expect(eleventh.json().error.code).toBe('rate_limited');
-    const retryAfter = Number(eleventh.headers['retry-after']);
-    expect(retryAfter).toBeGreaterThan(0);
-    expect(retryAfter).toBeLessThanOrEqual(60);
-    expect(eleventh.headers['set-cookie']).toBeUndefined();
+    expectRateLimited(eleventh, 0, 60);
 
     // counted per address, and on the login route only
     const elsewhere = await send('POST', '/v1/session', {
@@ -409,6 +452,37 @@ describe('DELETE /v1/session and expiry', () => {
     );
     expect((await send('DELETE', '/v1/session', { session: a })).statusCode).toBe(200);
     expect((await send('GET', '/v1/account', { session: { cookie: b.cookie } })).statusCode).toBe(200);
+  });
+
+  it('the purge job deletes sessions a week after they ended (logged out or expired), and only those', async () => {
+    const { email: addr, session: kept } = await signUp({ password: 'purge me later' });
+    const out = sessionOf(
+      await send('POST', '/v1/session', { body: { email: addr, password: 'purge me later' } }),
+    );
+    expect((await send('DELETE', '/v1/session', { session: out })).statusCode).toBe(200);
+    const rows = async () =>
+      (
+        await h.db.query<{ n: number }>('SELECT count(*)::int AS n FROM sessions WHERE account_id = $1', [
+          kept.accountId,
+        ])
+      )[0]!.n;
+    const purge = () => jobKinds.purge_sessions!.handler(h.deps, {} as never);
+    await h.clock.advance(7 * 86_400 - 60);
+    await purge();
+    expect(await rows()).toBe(2);
+    // a week after the logout: that one goes; the other is still live and stays, and works
+    await h.clock.advance(120);
+    await purge();
+    expect(await rows()).toBe(1);
+    expect((await send('GET', '/v1/account', { session: { cookie: kept.cookie } })).statusCode).toBe(200);
+    // expired (30 days from login): kept for a week, then gone
+    await h.clock.advance(SESSION_SECONDS - 7 * 86_400);
+    expect((await send('GET', '/v1/account', { session: { cookie: kept.cookie } })).statusCode).toBe(401);
+    await purge();
+    expect(await rows()).toBe(1);
+    await h.clock.advance(7 * 86_400);
+    await purge();
+    expect(await rows()).toBe(0);
   });
 
   it('a session lasts 30 days from login on the injected clock, whatever its use', async () => {

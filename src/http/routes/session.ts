@@ -47,6 +47,11 @@ function setSessionCookie(req: FastifyRequest, res: FastifyReply, s: OpenedSessi
   res.setCookie(SESSION_COOKIE, s.token, { ...cookieOptions(req), maxAge: SESSION_SECONDS });
 }
 
+/** A route's own limit: `max` requests per client address in each window of `windowMs`. */
+function perClientAddress(max: number, windowMs: number) {
+  return { rateLimit: { max, timeWindow: windowMs, keyGenerator: (req: FastifyRequest) => req.ip } };
+}
+
 export function sessionRoutes(app: FastifyInstance, deps: Deps) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const bySession = sessionAuth(deps);
@@ -58,11 +63,13 @@ export function sessionRoutes(app: FastifyInstance, deps: Deps) {
         operationId: 'signUp',
         tags: ['session'],
         summary: 'Create an account with a password and log in (sets the session cookie)',
+        description: `${deps.config.rateLimit.signupsPerHour} sign-ups an hour per client address (each hashes a password and makes an account), then 429 with Retry-After.`,
         security: [],
         body: signUpBody,
         response: { 200: sessionSchema },
-        errors: ['email_taken'],
+        errors: ['email_taken', 'rate_limited'],
       },
+      config: perClientAddress(deps.config.rateLimit.signupsPerHour, 3_600_000),
     },
     async (req, res) => {
       const result = await signUp(deps, req.body);
@@ -85,13 +92,7 @@ export function sessionRoutes(app: FastifyInstance, deps: Deps) {
         response: { 200: sessionSchema },
         errors: ['unauthenticated', 'rate_limited'],
       },
-      config: {
-        rateLimit: {
-          max: deps.config.rateLimit.loginsPerMinute,
-          timeWindow: 60_000,
-          keyGenerator: (req: FastifyRequest) => req.ip,
-        },
-      },
+      config: perClientAddress(deps.config.rateLimit.loginsPerMinute, 60_000),
     },
     async (req, res) => {
       const result = await logIn(deps, req.body);
