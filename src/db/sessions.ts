@@ -51,3 +51,13 @@ export async function revokeSession(q: Sql, tokenHash: string, at: Date): Promis
   );
   return rows.length > 0;
 }
+
+/** Deletes the sessions that ended (expired or logged out) before `before`; how many went. */
+export async function purgeEndedSessions(q: Sql, before: Date): Promise<number> {
+  const [row] = await q.query<{ n: number }>(
+    `WITH gone AS (DELETE FROM sessions WHERE expires_at < $1 OR revoked_at < $1 RETURNING 1)
+     SELECT count(*)::int AS n FROM gone`,
+    [before],
+  );
+  return row?.n ?? 0;
+}

@@ -23,6 +23,7 @@ import {
 } from '../app/settlement/settle-server-traffic.ts';
 import { MONTHLY_STATEMENTS_JOB, monthlyStatementsJob } from '../app/statements/issue-monthly-statements.ts';
 import { purgeKeysOlderThan } from '../db/idempotency.ts';
+import { purgeEndedSessions } from '../db/sessions.ts';
 import { DELIVER_WEBHOOKS_JOB, deliverWebhooksJob } from './deliver-webhooks.ts';
 import { ISP_EXPIRY_JOB, ispExpiryJob } from './isp-expiry.ts';
 import { provisionIspBatchJob } from './provision-isp-batch.ts';
@@ -125,6 +126,15 @@ export const jobKinds: Record<string, JobKind> = {
     handler: async (deps) => {
       // keys are kept at least 24 h (SPEC §1) of the injected clock, as their created_at is
       await purgeKeysOlderThan(deps.db, new Date((await deps.clock.now()).getTime() - DAY_MS));
+    },
+  },
+  // console sessions that ended (expired, or logged out) over a week ago: their tokens no longer
+  // work, and without this every login would leave a row forever
+  purge_sessions: {
+    everySeconds: 3600,
+    handler: async (deps) => {
+      const n = await purgeEndedSessions(deps.db, new Date((await deps.clock.now()).getTime() - 7 * DAY_MS));
+      if (n > 0) deps.log.info({ purged: n }, 'ended sessions purged');
     },
   },
 };
