@@ -108,6 +108,24 @@ export async function newPage(
     viewport: opts.viewport ?? DESKTOP,
     locale: opts.lang ?? 'en',
   });
+  // antd's opening motions (a dialog's zoom, a popover's, a dropdown's slide: CSS keyframes under
+  // rc-motion's -appear-active / -enter-active classes) keep their length but no longer move or
+  // scale anything. A dialog first sits at its final place with opacity 0 ("appear-start", no
+  // transform), so Playwright finds its buttons visible and stable and clicks where they are; on
+  // a loaded machine the zoom from 0.2 × then started before the click arrived, the click met the
+  // mask, and the dialog closed without a request — the intermittent "Confirm does nothing" of
+  // CI (03:00 on 2026-12-07: traceFailures listed no POST /v1/orders after the ISP order's
+  // Confirm). The animations still run and end (rc-motion waits for their animationend; a 0 s
+  // one was missed and left dialogs half-open), only their keyframes are still ones.
+  await context.addInitScript(() => {
+    document.addEventListener('DOMContentLoaded', () => {
+      const style = document.createElement('style');
+      style.textContent =
+        '@keyframes orderdesk-e2e-still { from { opacity: 1; } to { opacity: 1; } } ' +
+        '[class*="-appear-active"], [class*="-enter-active"] { animation-name: orderdesk-e2e-still !important; }';
+      document.head.appendChild(style);
+    });
+  });
   // the toasts (antd's message) the page shows, recorded in the page as they appear (toastShown)
   await context.addInitScript(() => {
     const seen: string[] = [];
@@ -173,11 +191,10 @@ export async function screenshot(page: Page, name: string) {
 }
 
 /**
- * Waits until the page has shown a toast (antd's message) with `text`. A toast lives 3 s, and
- * on a starved CI machine that can pass between two of Playwright's polls of the page — the
- * likeliest reading of three intermittent failures, each a wait for a toast after a dialog's
- * Confirm (traceFailures prints the requests should it happen again). So the page records each
- * toast as it appears (newPage) and this reads the record.
+ * Waits until the page has shown a toast (antd's message) with `text`. A toast lives 3 s, which
+ * a starved CI machine can let pass between two of Playwright's polls of the page, so the page
+ * records each toast as it appears (newPage) and this reads the record. (It was first taken for
+ * the cause of the intermittent "Confirm does nothing"; that was the dialog's motion, above.)
  */
 export async function toastShown(page: Page, text: string | RegExp): Promise<void> {
   const shown = () => page.evaluate(() => (window as unknown as { __toasts?: string[] }).__toasts ?? []);
