@@ -141,6 +141,14 @@ describe.skipIf(unavailable !== null)('the billing center and account pages in C
     const cancelDialog = p.getByRole('dialog');
     await cancelDialog.getByText('Nothing was paid for this order').waitFor();
     await dialogShot(p, 'orders-cancel-en');
+    // the title holds the order id (no spaces): its text wraps, clear of the close button
+    const [textRight, closeLeft] = await cancelDialog.locator('.ant-modal-title').evaluate((el) => {
+      const text = document.createRange();
+      text.selectNodeContents(el);
+      const close = el.closest('.ant-modal')?.querySelector('.ant-modal-close')?.getBoundingClientRect();
+      return [text.getBoundingClientRect().right, close?.left ?? 0];
+    });
+    expect(textRight).toBeLessThanOrEqual(closeLeft);
     await cancelDialog.getByRole('button', { name: 'Cancel the order' }).click();
     await toastShown(p, `Order ${toCancel} is cancelled.`);
     await p.getByText('No orders match these filters.').waitFor();

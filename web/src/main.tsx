@@ -19,6 +19,8 @@ function Root() {
     <ConfigProvider
       locale={i18n.language === 'zh-CN' ? zhCN : enUS}
       theme={{ token: { colorPrimary: '#1664ff' } }}
+      // a dialog's title may hold an order id (26 characters, no spaces): it wraps, clear of the ✕
+      modal={{ styles: { title: { paddingInlineEnd: 32, overflowWrap: 'anywhere' } } }}
     >
       <AntApp>
         <QueryClientProvider client={queryClient}>
