@@ -2,7 +2,9 @@
  * Hourly settlement of postpaid servers (SPEC §7, issue 11 item 4) on both engines, driven by the
  * test clock: 10 hours of an s1.small bill 10 × 0.03 whatever the advance pattern; a coupon covers
  * its hours; re-runs, a crash mid-run and two workers bill each hour once; a stopped server pays
- * its started hour.
+ * its started hour; a spec that moves between two runs (a change, a temporary upgrade and its
+ * end) leaves the hours before it billed at the spec they ran (before the fix, two s1.small hours
+ * went at 0.12 each after a change to s1.large at 12:10).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { settleServerHours } from '../src/app/settlement/settle-server-hours.ts';
@@ -59,6 +61,21 @@ async function accountOf(h: Harness, serverId: string): Promise<string> {
     serverId,
   ]);
   return r!.account_id;
+}
+
+/** A server's billed hours, oldest first: the spec and the cents of each. */
+async function billed(h: Harness, serverId: string): Promise<string[]> {
+  const rows = await h.db.query<{ spec: string; amount_cents: number }>(
+    'SELECT spec, amount_cents FROM server_charges WHERE server_id = $1 ORDER BY hour_from',
+    [serverId],
+  );
+  return rows.map((r) => `${r.spec} ${r.amount_cents}`);
+}
+
+async function postOk(h: Harness, key: string, route: string, body: object) {
+  const res = await h.call('POST', route, { key, body });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json();
 }
 
 describe('10 hours of a postpaid s1.small: one advance or ten give the same ledger', () => {
@@ -234,6 +251,53 @@ describe('settlement on one system', () => {
     const rows = await chargeRows(h, s.serverId);
     expect(rows).toHaveLength(5);
     expect(new Set(rows.map((r) => r.hour_from.getTime())).size).toBe(5);
+  });
+
+  it('change s1.small → s1.large 2 h 10 min in: the two hours before at 0.03, the hour of the change on at 0.12', async () => {
+    const c = await h.customer({ balanceUsd: 100, kyc: true });
+    const id = await orderServer(h, c.key, { spec: 's1.small' });
+    await h.clock.advance(2 * HOUR + 600);
+    await postOk(h, c.key, `/v1/servers/${id}/change`, { spec: 's1.large' });
+    // billed in the change itself, before any settlement run
+    expect(await billed(h, id)).toEqual(['s1.small 3', 's1.small 3']);
+    await settleServerHours(h.deps);
+    expect(await billed(h, id)).toEqual(['s1.small 3', 's1.small 3']);
+    await h.clock.advance(HOUR);
+    await settleServerHours(h.deps);
+    expect(await billed(h, id)).toEqual(['s1.small 3', 's1.small 3', 's1.large 12']);
+    const [acc] = await h.db.query<{ balance_cents: number }>(
+      'SELECT a.balance_cents FROM accounts a JOIN servers s ON s.account_id = a.id WHERE s.id = $1',
+      [id],
+    );
+    expect(acc!.balance_cents).toBe(10_000 - 3 - 3 - 12);
+  });
+
+  it('a temporary upgrade to s1.xlarge for 2 h: before at 0.03, the window at 0.24, after it at 0.03 again', async () => {
+    const c = await h.customer({ balanceUsd: 100, kyc: true });
+    const id = await orderServer(h, c.key, { spec: 's1.small' });
+    await h.clock.advance(2 * HOUR + 600);
+    await postOk(h, c.key, `/v1/servers/${id}/temp-upgrade`, { spec: 's1.xlarge', hours: 2 });
+    expect(await billed(h, id)).toEqual(['s1.small 3', 's1.small 3']);
+    // the revert job at the window's end bills the window's hours at the upgraded spec first
+    await advanceClock(h, 2 * HOUR);
+    expect(await billed(h, id)).toEqual(['s1.small 3', 's1.small 3', 's1.xlarge 24', 's1.xlarge 24']);
+    await h.clock.advance(HOUR);
+    await settleServerHours(h.deps);
+    expect(await billed(h, id)).toEqual([
+      's1.small 3',
+      's1.small 3',
+      's1.xlarge 24',
+      's1.xlarge 24',
+      's1.small 3',
+    ]);
+  });
+
+  it('a prepaid server is not touched: its change bills no hours', async () => {
+    const c = await h.customer({ balanceUsd: 100, kyc: true });
+    const id = await orderServer(h, c.key, { spec: 's1.small', payment_mode: 'prepaid', months: 1 });
+    await h.clock.advance(2 * HOUR);
+    await postOk(h, c.key, `/v1/servers/${id}/change`, { spec: 's1.medium' });
+    expect(await billed(h, id)).toEqual([]);
   });
 });
 

@@ -7,7 +7,8 @@
  * any order (balance, then the default card; settle-server-term.ts); a downgrade is refunded to
  * where the money came from, as unsubscribe does (refund-to-sources.ts), with the spec change.
  *
- * A postpaid server's spec changes from now on (settlement bills each hour at the spec it runs):
+ * A postpaid server's spec changes from now on (its complete hours are billed at the old spec first,
+ * settlement/settle-before-spec-change.ts; later hours at the new one):
  * nothing is charged or refunded at the change; the order's two lines carry the hourly prices.
  * A trial is converted first; a temporarily upgraded server changes after the upgrade ends.
  *
@@ -29,6 +30,7 @@ import { isServerSpec, type ServerSpec, serverPrepaidAmount } from '../../domain
 import { termSecondsAt } from '../../domain/unsubscribe-value.ts';
 import type { Deps, IdempotencyLink } from '../deps.ts';
 import { resultTx } from '../result-tx.ts';
+import { settleBeforeSpecChange } from '../settlement/settle-before-spec-change.ts';
 import { payServerChange } from './pay-server-change.ts';
 import { loadServerPriceBook } from './price-server-order.ts';
 import { finishRefundingOrder, writeRefundingOrder } from './refund-to-sources.ts';
@@ -272,6 +274,8 @@ export async function changeServer(deps: Deps, cmd: ChangeServerCommand): Promis
   const id = order.details.server_id as string;
   const postpaid = order.paymentMode === 'postpaid';
   const done = await resultTx(deps.db, async (q) => {
+    // the hours it ran at the old spec are billed at it before the spec moves
+    if (postpaid) await settleBeforeSpecChange(deps, q, { id, accountId: order.accountId }, now);
     const applied = postpaid ? await applyPostpaidChange(q, order, now) : await applyTerm(q, order, now);
     if (!applied.ok) return applied;
     return writeRefundingOrder(q, deps, {

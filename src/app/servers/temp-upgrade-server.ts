@@ -7,7 +7,8 @@
  *   with the contract discount, paid like any order (balance, then the default card). The window
  *   must end inside the paid term.
  * - Postpaid: nothing is charged now; settlement bills each hour at the spec the server runs, so
- *   the higher hourly price applies for the window.
+ *   the higher hourly price applies for the window (the hours before it, and the window's own at
+ *   its end, are billed before the spec moves: settlement/settle-before-spec-change.ts).
  *
  * Consecutive upgrades: the same spec again extends the window by N hours (from its current end);
  * a higher spec runs from now for N hours, which must reach at least the current window's end.
@@ -31,6 +32,7 @@ import {
 } from '../../domain/server-specs.ts';
 import type { Deps, IdempotencyLink } from '../deps.ts';
 import { resultTx } from '../result-tx.ts';
+import { settleBeforeSpecChange } from '../settlement/settle-before-spec-change.ts';
 import { payServerChange } from './pay-server-change.ts';
 import { loadServerPriceBook } from './price-server-order.ts';
 import { applyTempUpgrade, settleTempUpgrade, type TempStates } from './settle-temp-upgrade.ts';
@@ -291,6 +293,9 @@ export async function tempUpgradeServer(deps: Deps, cmd: TempUpgradeServerComman
   if (cmd.dryRun) return ok(order.payable > 0 ? asUnpaid(order) : order);
   if (order.payable > 0) return payServerChange(deps, cmd, order, now, settleTempUpgrade);
   return resultTx(deps.db, async (q) => {
+    // a postpaid server's hours so far are billed at the spec they ran before it moves
+    const server = { id: order.details.server_id as string, accountId: order.accountId };
+    await settleBeforeSpecChange(deps, q, server, now);
     const applied = await applyTempUpgrade(q, order, now);
     if (!applied.ok) return applied;
     await insertOrder(q, order, 'temporary upgrade: billed hourly at the upgraded spec');
@@ -310,6 +315,8 @@ export async function revertDueTempUpgrade(deps: Deps, serverId: string): Promis
   return deps.db.tx(async (q) => {
     const s = await getServer(q, serverId, null, { forUpdate: true });
     if (!s?.tempBaseSpec || !s.tempUntil || s.tempUntil.getTime() > at.getTime()) return false;
+    // the upgraded hours are billed at the upgraded spec before it goes back (postpaid)
+    await settleBeforeSpecChange(deps, q, { id: s.id, accountId: s.accountId }, at);
     if (!(await revertTempUpgrade(q, s.id, s.spec, at))) return false;
     if (s.status === 'stopped') return true;
     const mode = serverMode(s);

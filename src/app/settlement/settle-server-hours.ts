@@ -55,7 +55,12 @@ export function hourOf(at: Date): Date {
   return new Date(Math.floor(at.getTime() / HOUR_MS) * HOUR_MS);
 }
 
-function price(book: ServerPriceBook, hours: readonly ServerHour[], ids: Deps['ids']): PricedHour[] {
+/** Each server-hour at its spec's hourly price (0 when a coupon covers it), with a ledger id when charged. */
+export function priceHours(
+  book: ServerPriceBook,
+  hours: readonly ServerHour[],
+  ids: Deps['ids'],
+): PricedHour[] {
   return hours.map((h) => {
     if (!isServerSpec(h.spec)) throw new Error(`server ${h.serverId} has an unknown spec ${h.spec}`);
     const amountCents = h.covered ? 0 : serverHourlyAmount(book, h.spec, 1);
@@ -107,7 +112,7 @@ export async function settleServerHours(
       const ids = await lockBillableAccounts(q, { after, limit: batchSize, nowHour });
       if (ids.length === 0) return null;
       const hours = await serverHoursToBill(q, { accountIds: ids, nowHour });
-      let t = add(NO_TOTALS, await writeServerCharges(q, price(book, hours, deps.ids), runId, at));
+      let t = add(NO_TOTALS, await writeServerCharges(q, priceHours(book, hours, deps.ids), runId, at));
       const suspended = await suspendForArrears(q, ids, limitCents, at);
       if (suspended.length > 0) {
         // a server suspended mid-hour pays that started hour now
@@ -117,7 +122,7 @@ export async function settleServerHours(
           serverIds: suspended.map((s) => s.serverId),
           nowHour,
         });
-        t = add(t, await writeServerCharges(q, price(book, started, deps.ids), runId, at));
+        t = add(t, await writeServerCharges(q, priceHours(book, started, deps.ids), runId, at));
         t = add(t, { suspendedAccounts: suspendedAccounts.length });
         deps.log.info(
           { accounts: suspendedAccounts, servers: suspended.length },
