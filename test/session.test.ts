@@ -153,7 +153,7 @@ describe('POST /v1/signup', () => {
     const answers: number[] = [];
     for (let i = 0; i < 10; i++) {
       const res = await send('POST', '/v1/signup', {
-        // a refused one counts too: each attempt costs a password hash or a lookup
+        // a refused one counts too (the limit is checked before the body is read)
         body: { email: i === 3 ? 'not an email' : email(), password: 'correct horse', name: 'Many' },
         remoteAddress: from,
       });
